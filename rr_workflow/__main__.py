@@ -1,0 +1,3 @@
+from rr_workflow.cli.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""Adapters at the edge: database, scheduler, mail, documents, configuration files."""

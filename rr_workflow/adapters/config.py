@@ -1,0 +1,77 @@
+"""Where the product's files are, and loading the schedule and calendar files into domain objects.
+
+Which file applies, first found wins:
+  schedule: $RR_SCHEDULE, then $RR_HOME/rapid_review.toml, then the shipped schedules/rapid_review.toml
+  calendar: $RR_CALENDAR, then $RR_HOME/calendar.toml, then the shipped schedules/calendar.toml
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from rr_workflow.domain.calendar import CalendarSettings
+from rr_workflow.domain.errors import ConfigError
+from rr_workflow.domain.schedule import Schedule, parse_calendar, parse_schedule
+
+SCHEDULE_FILE = "rapid_review.toml"
+CALENDAR_FILE = "calendar.toml"
+
+
+def shipped_dir(name: str) -> Path:
+    """The shipped `schedules` or `templates` folder: inside the wheel, or at the top of a checkout."""
+    package = Path(__file__).resolve().parents[1]
+    inside_wheel = package / "_shipped" / name
+    return inside_wheel if inside_wheel.is_dir() else package.parent / name
+
+
+def rr_home() -> Path:
+    """The folder holding the embedded database, configuration and generated files."""
+    configured = os.environ.get("RR_HOME")
+    if configured:
+        return Path(configured).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("rr-workflow", appauthor=False))
+
+
+def _chosen_file(env_var: str, name: str) -> Path:
+    configured = os.environ.get(env_var)
+    if configured:
+        return Path(configured).expanduser()
+    in_home = rr_home() / name
+    return in_home if in_home.is_file() else shipped_dir("schedules") / name
+
+
+def read_toml(path: Path) -> Mapping[str, Any]:
+    import tomllib
+
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+
+
+def load_schedule(path: Path | None = None) -> Schedule:
+    path = path or _chosen_file("RR_SCHEDULE", SCHEDULE_FILE)
+    return parse_schedule(read_toml(path), source=str(path))
+
+
+def load_calendar_settings(path: Path | None = None) -> CalendarSettings:
+    path = path or _chosen_file("RR_CALENDAR", CALENDAR_FILE)
+    return parse_calendar(read_toml(path), source=str(path))
+
+
+def check_file(path: Path) -> Schedule | CalendarSettings:
+    """Validate a schedule or a calendar file (told apart by its first table)."""
+    data = read_toml(path)
+    if "calendar" in data:
+        return parse_calendar(data, source=str(path))
+    return parse_schedule(data, source=str(path))

@@ -1,0 +1,72 @@
+"""The `rr` entry point: the root command group, and turning errors into one line and an exit code."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from rr_workflow.domain.errors import RRError
+
+# name -> "module:attribute"; a group's module is imported only when it is used or listed.
+COMMAND_GROUPS = {
+    "calendar": "rr_workflow.cli.calendar:calendar",
+    "schedule": "rr_workflow.cli.schedule:schedule",
+}
+
+
+class RootGroup(click.Group):
+    """Loads command groups lazily and reports every error as one line on stderr (SPEC §5)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMAND_GROUPS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMAND_GROUPS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attribute = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module_name), attribute)
+        return command
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        kwargs["standalone_mode"] = False
+        try:
+            result = super().main(*args, **kwargs)
+        except click.exceptions.Abort:
+            _fail("aborted", 1)
+        except click.ClickException as error:
+            _fail(error.format_message(), error.exit_code)
+        except RRError as error:
+            _fail(str(error), error.exit_code)
+        except BrokenPipeError:  # `rr ... | head`
+            sys.stderr.close()
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"rr: error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(cls=RootGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="rr-workflow", prog_name="rr")
+def cli() -> None:
+    """Run Rapid Reviews of serious child safeguarding incidents on time.
+
+    Every deadline is counted in working days (weekends, bank holidays and the
+    partnership's closure days excluded), from the timescales in schedules/.
+
+    \b
+    Examples:
+      rr calendar add 2026-12-21 2        # templates due: 2026-12-23
+      rr calendar window 2026-12-21 7 13  # meeting window
+      rr schedule show                    # the timescales in force
+    """
+
+
+def main() -> None:
+    cli.main(prog_name="rr")

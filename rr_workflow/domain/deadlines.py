@@ -1,0 +1,169 @@
+"""Due dates and statuses of a case's deadlines (SPEC §4): the single place a due date is computed.
+
+Given the schedule, the working calendar, the dates of the case's milestones and its recorded
+deviations, `compute_deadlines` returns every deadline whose starting event has happened, with its due
+date and status as of a given day. The workflow, the timers, the letters and the reports all call it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from rr_workflow.domain.calendar import WorkingCalendar
+from rr_workflow.domain.errors import BadInput
+from rr_workflow.domain.schedule import DeadlineRule, Schedule
+
+
+class Status:
+    PENDING = "pending"
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+    MET = "met"
+    MET_LATE = "met_late"
+    WAIVED = "waived"
+    EXTENDED = "extended"
+
+    OPEN = frozenset({PENDING, DUE_SOON, OVERDUE, EXTENDED})
+    CLOSED = frozenset({MET, MET_LATE, WAIVED})
+
+
+@dataclass(frozen=True)
+class Milestones:
+    """When things happened on a case: case-level events, and each agency's own events."""
+
+    case: Mapping[str, date] = field(default_factory=dict)
+    agencies: Mapping[str, Mapping[str, date]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Deviation:
+    """An agreed change to one deadline: an extension to a new date, or a waiver. Both need a reason."""
+
+    deadline_key: str
+    reason: str
+    extended_to: date | None = None  # None: waived
+
+    @property
+    def is_waiver(self) -> bool:
+        return self.extended_to is None
+
+
+@dataclass(frozen=True)
+class Deadline:
+    key: str  # the rule's key, or "rule:agency" for a per-agency deadline
+    rule_key: str
+    label: str
+    agency: str | None
+    owner: str
+    counts_from: date
+    original_due: date
+    due: date  # the date in force: the extension's date when extended
+    earliest: date | None  # the first day of a window (the meeting), else None
+    due_soon_from: date
+    met_on: date | None
+    status: str
+    reason: str | None = None  # why it was waived or extended
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in Status.OPEN
+
+
+def deadline_key(rule: DeadlineRule, agency: str | None) -> str:
+    return f"{rule.key}:{agency}" if agency else rule.key
+
+
+def compute_deadlines(
+    schedule: Schedule,
+    calendar: WorkingCalendar,
+    milestones: Milestones,
+    as_of: date,
+    deviations: Iterable[Deviation] = (),
+) -> list[Deadline]:
+    """Every deadline that has started, by due date. `as_of` is the local date statuses are taken at."""
+    by_key = {d.deadline_key: d for d in deviations}  # the latest recorded deviation wins
+    deadlines: list[Deadline] = []
+    for rule in schedule.rules:
+        if rule.per_agency:
+            for agency, events in sorted(milestones.agencies.items()):
+                deadline = _deadline(rule, agency, events, calendar, as_of, by_key)
+                if deadline is not None:
+                    deadlines.append(deadline)
+        else:
+            deadline = _deadline(rule, None, milestones.case, calendar, as_of, by_key)
+            if deadline is not None:
+                deadlines.append(deadline)
+    return sorted(deadlines, key=lambda d: (d.due, d.key))
+
+
+def _deadline(
+    rule: DeadlineRule,
+    agency: str | None,
+    events: Mapping[str, date],
+    calendar: WorkingCalendar,
+    as_of: date,
+    deviations: Mapping[str, Deviation],
+) -> Deadline | None:
+    start = events.get(rule.counts_from)
+    if start is None:
+        return None
+    key = deadline_key(rule, agency)
+    original_due = calendar.add(start, rule.working_days)
+    deviation = deviations.get(key)
+    due = deviation.extended_to if deviation and deviation.extended_to else original_due
+    met_on = events.get(rule.met_by)
+    due_soon_from = calendar.subtract(due, rule.policy.due_soon_days)
+    return Deadline(
+        key=key,
+        rule_key=rule.key,
+        label=f"{rule.label} ({agency})" if agency else rule.label,
+        agency=agency,
+        owner=rule.owner,
+        counts_from=start,
+        original_due=original_due,
+        due=due,
+        earliest=calendar.add(start, rule.earliest) if rule.earliest is not None else None,
+        due_soon_from=due_soon_from,
+        met_on=met_on,
+        status=_status(original_due, due, due_soon_from, met_on, deviation, as_of),
+        reason=deviation.reason if deviation else None,
+    )
+
+
+def _status(
+    original_due: date,
+    due: date,
+    due_soon_from: date,
+    met_on: date | None,
+    deviation: Deviation | None,
+    as_of: date,
+) -> str:
+    if met_on is not None:
+        # An extension does not make a late step timely: it is judged against the original date.
+        return Status.MET if met_on <= original_due else Status.MET_LATE
+    if deviation is not None and deviation.is_waiver:
+        return Status.WAIVED
+    if as_of > due:
+        return Status.OVERDUE
+    if deviation is not None:
+        return Status.EXTENDED
+    if as_of >= due_soon_from:
+        return Status.DUE_SOON
+    return Status.PENDING
+
+
+def meeting_window(deadlines: Iterable[Deadline]) -> tuple[date, date] | None:
+    """The (earliest, latest) days for the meeting, from the deadline that carries the window."""
+    for deadline in deadlines:
+        if deadline.earliest is not None:
+            return deadline.earliest, deadline.original_due
+    return None
+
+
+def find(deadlines: Iterable[Deadline], key: str) -> Deadline:
+    for deadline in deadlines:
+        if deadline.key == key:
+            return deadline
+    raise BadInput(f"no deadline {key!r} on this case")

@@ -1,0 +1,379 @@
+"""Timescales as validated data (SPEC §2, §4): which deadline counts from what, how many working days,
+who owns it, and when reminders and escalations go out.
+
+The numbers live in `schedules/*.toml`, never in code; this module turns the parsed file into frozen
+objects and refuses a bad file with one line naming the file, the key and the fault.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, time
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from rr_workflow.domain.calendar import SUPPORTED_REGIONS, CalendarSettings
+from rr_workflow.domain.errors import ConfigError
+
+# Milestones a timescale may count from or be met by. A case milestone happens once per case; an
+# agency milestone once per agency involved. `scoping_sent` as a case milestone is the first day any
+# agency was sent the template.
+CASE_MILESTONES = frozenset(
+    {
+        "referral_received",
+        "aware",
+        "sin_notified",
+        "scoping_sent",
+        "meeting_date_set",
+        "meeting_held",
+        "decision_made",
+        "endorsed",
+        "panel_submission",
+        "outcome_shared",
+        "closed",
+    }
+)
+AGENCY_MILESTONES = frozenset({"scoping_sent", "scoping_returned", "records_secured"})
+
+ROLES = ("coordinator", "manager", "chair", "admin")
+KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class EscalationStep:
+    """From the `from_escalation`-th escalation of a missed deadline on, `role` is told too."""
+
+    role: str
+    from_escalation: int
+
+
+@dataclass(frozen=True)
+class NoticePolicy:
+    """When reminders and escalations about one deadline go out (SPEC §4)."""
+
+    reminder_days_before: tuple[int, ...] = (1, 0)
+    reminder_time: time = time(9, 0)
+    escalation_time: time = time(9, 0)
+    escalation_first: int = 1  # working days after the due date
+    escalation_every: int = 2  # working days between repeats while it stays missed
+    escalation_chain: tuple[EscalationStep, ...] = (EscalationStep("manager", 1), EscalationStep("chair", 3))
+
+    @property
+    def due_soon_days(self) -> int:
+        """How many working days before the due date a deadline counts as due soon."""
+        return max(self.reminder_days_before, default=0)
+
+
+@dataclass(frozen=True)
+class DeadlineRule:
+    """One timescale: `working_days` after `counts_from`, met by `met_by`.
+
+    A rule with `earliest` is a window (the meeting: between 7 and 13 working days): the deadline is the
+    window's last day and the window's first day is when the step should happen at the earliest."""
+
+    key: str
+    label: str
+    counts_from: str
+    met_by: str
+    working_days: int
+    owner: str
+    policy: NoticePolicy
+    per_agency: bool = False
+    earliest: int | None = None
+
+
+@dataclass(frozen=True)
+class Schedule:
+    name: str
+    version: str
+    partners: Mapping[str, str]  # partner key (la, police, health) -> what a meeting needs present
+    rules: tuple[DeadlineRule, ...]
+    source: str = "<schedule>"
+
+    def rule(self, key: str) -> DeadlineRule:
+        for rule in self.rules:
+            if rule.key == key:
+                return rule
+        raise KeyError(key)
+
+    @property
+    def meeting_rule(self) -> DeadlineRule | None:
+        """The rule that carries the meeting window (met by the meeting being held)."""
+        return next((r for r in self.rules if r.met_by == "meeting_held" and r.earliest is not None), None)
+
+
+# -- parsing -----------------------------------------------------------------------------------------
+
+
+class _Reader:
+    """Reads typed values out of a parsed TOML mapping, failing with `file: key: what is wrong`."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(f"{self.source}: {key}: {problem}")
+
+    def table(self, data: Mapping[str, Any], key: str, path: str, required: bool = True) -> Mapping[str, Any]:
+        value = data.get(key)
+        if value is None and not required:
+            return {}
+        if not isinstance(value, Mapping):
+            raise self.fail(path, "missing table" if value is None else "must be a table")
+        return value
+
+    def string(self, data: Mapping[str, Any], key: str, path: str, default: str | None = None) -> str:
+        value = data.get(key, default)
+        if value is None:
+            raise self.fail(path, "missing")
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(path, "must be a non-empty string")
+        return value
+
+    def integer(self, data: Mapping[str, Any], key: str, path: str, default: int | None = None,
+                minimum: int = 0) -> int:
+        value = data.get(key, default)
+        if value is None:
+            raise self.fail(path, "missing")
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(path, f"must be a whole number, not {value!r}")
+        if value < minimum:
+            raise self.fail(path, f"must be at least {minimum}, not {value}")
+        return value
+
+    def clock_time(self, data: Mapping[str, Any], key: str, path: str, default: time) -> time:
+        value = data.get(key)
+        if value is None:
+            return default
+        if isinstance(value, time):
+            return value
+        if isinstance(value, str) and re.fullmatch(r"\d{2}:\d{2}", value):
+            try:
+                return time.fromisoformat(value)
+            except ValueError:
+                pass
+        raise self.fail(path, f"must be a time of day HH:MM, not {value!r}")
+
+    def a_date(self, value: Any, path: str) -> date:
+        if isinstance(value, date):
+            return value
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+        raise self.fail(path, f"not a date (YYYY-MM-DD): {value!r}")
+
+    def unknown_keys(self, data: Mapping[str, Any], allowed: Sequence[str], path: str) -> None:
+        for key in data:
+            if key not in allowed:
+                where = f"{path}.{key}" if path else key
+                raise self.fail(where, f"unknown setting (expected one of: {', '.join(allowed)})")
+
+
+def parse_policy(data: Mapping[str, Any], path: str, base: NoticePolicy, read: _Reader) -> NoticePolicy:
+    read.unknown_keys(
+        data,
+        ("reminder_days_before", "reminder_time", "escalation_time", "escalation_first", "escalation_every",
+         "escalation"),
+        path,
+    )
+    reminders = data.get("reminder_days_before", list(base.reminder_days_before))
+    if not isinstance(reminders, list):
+        raise read.fail(f"{path}.reminder_days_before", "must be a list of whole numbers")
+    reminder_days = tuple(
+        read.integer({"v": v}, "v", f"{path}.reminder_days_before[{i}]") for i, v in enumerate(reminders)
+    )
+    chain = base.escalation_chain
+    if "escalation" in data:
+        steps = data["escalation"]
+        if not isinstance(steps, list) or not steps:
+            raise read.fail(f"{path}.escalation", "must be a non-empty list of {role, from_escalation} tables")
+        parsed = []
+        for i, step in enumerate(steps):
+            where = f"{path}.escalation[{i}]"
+            if not isinstance(step, Mapping):
+                raise read.fail(where, "must be a table with role and from_escalation")
+            read.unknown_keys(step, ("role", "from_escalation"), where)
+            role = read.string(step, "role", f"{where}.role")
+            if role not in ROLES:
+                raise read.fail(f"{where}.role", f"unknown role {role!r} (expected one of: {', '.join(ROLES)})")
+            parsed.append(EscalationStep(role, read.integer(step, "from_escalation", f"{where}.from_escalation",
+                                                            minimum=1)))
+        chain = tuple(parsed)
+    return NoticePolicy(
+        reminder_days_before=reminder_days,
+        reminder_time=read.clock_time(data, "reminder_time", f"{path}.reminder_time", base.reminder_time),
+        escalation_time=read.clock_time(data, "escalation_time", f"{path}.escalation_time", base.escalation_time),
+        escalation_first=read.integer(data, "escalation_first", f"{path}.escalation_first",
+                                      base.escalation_first, minimum=1),
+        escalation_every=read.integer(data, "escalation_every", f"{path}.escalation_every",
+                                      base.escalation_every, minimum=1),
+        escalation_chain=chain,
+    )
+
+
+def _check_milestone(rule_path: str, field: str, value: str, per_agency: bool, read: _Reader) -> None:
+    known = AGENCY_MILESTONES if per_agency else CASE_MILESTONES
+    if value not in known:
+        kind = "agency" if per_agency else "case"
+        raise read.fail(
+            f"{rule_path}.{field}",
+            f"unknown {kind} event {value!r} (expected one of: {', '.join(sorted(known))})",
+        )
+
+
+def _parse_owner(value: str, path: str, per_agency: bool, partners: Mapping[str, str], read: _Reader) -> str:
+    if value in ROLES:
+        return value
+    if value == "agency" and per_agency:
+        return value
+    if value == "referrer":
+        return value
+    if value.startswith("partner:") and value.removeprefix("partner:") in partners:
+        return value
+    choices = [*ROLES, "referrer", *(f"partner:{p}" for p in partners), *(["agency"] if per_agency else [])]
+    raise read.fail(path, f"unknown owner {value!r} (expected one of: {', '.join(choices)})")
+
+
+def parse_schedule(data: Mapping[str, Any], source: str = "<schedule>") -> Schedule:
+    """Build a `Schedule` from a parsed TOML document, or raise `ConfigError` naming what is wrong."""
+    read = _Reader(source)
+    read.unknown_keys(data, ("schedule", "partners", "policy", "deadlines"), "")
+    head = read.table(data, "schedule", "schedule")
+    read.unknown_keys(head, ("name", "version"), "schedule")
+    partners_table = read.table(data, "partners", "partners")
+    partners: dict[str, str] = {}
+    for key, label in partners_table.items():
+        if not KEY_PATTERN.match(key):
+            raise read.fail(f"partners.{key}", "a partner key is lower case letters, digits and _")
+        partners[key] = read.string(partners_table, key, f"partners.{key}")
+    if not partners:
+        raise read.fail("partners", "name at least one safeguarding partner")
+    base = parse_policy(read.table(data, "policy", "policy", required=False), "policy", NoticePolicy(), read)
+
+    entries = data.get("deadlines")
+    if not isinstance(entries, list) or not entries:
+        raise read.fail("deadlines", "missing: add at least one [[deadlines]] table")
+    rules: list[DeadlineRule] = []
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, Mapping):
+            raise read.fail(f"deadlines[{i}]", "must be a table")
+        key = entry.get("key")
+        path = f"deadlines[{i}]" if not isinstance(key, str) else f"deadlines.{key}"
+        rules.append(_parse_rule(entry, path, base, partners, read))
+    seen: set[str] = set()
+    for rule in rules:
+        if rule.key in seen:
+            raise read.fail(f"deadlines.{rule.key}", "the same key is used twice")
+        seen.add(rule.key)
+    return Schedule(
+        name=read.string(head, "name", "schedule.name"),
+        version=str(read.string(head, "version", "schedule.version")),
+        partners=partners,
+        rules=tuple(rules),
+        source=source,
+    )
+
+
+def _parse_rule(entry: Mapping[str, Any], path: str, base: NoticePolicy, partners: Mapping[str, str],
+                read: _Reader) -> DeadlineRule:
+    read.unknown_keys(
+        entry,
+        ("key", "label", "from", "met_by", "working_days", "window", "owner", "per_agency", "policy"),
+        path,
+    )
+    key = read.string(entry, "key", f"{path}.key")
+    if not KEY_PATTERN.match(key):
+        raise read.fail(f"{path}.key", "a deadline key is lower case letters, digits and _")
+    per_agency = entry.get("per_agency", False)
+    if not isinstance(per_agency, bool):
+        raise read.fail(f"{path}.per_agency", "must be true or false")
+    counts_from = read.string(entry, "from", f"{path}.from")
+    met_by = read.string(entry, "met_by", f"{path}.met_by")
+    _check_milestone(path, "from", counts_from, per_agency, read)
+    _check_milestone(path, "met_by", met_by, per_agency, read)
+    if "window" in entry and "working_days" in entry:
+        raise read.fail(path, "give either working_days or window, not both")
+    earliest: int | None = None
+    if "window" in entry:
+        window = entry["window"]
+        if not isinstance(window, list) or len(window) != 2:
+            raise read.fail(f"{path}.window", "must be [earliest, latest] working days")
+        earliest = read.integer({"v": window[0]}, "v", f"{path}.window")
+        latest = read.integer({"v": window[1]}, "v", f"{path}.window")
+        if earliest > latest:
+            raise read.fail(f"{path}.window", f"earliest ({earliest}) is after latest ({latest})")
+        days = latest
+    else:
+        days = read.integer(entry, "working_days", f"{path}.working_days")
+    owner = _parse_owner(read.string(entry, "owner", f"{path}.owner"), f"{path}.owner", per_agency, partners, read)
+    policy = parse_policy(read.table(entry, "policy", f"{path}.policy", required=False), f"{path}.policy",
+                          base, read)
+    return DeadlineRule(
+        key=key,
+        label=read.string(entry, "label", f"{path}.label"),
+        counts_from=counts_from,
+        met_by=met_by,
+        working_days=days,
+        owner=owner,
+        policy=policy,
+        per_agency=per_agency,
+        earliest=earliest,
+    )
+
+
+def parse_calendar(data: Mapping[str, Any], source: str = "<calendar>") -> CalendarSettings:
+    """Build `CalendarSettings` from a parsed calendar TOML document."""
+    read = _Reader(source)
+    read.unknown_keys(data, ("calendar",), "")
+    head = read.table(data, "calendar", "calendar")
+    read.unknown_keys(head, ("country", "region", "timezone", "closures", "extra_days"), "calendar")
+    country = read.string(head, "country", "calendar.country", "GB")
+    if country != "GB":
+        raise read.fail("calendar.country", f"only GB is supported, not {country!r}")
+    region = read.string(head, "region", "calendar.region", "ENG")
+    if region not in SUPPORTED_REGIONS:
+        raise read.fail(
+            "calendar.region",
+            f"unknown region {region!r} (expected one of: {', '.join(SUPPORTED_REGIONS)})",
+        )
+    timezone = read.string(head, "timezone", "calendar.timezone", "Europe/London")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise read.fail("calendar.timezone", f"unknown time zone {timezone!r}") from None
+    closures = []
+    for i, item in enumerate(_list_of_tables(head, "closures", read)):
+        where = f"calendar.closures[{i}]"
+        read.unknown_keys(item, ("month", "day", "name"), where)
+        month = read.integer(item, "month", f"{where}.month", minimum=1)
+        day = read.integer(item, "day", f"{where}.day", minimum=1)
+        try:
+            date(2024, month, day)  # a leap year, so 29 February is allowed
+        except ValueError:
+            raise read.fail(where, f"no such day: month {month}, day {day}") from None
+        closures.append((month, day, read.string(item, "name", f"{where}.name")))
+    extra = {}
+    for i, item in enumerate(_list_of_tables(head, "extra_days", read)):
+        where = f"calendar.extra_days[{i}]"
+        read.unknown_keys(item, ("date", "name"), where)
+        if "date" not in item:
+            raise read.fail(f"{where}.date", "missing")
+        extra[read.a_date(item["date"], f"{where}.date")] = read.string(item, "name", f"{where}.name")
+    return CalendarSettings(
+        country=country,
+        region=region,
+        timezone=timezone,
+        annual_closures=tuple(closures),
+        extra_days=extra,
+    )
+
+
+def _list_of_tables(data: Mapping[str, Any], key: str, read: _Reader) -> list[Mapping[str, Any]]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
+        raise read.fail(f"calendar.{key}", "must be a list of tables, e.g. [{ ... }, { ... }]")
+    return value
