@@ -42,8 +42,15 @@ def add(start: date, n: int, region: str | None, as_json: bool) -> None:
     cal = _calendar(region)
     result = cal.add(start, n)
     if as_json:
-        echo_json({"start": start, "working_days": n, "date": result, "weekday": day_name(result),
-                   "region": cal.settings.region})
+        echo_json(
+            {
+                "start": start,
+                "working_days": n,
+                "date": result,
+                "weekday": day_name(result),
+                "region": cal.settings.region,
+            }
+        )
     else:
         click.echo(f"{result.isoformat()}  {day_name(result)}")
 
@@ -67,8 +74,16 @@ def window(start: date, earliest: int, latest: int, region: str | None, as_json:
     cal = _calendar(region)
     first, last = cal.window(start, earliest, latest)
     if as_json:
-        echo_json({"start": start, "earliest_days": earliest, "latest_days": latest,
-                   "earliest": first, "latest": last, "region": cal.settings.region})
+        echo_json(
+            {
+                "start": start,
+                "earliest_days": earliest,
+                "latest_days": latest,
+                "earliest": first,
+                "latest": last,
+                "region": cal.settings.region,
+            }
+        )
     else:
         click.echo(f"{first.isoformat()}  {day_name(first)}  to  {last.isoformat()}  {day_name(last)}")
 
@@ -110,9 +125,17 @@ def holidays(year: int, region: str | None, as_json: bool) -> None:
     cal = _calendar(region)
     days = cal.non_working_days(year)
     if as_json:
-        echo_json([{"date": d, "weekday": day_name(d), "name": name, "weekend": d.weekday() >= 5}
-                   for d, name in days])
+        echo_json(
+            [
+                {"date": d, "weekday": day_name(d), "name": name, "weekend": d.weekday() >= 5}
+                for d, name in days
+            ]
+        )
     else:
-        echo_table(("DATE", "DAY", "NAME"),
-                   [(d.isoformat(), day_name(d)[:3], name + (" (falls on a weekend)" if d.weekday() >= 5 else ""))
-                    for d, name in days])
+        echo_table(
+            ("DATE", "DAY", "NAME"),
+            [
+                (d.isoformat(), day_name(d)[:3], name + (" (falls on a weekend)" if d.weekday() >= 5 else ""))
+                for d, name in days
+            ],
+        )

@@ -9,8 +9,12 @@ import click
 
 from rr_workflow.cli.params import echo_json, echo_table, json_option
 
-file_option = click.option("--file", "path", type=click.Path(path_type=Path, dir_okay=False),
-                           help="Show this schedule file instead of the one in force.")
+file_option = click.option(
+    "--file",
+    "path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Show this schedule file instead of the one in force.",
+)
 
 
 @click.group()
@@ -39,55 +43,66 @@ def show(path: Path | None, as_json: bool) -> None:
 
     sched = reference.schedule(path)
     if as_json:
-        echo_json({
-            "name": sched.name,
-            "version": sched.version,
-            "source": sched.source,
-            "partners": dict(sched.partners),
-            "deadlines": [
-                {
-                    "key": r.key,
-                    "label": r.label,
-                    "from": r.counts_from,
-                    "met_by": r.met_by,
-                    "working_days": r.working_days,
-                    "window": [r.earliest, r.working_days] if r.earliest is not None else None,
-                    "owner": r.owner,
-                    "per_agency": r.per_agency,
-                    "policy": {
-                        "reminder_days_before": list(r.policy.reminder_days_before),
-                        "reminder_time": r.policy.reminder_time.strftime("%H:%M"),
-                        "escalation_time": r.policy.escalation_time.strftime("%H:%M"),
-                        "escalation_first": r.policy.escalation_first,
-                        "escalation_every": r.policy.escalation_every,
-                        "escalation": [{"role": s.role, "from_escalation": s.from_escalation}
-                                       for s in r.policy.escalation_chain],
-                    },
-                }
-                for r in sched.rules
-            ],
-        })
+        echo_json(
+            {
+                "name": sched.name,
+                "version": sched.version,
+                "source": sched.source,
+                "partners": dict(sched.partners),
+                "deadlines": [
+                    {
+                        "key": r.key,
+                        "label": r.label,
+                        "from": r.counts_from,
+                        "met_by": r.met_by,
+                        "working_days": r.working_days,
+                        "window": [r.earliest, r.working_days] if r.earliest is not None else None,
+                        "owner": r.owner,
+                        "per_agency": r.per_agency,
+                        "policy": {
+                            "reminder_days_before": list(r.policy.reminder_days_before),
+                            "reminder_time": r.policy.reminder_time.strftime("%H:%M"),
+                            "escalation_time": r.policy.escalation_time.strftime("%H:%M"),
+                            "escalation_first": r.policy.escalation_first,
+                            "escalation_every": r.policy.escalation_every,
+                            "escalation": [
+                                {"role": s.role, "from_escalation": s.from_escalation}
+                                for s in r.policy.escalation_chain
+                            ],
+                        },
+                    }
+                    for r in sched.rules
+                ],
+            }
+        )
         return
     click.echo(f"{sched.name} (version {sched.version})")
     click.echo(f"from {sched.source}")
-    click.echo("safeguarding partners (all needed for a quorate meeting): "
-               + ", ".join(f"{label} [{key}]" for key, label in sched.partners.items()))
+    click.echo(
+        "safeguarding partners (all needed for a quorate meeting): "
+        + ", ".join(f"{label} [{key}]" for key, label in sched.partners.items())
+    )
     click.echo()
     echo_table(
         ("DEADLINE", "WHAT", "DUE", "MET BY", "OWNER"),
-        [(r.key + (":<agency>" if r.per_agency else ""), r.label, _due_text(r), r.met_by, r.owner)
-         for r in sched.rules],
+        [
+            (r.key + (":<agency>" if r.per_agency else ""), r.label, _due_text(r), r.met_by, r.owner)
+            for r in sched.rules
+        ],
     )
     policies = {r.policy for r in sched.rules}
     if len(policies) == 1:
         p = policies.pop()
         click.echo()
-        reminders = ", ".join("on the due date" if d == 0 else f"{d} working day(s) before"
-                              for d in p.reminder_days_before)
+        reminders = ", ".join(
+            "on the due date" if d == 0 else f"{d} working day(s) before" for d in p.reminder_days_before
+        )
         chain = ", ".join(f"{s.role} from escalation {s.from_escalation}" for s in p.escalation_chain)
         click.echo(f"reminders to the owner at {p.reminder_time:%H:%M}: {reminders or 'none'}")
-        click.echo(f"escalations at {p.escalation_time:%H:%M}, {p.escalation_first} working day(s) after a "
-                   f"missed deadline, then every {p.escalation_every}: {chain}")
+        click.echo(
+            f"escalations at {p.escalation_time:%H:%M}, {p.escalation_first} working day(s) after a "
+            f"missed deadline, then every {p.escalation_every}: {chain}"
+        )
 
 
 @schedule.command()
@@ -105,8 +120,11 @@ def check(path: Path) -> None:
 
     result = check_file(path)
     if isinstance(result, CalendarSettings):
-        click.echo(f"ok: {path}: calendar {result.country}-{result.region}, {len(result.annual_closures)} "
-                   f"annual closure(s), {len(result.extra_days)} extra day(s)")
+        click.echo(
+            f"ok: {path}: calendar {result.country}-{result.region}, {len(result.annual_closures)} "
+            f"annual closure(s), {len(result.extra_days)} extra day(s)"
+        )
     else:
-        click.echo(f"ok: {path}: schedule {result.name!r} version {result.version}, "
-                   f"{len(result.rules)} deadlines")
+        click.echo(
+            f"ok: {path}: schedule {result.name!r} version {result.version}, {len(result.rules)} deadlines"
+        )

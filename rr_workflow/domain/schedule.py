@@ -132,8 +132,9 @@ class _Reader:
             raise self.fail(path, "must be a non-empty string")
         return value
 
-    def integer(self, data: Mapping[str, Any], key: str, path: str, default: int | None = None,
-                minimum: int = 0) -> int:
+    def integer(
+        self, data: Mapping[str, Any], key: str, path: str, default: int | None = None, minimum: int = 0
+    ) -> int:
         value = data.get(key, default)
         if value is None:
             raise self.fail(path, "missing")
@@ -176,8 +177,14 @@ class _Reader:
 def parse_policy(data: Mapping[str, Any], path: str, base: NoticePolicy, read: _Reader) -> NoticePolicy:
     read.unknown_keys(
         data,
-        ("reminder_days_before", "reminder_time", "escalation_time", "escalation_first", "escalation_every",
-         "escalation"),
+        (
+            "reminder_days_before",
+            "reminder_time",
+            "escalation_time",
+            "escalation_first",
+            "escalation_every",
+            "escalation",
+        ),
         path,
     )
     reminders = data.get("reminder_days_before", list(base.reminder_days_before))
@@ -190,7 +197,9 @@ def parse_policy(data: Mapping[str, Any], path: str, base: NoticePolicy, read: _
     if "escalation" in data:
         steps = data["escalation"]
         if not isinstance(steps, list) or not steps:
-            raise read.fail(f"{path}.escalation", "must be a non-empty list of {role, from_escalation} tables")
+            raise read.fail(
+                f"{path}.escalation", "must be a non-empty list of {role, from_escalation} tables"
+            )
         parsed = []
         for i, step in enumerate(steps):
             where = f"{path}.escalation[{i}]"
@@ -199,18 +208,27 @@ def parse_policy(data: Mapping[str, Any], path: str, base: NoticePolicy, read: _
             read.unknown_keys(step, ("role", "from_escalation"), where)
             role = read.string(step, "role", f"{where}.role")
             if role not in ROLES:
-                raise read.fail(f"{where}.role", f"unknown role {role!r} (expected one of: {', '.join(ROLES)})")
-            parsed.append(EscalationStep(role, read.integer(step, "from_escalation", f"{where}.from_escalation",
-                                                            minimum=1)))
+                raise read.fail(
+                    f"{where}.role", f"unknown role {role!r} (expected one of: {', '.join(ROLES)})"
+                )
+            parsed.append(
+                EscalationStep(
+                    role, read.integer(step, "from_escalation", f"{where}.from_escalation", minimum=1)
+                )
+            )
         chain = tuple(parsed)
     return NoticePolicy(
         reminder_days_before=reminder_days,
         reminder_time=read.clock_time(data, "reminder_time", f"{path}.reminder_time", base.reminder_time),
-        escalation_time=read.clock_time(data, "escalation_time", f"{path}.escalation_time", base.escalation_time),
-        escalation_first=read.integer(data, "escalation_first", f"{path}.escalation_first",
-                                      base.escalation_first, minimum=1),
-        escalation_every=read.integer(data, "escalation_every", f"{path}.escalation_every",
-                                      base.escalation_every, minimum=1),
+        escalation_time=read.clock_time(
+            data, "escalation_time", f"{path}.escalation_time", base.escalation_time
+        ),
+        escalation_first=read.integer(
+            data, "escalation_first", f"{path}.escalation_first", base.escalation_first, minimum=1
+        ),
+        escalation_every=read.integer(
+            data, "escalation_every", f"{path}.escalation_every", base.escalation_every, minimum=1
+        ),
         escalation_chain=chain,
     )
 
@@ -246,7 +264,7 @@ def parse_schedule(data: Mapping[str, Any], source: str = "<schedule>") -> Sched
     read.unknown_keys(head, ("name", "version"), "schedule")
     partners_table = read.table(data, "partners", "partners")
     partners: dict[str, str] = {}
-    for key, label in partners_table.items():
+    for key in partners_table:
         if not KEY_PATTERN.match(key):
             raise read.fail(f"partners.{key}", "a partner key is lower case letters, digits and _")
         partners[key] = read.string(partners_table, key, f"partners.{key}")
@@ -278,8 +296,9 @@ def parse_schedule(data: Mapping[str, Any], source: str = "<schedule>") -> Sched
     )
 
 
-def _parse_rule(entry: Mapping[str, Any], path: str, base: NoticePolicy, partners: Mapping[str, str],
-                read: _Reader) -> DeadlineRule:
+def _parse_rule(
+    entry: Mapping[str, Any], path: str, base: NoticePolicy, partners: Mapping[str, str], read: _Reader
+) -> DeadlineRule:
     read.unknown_keys(
         entry,
         ("key", "label", "from", "met_by", "working_days", "window", "owner", "per_agency", "policy"),
@@ -309,9 +328,12 @@ def _parse_rule(entry: Mapping[str, Any], path: str, base: NoticePolicy, partner
         days = latest
     else:
         days = read.integer(entry, "working_days", f"{path}.working_days")
-    owner = _parse_owner(read.string(entry, "owner", f"{path}.owner"), f"{path}.owner", per_agency, partners, read)
-    policy = parse_policy(read.table(entry, "policy", f"{path}.policy", required=False), f"{path}.policy",
-                          base, read)
+    owner = _parse_owner(
+        read.string(entry, "owner", f"{path}.owner"), f"{path}.owner", per_agency, partners, read
+    )
+    policy = parse_policy(
+        read.table(entry, "policy", f"{path}.policy", required=False), f"{path}.policy", base, read
+    )
     return DeadlineRule(
         key=key,
         label=read.string(entry, "label", f"{path}.label"),
