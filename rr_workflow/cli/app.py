@@ -13,6 +13,7 @@ from rr_workflow.domain.errors import RRError
 # name -> "module:attribute"; a group's module is imported only when it is used or listed.
 COMMAND_GROUPS = {
     "calendar": "rr_workflow.cli.calendar:calendar",
+    "demo": "rr_workflow.cli.demo:demo",
     "schedule": "rr_workflow.cli.schedule:schedule",
 }
 
