@@ -1,0 +1,40 @@
+"""Domain events: what a transition tells the rest of the product (letters, timers, notices).
+
+The service layer stores them in the outbox in the same transaction as the change; the letters and
+timers consume them from there. Their data never holds personal details about the child: handlers
+read what a letter needs from the case itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    kind: str
+    case_ref: str
+    on: date
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+# The kinds, as stored in the outbox (stable strings).
+CASE_OPENED = "case_opened"
+SIN_NOTIFIED = "sin_notified"
+SCOPING_SENT = "scoping_sent"  # one per agency: the scoping request and records-securing instruction
+SCOPING_RETURNED = "scoping_returned"
+RECORDS_SECURED = "records_secured"
+MEETING_SCHEDULED = "meeting_scheduled"  # data: number, date, time, mode, sequence (raised on reschedule)
+MEETING_CANCELLED = "meeting_cancelled"  # a date replaced by a new one
+MEETING_HELD = "meeting_held"
+MEETING_INQUORATE = "meeting_inquorate"
+DECISION_MADE = "decision_made"
+ENDORSED = "endorsed"
+REPORT_SUBMITTED = "report_submitted"  # the covering letter to the National Panel
+OUTCOME_SHARED = "outcome_shared"  # outcome notifications to every agency and the referrer
+CASE_CLOSED = "case_closed"
+CASE_DECLINED = "case_declined"
+DEADLINE_EXTENDED = "deadline_extended"
+DEADLINE_WAIVED = "deadline_waived"

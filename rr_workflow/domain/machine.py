@@ -1,0 +1,323 @@
+"""The Rapid Review procedure (SPEC §2) as a state machine: the only list of stages and legal steps.
+
+Each event is a command a coordinator runs. Validators are named methods that refuse with a reason a
+coordinator understands; `on_<event>` hooks record what happened on the case and raise the domain events
+the letters and timers consume. State values are stored in the database: never rename one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, time
+
+from statemachine import State, StateMachine
+
+from rr_workflow.domain import events as ev
+from rr_workflow.domain.case import (
+    MEETING_MODES,
+    OUTCOMES,
+    Attendance,
+    Case,
+    ImmediateAction,
+    Involvement,
+    Meeting,
+)
+from rr_workflow.domain.errors import BadInput, Refused
+
+
+class RapidReview(StateMachine):
+    """Referral → scoping → meeting → decision → endorsement → report to the Panel → closed."""
+
+    referred = State("referral received", value="referred", initial=True)
+    scoping = State("scoping with agencies", value="scoping")
+    meeting_scheduled = State("meeting scheduled", value="meeting_scheduled")
+    inquorate = State("meeting inquorate: new date needed", value="inquorate")
+    meeting_held = State("meeting held", value="meeting_held")
+    decided = State("decision made", value="decided")
+    endorsed = State("outcome endorsed", value="endorsed")
+    submitted = State("report sent to the Panel", value="submitted")
+    closed = State("closed", value="closed", final=True)
+    declined = State("declined", value="declined", final=True)
+
+    record_sin = (
+        referred.to.itself(internal=True)
+        | scoping.to.itself(internal=True)
+        | meeting_scheduled.to.itself(internal=True)
+        | inquorate.to.itself(internal=True)
+        | meeting_held.to.itself(internal=True)
+        | decided.to.itself(internal=True)
+        | endorsed.to.itself(internal=True)
+    )
+    send_scoping = (
+        referred.to(scoping)
+        | scoping.to.itself(internal=True)
+        | meeting_scheduled.to.itself(internal=True)
+        | inquorate.to.itself(internal=True)
+    )
+    return_scoping = (
+        scoping.to.itself(internal=True)
+        | meeting_scheduled.to.itself(internal=True)
+        | inquorate.to.itself(internal=True)
+        | meeting_held.to.itself(internal=True)
+        | decided.to.itself(internal=True)
+        | endorsed.to.itself(internal=True)
+        | submitted.to.itself(internal=True)
+    )
+    secure_records = (
+        scoping.to.itself(internal=True)
+        | meeting_scheduled.to.itself(internal=True)
+        | inquorate.to.itself(internal=True)
+        | meeting_held.to.itself(internal=True)
+        | decided.to.itself(internal=True)
+        | endorsed.to.itself(internal=True)
+        | submitted.to.itself(internal=True)
+    )
+    schedule_meeting = (
+        scoping.to(meeting_scheduled)
+        | meeting_scheduled.to.itself(internal=True)
+        | inquorate.to(meeting_scheduled)
+    )
+    hold_meeting = meeting_scheduled.to(meeting_held, validators="check_quorate")
+    record_inquorate = meeting_scheduled.to(inquorate, validators="check_inquorate")
+    decide = meeting_held.to(decided, validators="check_decision")
+    endorse = decided.to(endorsed)
+    submit = endorsed.to(submitted) | decided.to(submitted, cond="endorsement_optional")
+    share_outcome = (
+        decided.to.itself(internal=True)
+        | endorsed.to.itself(internal=True)
+        | submitted.to.itself(internal=True)
+    )
+    close = submitted.to(closed)
+    decline = (
+        referred.to(declined) | scoping.to(declined) | meeting_scheduled.to(declined) | inquorate.to(declined)
+    )
+
+    def __init__(self, case: Case, endorsement_required: bool = True) -> None:
+        self.endorsement_required = endorsement_required
+        super().__init__(model=case, state_field="state")
+
+    @property
+    def case(self) -> Case:
+        return self.model  # type: ignore[no-any-return]
+
+    # -- guards and validators ----------------------------------------------------------------------
+
+    def endorsement_optional(self) -> bool:
+        return not self.endorsement_required
+
+    @record_sin.validators
+    def validate_record_sin(self) -> None:
+        if self.case.sin_notified_on is not None:
+            raise Refused(
+                f"the Serious Incident Notification is already recorded ({self.case.sin_notified_on})"
+            )
+
+    @send_scoping.validators
+    def validate_send_scoping(self, agencies: Sequence[str]) -> None:
+        already = [a for a in agencies if self.case.involvement(a) is not None]
+        if already:
+            raise Refused(f"the scoping template was already sent to: {', '.join(already)}")
+
+    @return_scoping.validators
+    def validate_return_scoping(self, agency: str) -> None:
+        involvement = self._involvement(agency)
+        if involvement.returned_on is not None:
+            raise Refused(f"{agency} already returned its template ({involvement.returned_on})")
+
+    @secure_records.validators
+    def validate_secure_records(self, agency: str) -> None:
+        involvement = self._involvement(agency)
+        if involvement.secured_on is not None:
+            raise Refused(f"{agency} already confirmed its records are secured ({involvement.secured_on})")
+
+    @schedule_meeting.validators
+    def validate_schedule_meeting(
+        self,
+        on: date,
+        mode: str,
+        mode_reason: str | None,
+        window: tuple[date, date] | None,
+        outside_window_reason: str | None,
+    ) -> None:
+        if mode not in MEETING_MODES:
+            raise BadInput(f"unknown meeting mode {mode!r} (expected one of: {', '.join(MEETING_MODES)})")
+        if mode == "remote" and not mode_reason:
+            raise BadInput(
+                "a remote meeting needs --reason: it is allowed only where essential to meet the timescales"
+            )
+        if on < self.case.received:
+            raise BadInput(f"the meeting cannot be before the referral was received ({self.case.received})")
+        if window and not window[0] <= on <= window[1] and not outside_window_reason:
+            raise BadInput(
+                f"{on} is outside the meeting window {window[0]} to {window[1]}: "
+                "give --outside-window-reason to record why"
+            )
+
+    def _involvement(self, agency: str) -> Involvement:
+        involvement = self.case.involvement(agency)
+        if involvement is None:
+            raise BadInput(f"{agency} was never sent the scoping template on this case")
+        return involvement
+
+    def check_quorate(self, required_partners: Mapping[str, str], partners_present: set[str]) -> None:
+        missing = [label for key, label in required_partners.items() if key not in partners_present]
+        if missing:
+            raise Refused(
+                f"the meeting is not quorate: no representative of {', '.join(missing)}; "
+                "record it with `rr meeting inquorate` and set a new date"
+            )
+
+    def check_inquorate(self, required_partners: Mapping[str, str], partners_present: set[str]) -> None:
+        if all(key in partners_present for key in required_partners):
+            raise Refused("every safeguarding partner was present: record the meeting with `rr meeting held`")
+
+    def check_decision(self, outcome: str, rationale: str) -> None:
+        if outcome not in OUTCOMES:
+            raise BadInput(f"unknown outcome {outcome!r} (expected one of: {', '.join(OUTCOMES)})")
+        if not rationale.strip():
+            raise BadInput("a decision needs its rationale (--rationale)")
+
+    @submit.validators
+    def validate_submit(self) -> None:
+        if self.case.sin_notified_on is None:
+            raise Refused(
+                "no Serious Incident Notification is recorded: the report cannot go to the Panel "
+                "before it (rr sin notified)"
+            )
+
+    @share_outcome.validators
+    def validate_share_outcome(self) -> None:
+        if self.case.outcome_shared_on is not None:
+            raise Refused(f"the outcome was already shared ({self.case.outcome_shared_on})")
+
+    @close.validators
+    def validate_close(self) -> None:
+        if self.case.outcome_shared_on is None:
+            raise Refused("the outcome has not been shared with the agencies (rr outcome shared)")
+
+    # -- hooks: record what happened ----------------------------------------------------------------
+
+    def on_record_sin(self, on: date) -> None:
+        self.case.sin_notified_on = on
+        self.case.raise_event(ev.DomainEvent(ev.SIN_NOTIFIED, self.case.ref, on))
+
+    def on_send_scoping(self, agencies: Sequence[str], on: date) -> None:
+        for agency in agencies:
+            self.case.involvements.append(Involvement(agency, on))
+            self.case.raise_event(ev.DomainEvent(ev.SCOPING_SENT, self.case.ref, on, {"agency": agency}))
+
+    def on_return_scoping(self, agency: str, on: date) -> None:
+        self._involvement(agency).returned_on = on
+        self.case.raise_event(ev.DomainEvent(ev.SCOPING_RETURNED, self.case.ref, on, {"agency": agency}))
+
+    def on_secure_records(self, agency: str, on: date) -> None:
+        self._involvement(agency).secured_on = on
+        self.case.raise_event(ev.DomainEvent(ev.RECORDS_SECURED, self.case.ref, on, {"agency": agency}))
+
+    def on_schedule_meeting(
+        self,
+        on: date,
+        at: time | None,
+        mode: str,
+        mode_reason: str | None,
+        outside_window_reason: str | None,
+        recorded_on: date,
+    ) -> None:
+        case = self.case
+        previous = case.current_meeting
+        if previous is not None and previous.status == Meeting.SCHEDULED:
+            previous.status = Meeting.SUPERSEDED
+            case.raise_event(
+                ev.DomainEvent(ev.MEETING_CANCELLED, case.ref, recorded_on, {"number": previous.number})
+            )
+        number = len(case.meetings) + 1
+        case.meetings.append(Meeting(number, on, at, mode, mode_reason, outside_window_reason, recorded_on))
+        if case.meeting_date_set_on is None:
+            case.meeting_date_set_on = recorded_on
+        case.raise_event(
+            ev.DomainEvent(
+                ev.MEETING_SCHEDULED,
+                case.ref,
+                recorded_on,
+                {
+                    "number": number,
+                    "date": on.isoformat(),
+                    "time": at.strftime("%H:%M") if at else None,
+                    "mode": mode,
+                },
+            )
+        )
+
+    def _record_meeting(self, status: str, on: date, attendees: Sequence[tuple[str, str]]) -> Meeting:
+        meeting = self.case.current_meeting
+        assert meeting is not None  # the machine only allows this from meeting_scheduled
+        meeting.status = status
+        meeting.held_on = on
+        meeting.attendees = [Attendance(agency, name) for agency, name in attendees]
+        return meeting
+
+    def on_hold_meeting(self, on: date, attendees: Sequence[tuple[str, str]]) -> None:
+        meeting = self._record_meeting(Meeting.HELD, on, attendees)
+        self.case.raise_event(ev.DomainEvent(ev.MEETING_HELD, self.case.ref, on, {"number": meeting.number}))
+
+    def on_record_inquorate(self, on: date, attendees: Sequence[tuple[str, str]]) -> None:
+        meeting = self._record_meeting(Meeting.INQUORATE, on, attendees)
+        self.case.raise_event(
+            ev.DomainEvent(ev.MEETING_INQUORATE, self.case.ref, on, {"number": meeting.number})
+        )
+
+    def on_decide(self, outcome: str, rationale: str, actions: Sequence[tuple[str, str]], on: date) -> None:
+        case = self.case
+        case.outcome, case.rationale, case.decided_on = outcome, rationale, on
+        case.actions = [ImmediateAction(n, owner, text) for n, (owner, text) in enumerate(actions, start=1)]
+        case.raise_event(ev.DomainEvent(ev.DECISION_MADE, case.ref, on, {"outcome": outcome}))
+
+    def on_endorse(self, on: date, by: str) -> None:
+        self.case.endorsed_on, self.case.endorsed_by = on, by
+        self.case.raise_event(ev.DomainEvent(ev.ENDORSED, self.case.ref, on))
+
+    def on_submit(self, on: date) -> None:
+        self.case.submitted_on = on
+        self.case.raise_event(ev.DomainEvent(ev.REPORT_SUBMITTED, self.case.ref, on))
+
+    def on_share_outcome(self, on: date) -> None:
+        self.case.outcome_shared_on = on
+        self.case.raise_event(ev.DomainEvent(ev.OUTCOME_SHARED, self.case.ref, on))
+
+    def on_close(self, on: date) -> None:
+        self.case.closed_on = on
+        self.case.raise_event(ev.DomainEvent(ev.CASE_CLOSED, self.case.ref, on))
+
+    def on_decline(self, on: date, reason: str) -> None:
+        self.case.declined_on, self.case.decline_reason = on, reason
+        self.case.raise_event(ev.DomainEvent(ev.CASE_DECLINED, self.case.ref, on))
+
+
+# What a coordinator types for each event: named in refusals and in `allowed`.
+COMMANDS: Mapping[str, str] = {
+    "record_sin": "sin notified",
+    "send_scoping": "scoping send",
+    "return_scoping": "scoping returned",
+    "secure_records": "records secured",
+    "schedule_meeting": "meeting schedule",
+    "hold_meeting": "meeting held",
+    "record_inquorate": "meeting inquorate",
+    "decide": "decide",
+    "endorse": "endorse",
+    "submit": "submit",
+    "share_outcome": "outcome shared",
+    "close": "close",
+    "decline": "decline",
+}
+
+
+def state_label(value: str) -> str:
+    for state in RapidReview.states:
+        if state.value == value:
+            return str(state.name)
+    return value
+
+
+def allowed_events(machine: RapidReview) -> list[str]:
+    """Events whose guards pass in the current state (validators may still refuse with a reason)."""
+    return [event.id for event in machine.enabled_events()]
