@@ -64,6 +64,19 @@ def load_schedule(path: Path | None = None) -> Schedule:
     return parse_schedule(read_toml(path), source=str(path))
 
 
+def schedule_in_force() -> tuple[Schedule, str]:
+    """The schedule new cases are opened under, with the file's text (stored with the case's version)."""
+    path = _chosen_file("RR_SCHEDULE", SCHEDULE_FILE)
+    schedule = parse_schedule(read_toml(path), source=str(path))
+    return schedule, path.read_text(encoding="utf-8")
+
+
+def parse_schedule_text(text: str, source: str) -> Schedule:
+    import tomllib
+
+    return parse_schedule(tomllib.loads(text), source=source)
+
+
 def load_calendar_settings(path: Path | None = None) -> CalendarSettings:
     path = path or _chosen_file("RR_CALENDAR", CALENDAR_FILE)
     return parse_calendar(read_toml(path), source=str(path))

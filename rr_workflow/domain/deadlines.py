@@ -46,8 +46,8 @@ class Deviation:
     extended_to: date | None = None  # None: waived
 
     @property
-    def is_waiver(self) -> bool:
-        return self.extended_to is None
+    def kind(self) -> str:
+        return Status.WAIVED if self.extended_to is None else Status.EXTENDED
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,7 @@ class Deadline:
     met_on: date | None
     status: str
     reason: str | None = None  # why it was waived or extended
+    deviation: str | None = None  # "waived", "extended" or None
 
     @property
     def is_open(self) -> bool:
@@ -127,23 +128,27 @@ def _deadline(
         earliest=calendar.add(start, rule.earliest) if rule.earliest is not None else None,
         due_soon_from=due_soon_from,
         met_on=met_on,
-        status=_status(original_due, due, due_soon_from, met_on, deviation, as_of),
+        status=deadline_status(
+            original_due, due, due_soon_from, met_on, deviation.kind if deviation else None, as_of
+        ),
         reason=deviation.reason if deviation else None,
+        deviation=deviation.kind if deviation else None,
     )
 
 
-def _status(
+def deadline_status(
     original_due: date,
     due: date,
     due_soon_from: date,
     met_on: date | None,
-    deviation: Deviation | None,
+    deviation: str | None,
     as_of: date,
 ) -> str:
+    """The status on `as_of` of a deadline with these dates; `deviation` is "waived", "extended" or None."""
     if met_on is not None:
         # An extension does not make a late step timely: it is judged against the original date.
         return Status.MET if met_on <= original_due else Status.MET_LATE
-    if deviation is not None and deviation.is_waiver:
+    if deviation == Status.WAIVED:
         return Status.WAIVED
     if as_of > due:
         return Status.OVERDUE

@@ -185,10 +185,9 @@ class RapidReview(StateMachine):
                 "before it (rr sin notified)"
             )
 
-    @share_outcome.validators
-    def validate_share_outcome(self) -> None:
-        if self.case.outcome_shared_on is not None:
-            raise Refused(f"the outcome was already shared ({self.case.outcome_shared_on})")
+    @share_outcome.cond
+    def outcome_not_shared(self) -> bool:
+        return self.case.outcome_shared_on is None
 
     @close.validators
     def validate_close(self) -> None:

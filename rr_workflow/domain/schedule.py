@@ -91,6 +91,7 @@ class Schedule:
     partners: Mapping[str, str]  # partner key (la, police, health) -> what a meeting needs present
     rules: tuple[DeadlineRule, ...]
     source: str = "<schedule>"
+    endorsement_required: bool = True  # the chair endorses the outcome before the report goes to the Panel
 
     def rule(self, key: str) -> DeadlineRule:
         for rule in self.rules:
@@ -259,7 +260,12 @@ def _parse_owner(value: str, path: str, per_agency: bool, partners: Mapping[str,
 def parse_schedule(data: Mapping[str, Any], source: str = "<schedule>") -> Schedule:
     """Build a `Schedule` from a parsed TOML document, or raise `ConfigError` naming what is wrong."""
     read = _Reader(source)
-    read.unknown_keys(data, ("schedule", "partners", "policy", "deadlines"), "")
+    read.unknown_keys(data, ("schedule", "partners", "procedure", "policy", "deadlines"), "")
+    procedure = read.table(data, "procedure", "procedure", required=False)
+    read.unknown_keys(procedure, ("endorsement_before_submission",), "procedure")
+    endorsement_required = procedure.get("endorsement_before_submission", True)
+    if not isinstance(endorsement_required, bool):
+        raise read.fail("procedure.endorsement_before_submission", "must be true or false")
     head = read.table(data, "schedule", "schedule")
     read.unknown_keys(head, ("name", "version"), "schedule")
     partners_table = read.table(data, "partners", "partners")
@@ -293,6 +299,7 @@ def parse_schedule(data: Mapping[str, Any], source: str = "<schedule>") -> Sched
         partners=partners,
         rules=tuple(rules),
         source=source,
+        endorsement_required=endorsement_required,
     )
 
 

@@ -1,0 +1,1 @@
+"""The database adapter: tables, the mapping of the domain onto them, the unit of work, migrations."""

@@ -1,0 +1,237 @@
+"""The schema, as SQLAlchemy Core tables. Alembic migrations (migrations/versions) create and change it.
+
+Dates are dates (local, Europe/London); moments are ISO-8601 UTC strings, so that the audit hash of a
+row is the same on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Date,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+MOMENT = String(32)  # ISO-8601 UTC, e.g. 2026-11-26T09:00:00.000000Z
+
+settings = Table(
+    "settings",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+schedules = Table(
+    "schedules",
+    metadata,
+    Column("version", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("source_text", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("loaded_at", MOMENT, nullable=False),
+)
+
+agencies = Table(
+    "agencies",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("email", Text, nullable=False),
+    Column("partner", String(64), nullable=True),  # la, police, health: a safeguarding partner
+)
+
+people = Table(
+    "people",
+    metadata,
+    Column("login", String(128), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("email", Text, nullable=False),
+)
+
+person_roles = Table(
+    "person_roles",
+    metadata,
+    Column("login", String(128), ForeignKey("people.login"), primary_key=True),
+    Column("role", String(32), primary_key=True),
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ref", String(64), nullable=False, unique=True),
+    Column("state", String(32), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("received", Date, nullable=False),
+    Column("aware", Date, nullable=False),
+    Column("referrer", String(64), ForeignKey("agencies.key"), nullable=False),
+    Column("schedule_version", String(64), ForeignKey("schedules.version"), nullable=False),
+    Column("summary", Text),
+    Column("child_initials", String(16)),
+    Column("child_dob", Date),
+    Column("sin_notified_on", Date),
+    Column("meeting_date_set_on", Date),
+    Column("outcome", String(32)),
+    Column("rationale", Text),
+    Column("decided_on", Date),
+    Column("endorsed_on", Date),
+    Column("endorsed_by", Text),
+    Column("submitted_on", Date),
+    Column("outcome_shared_on", Date),
+    Column("closed_on", Date),
+    Column("declined_on", Date),
+    Column("decline_reason", Text),
+    Column("allowed", Text, nullable=False, default=""),  # events allowed now, derived after each change
+    Column("opened_at", MOMENT, nullable=False),
+    Column("changed_at", MOMENT, nullable=False),
+)
+
+child_details = Table(
+    "child_details",
+    metadata,
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", Text),
+    Column("address", Text),
+)
+
+involvements = Table(
+    "involvements",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    Column("agency", String(64), ForeignKey("agencies.key"), nullable=False),
+    Column("sent_on", Date, nullable=False),
+    Column("returned_on", Date),
+    Column("secured_on", Date),
+    UniqueConstraint("case_id", "agency", name="uq_involvements_case_agency"),
+)
+
+meetings = Table(
+    "meetings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("meeting_date", Date, nullable=False),
+    Column("meeting_time", Time),
+    Column("mode", String(16), nullable=False),
+    Column("mode_reason", Text),
+    Column("outside_window_reason", Text),
+    Column("set_on", Date, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("held_on", Date),
+    UniqueConstraint("case_id", "number", name="uq_meetings_case_number"),
+)
+
+attendances = Table(
+    "attendances",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("meeting_id", Integer, ForeignKey("meetings.id", ondelete="CASCADE"), nullable=False),
+    Column("agency", String(64), ForeignKey("agencies.key"), nullable=False),
+    Column("name", Text, nullable=False),
+)
+
+actions = Table(
+    "actions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("owner", Text, nullable=False),
+    Column("text", Text, nullable=False),
+)
+
+deviations = Table(
+    "deviations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    Column("deadline_key", String(128), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("extended_to", Date),
+    Column("recorded_on", Date, nullable=False),
+)
+
+# Materialised from domain/deadlines.py after every change to a case: for reports, timers and SQL users.
+deadlines = Table(
+    "deadlines",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    Column("key", String(128), nullable=False),
+    Column("rule_key", String(64), nullable=False),
+    Column("label", Text, nullable=False),
+    Column("agency", String(64)),
+    Column("owner", String(64), nullable=False),
+    Column("counts_from", Date, nullable=False),
+    Column("original_due", Date, nullable=False),
+    Column("due", Date, nullable=False),
+    Column("earliest", Date),
+    Column("due_soon_from", Date, nullable=False),
+    Column("met_on", Date),
+    Column("deviation", String(16)),  # waived, extended or none
+    Column("reason", Text),
+    Column("status", String(16), nullable=False),  # as of the change that materialised it
+    UniqueConstraint("case_id", "key", name="uq_deadlines_case_key"),
+)
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("filename", Text, nullable=False),
+    Column("path", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("added_by", String(128), nullable=False),
+    Column("added_at", MOMENT, nullable=False),
+)
+
+# Append-only; each row's hash covers its content and the previous row's hash.
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_ref", String(64)),
+    Column("actor", String(128), nullable=False),
+    Column("recorded_at", MOMENT, nullable=False),
+    Column("effective_on", Date),
+    Column("action", String(64), nullable=False),
+    Column("from_state", String(32)),
+    Column("to_state", String(32)),
+    Column("details", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False, unique=True),
+)
+
+# Domain events written in the same transaction as the change that raised them.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_ref", String(64), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("effective_on", Date, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("created_at", MOMENT, nullable=False),
+    Column("status", String(16), nullable=False, default="pending"),
+)

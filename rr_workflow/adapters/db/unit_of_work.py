@@ -1,0 +1,166 @@
+"""The unit of work: one database transaction per command; everything it changes commits together.
+
+A concurrent change to the same case (its version column moved on) becomes `Conflict` (exit 4).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import date
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from rr_workflow.adapters.db import audit
+from rr_workflow.adapters.db import tables as t
+from rr_workflow.adapters.db.orm import start_mappers
+from rr_workflow.domain.case import Case
+from rr_workflow.domain.deadlines import Deadline
+from rr_workflow.domain.errors import BadInput, Conflict
+from rr_workflow.domain.events import DomainEvent
+
+
+class CaseRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, ref: str) -> Case:
+        case = self.session.scalars(select(Case).where(t.cases.c.ref == ref)).one_or_none()
+        if case is None:
+            raise BadInput(f"no case {ref!r}")
+        return case
+
+    def exists(self, ref: str) -> bool:
+        return self.session.execute(select(t.cases.c.id).where(t.cases.c.ref == ref)).first() is not None
+
+    def add(self, case: Case) -> None:
+        self.session.add(case)
+
+    def all(self) -> list[Case]:
+        return list(self.session.scalars(select(Case).order_by(t.cases.c.received, t.cases.c.ref)))
+
+
+class UnitOfWork:
+    def __init__(self, engine: Engine) -> None:
+        start_mappers()
+        self.engine = engine
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = Session(self.engine, expire_on_commit=False, autoflush=True)
+        self.cases = CaseRepository(self.session)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    @property
+    def connection(self) -> Any:
+        return self.session.connection()
+
+    def commit(self) -> None:
+        try:
+            self.session.commit()
+        except StaleDataError:
+            self.session.rollback()
+            raise Conflict(
+                "the case was changed by someone else at the same time: nothing was saved; "
+                "look at it again (rr case show) and repeat the command"
+            ) from None
+        except OperationalError as error:
+            self.session.rollback()
+            if "locked" in str(error.orig).lower() or "serializ" in str(error.orig).lower():
+                raise Conflict(
+                    "the database is busy with another change: nothing was saved; try again"
+                ) from None
+            raise
+        except IntegrityError:
+            self.session.rollback()
+            raise Conflict("a concurrent change recorded the same thing first: nothing was saved") from None
+
+    def flush(self) -> None:
+        try:
+            self.session.flush()
+        except StaleDataError:
+            raise Conflict(
+                "the case was changed by someone else at the same time: nothing was saved; "
+                "look at it again (rr case show) and repeat the command"
+            ) from None
+
+    # -- rows beside the aggregate ------------------------------------------------------------------
+
+    def setting(self, key: str) -> str | None:
+        return self.session.execute(select(t.settings.c.value).where(t.settings.c.key == key)).scalar()
+
+    def put_setting(self, key: str, value: str) -> None:
+        self.session.execute(delete(t.settings).where(t.settings.c.key == key))
+        self.session.execute(insert(t.settings).values(key=key, value=value))
+
+    def audit(self, **row: Any) -> None:
+        audit.append(self.connection, **row)
+
+    def publish(self, events: Iterable[DomainEvent], created_at: str) -> None:
+        rows = [
+            {
+                "case_ref": e.case_ref,
+                "kind": e.kind,
+                "effective_on": e.on,
+                "payload": json.dumps(e.data, sort_keys=True),
+                "created_at": created_at,
+                "status": "pending",
+            }
+            for e in events
+        ]
+        if rows:
+            self.session.execute(insert(t.outbox), rows)
+
+    def materialise_deadlines(self, case_id: int, deadlines: Iterable[Deadline]) -> None:
+        self.session.execute(delete(t.deadlines).where(t.deadlines.c.case_id == case_id))
+        rows = [
+            {
+                "case_id": case_id,
+                "key": d.key,
+                "rule_key": d.rule_key,
+                "label": d.label,
+                "agency": d.agency,
+                "owner": d.owner,
+                "counts_from": d.counts_from,
+                "original_due": d.original_due,
+                "due": d.due,
+                "earliest": d.earliest,
+                "due_soon_from": d.due_soon_from,
+                "met_on": d.met_on,
+                "deviation": d.deviation,
+                "reason": d.reason,
+                "status": d.status,
+            }
+            for d in deadlines
+        ]
+        if rows:
+            self.session.execute(insert(t.deadlines), rows)
+
+    def rows(self, table: t.Table, order_by: Any = None, **where: Any) -> list[Mapping[str, Any]]:
+        query = select(table)
+        for column, value in where.items():
+            query = query.where(table.c[column] == value)
+        if order_by is not None:
+            query = query.order_by(order_by)
+        return [dict(r) for r in self.session.execute(query).mappings()]
+
+    def schedule_text(self, version: str) -> str | None:
+        return self.session.execute(
+            select(t.schedules.c.source_text).where(t.schedules.c.version == version)
+        ).scalar()
+
+
+def as_date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)

@@ -1,0 +1,108 @@
+"""Wiring, in one place: where the database is, who is acting, what time it is.
+
+`open_app()` reads the environment (RR_HOME, RR_DATABASE_URL, RR_USER, RR_NOW) and checks that the
+database exists and is at the schema this code expects; `rr init` is the only command that creates it.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+
+from sqlalchemy import Engine, inspect, select, text
+
+from rr_workflow.adapters import config
+from rr_workflow.adapters.db import tables as t
+from rr_workflow.adapters.db.engine import database_url, make_engine
+from rr_workflow.adapters.db.unit_of_work import UnitOfWork
+from rr_workflow.domain.calendar import WorkingCalendar
+from rr_workflow.domain.errors import BadInput
+from rr_workflow.service.clock import Clock, FixedClock, SystemClock, iso_moment, local_today, parse_moment
+
+SCHEMA_REVISION = "0001"  # the Alembic head this code runs on (a test checks it against migrations/)
+MODE_KEY = "mode"
+TRAINING, LIVE = "training", "live"
+
+
+def acting_login() -> str:
+    return os.environ.get("RR_USER") or getpass.getuser()
+
+
+@dataclass
+class App:
+    home: Path
+    engine: Engine
+    actor: str
+    clock: Clock
+    mode: str = LIVE
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.engine)
+
+    def today(self) -> date:
+        return local_today(self.clock)
+
+    def moment(self) -> str:
+        return iso_moment(self.clock)
+
+    @cached_property
+    def calendar(self) -> WorkingCalendar:
+        from rr_workflow.service import reference
+
+        return reference.working_calendar()
+
+    @property
+    def training(self) -> bool:
+        return self.mode == TRAINING
+
+
+def engine_for(home: Path) -> Engine:
+    return make_engine(database_url(home))
+
+
+def clock_from_environment(mode: str) -> Clock:
+    rr_now = os.environ.get("RR_NOW")
+    if not rr_now:
+        return SystemClock()
+    if mode != TRAINING:
+        raise BadInput(
+            "RR_NOW is set, but this is a live database: unset RR_NOW "
+            "(only a training database, made with `rr init --training`, accepts it)"
+        )
+    try:
+        return FixedClock(parse_moment(rr_now))
+    except ValueError:
+        raise BadInput(f"RR_NOW is not an ISO date-time: {rr_now!r}") from None
+
+
+def open_app(home: Path | None = None, clock: Clock | None = None, actor: str | None = None) -> App:
+    """The application on an existing database; `BadInput` if there is none yet."""
+    home = home or config.rr_home()
+    url = database_url(home)
+    if url.startswith("sqlite") and not (home / "rr.sqlite3").exists():
+        raise BadInput(f"no database in {home}: run `rr init` first (or set RR_HOME)")
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            raise BadInput("the database has no rr-workflow schema: run `rr init` first")
+        revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        if revision != SCHEMA_REVISION:
+            raise BadInput(
+                f"the database schema is at {revision}, this version needs {SCHEMA_REVISION}: "
+                "run `rr init` to upgrade it"
+            )
+        mode = (
+            connection.execute(select(t.settings.c.value).where(t.settings.c.key == MODE_KEY)).scalar()
+            or LIVE
+        )
+    return App(
+        home=home,
+        engine=engine,
+        actor=actor or acting_login(),
+        clock=clock or clock_from_environment(mode),
+        mode=mode,
+    )

@@ -1,0 +1,519 @@
+"""Use cases that change a case: one function per recording command.
+
+Each opens a unit of work, checks the actor's role, loads the case, fires one state-machine event,
+and `_save` then stores the result: the materialised deadlines, the allowed next actions, an audit row
+and the domain events in the outbox. Nothing is committed unless all of it succeeds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from collections.abc import Mapping, Sequence
+from datetime import date, time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select
+from statemachine.exceptions import TransitionNotAllowed
+
+from rr_workflow.adapters import config
+from rr_workflow.adapters.db import tables as t
+from rr_workflow.adapters.db.unit_of_work import UnitOfWork
+from rr_workflow.domain import events as ev
+from rr_workflow.domain.case import Case, ChildDetails, ChildIdentity, RecordedDeviation
+from rr_workflow.domain.deadlines import Deadline, Status, compute_deadlines, meeting_window
+from rr_workflow.domain.errors import BadInput, Refused
+from rr_workflow.domain.machine import COMMANDS, RapidReview, allowed_events, state_label
+from rr_workflow.domain.schedule import Schedule
+from rr_workflow.service import permissions
+from rr_workflow.service.app import App
+
+REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,63}$")
+DOCUMENT_KINDS = ("referral_form", "sin", "scoping_return", "other")
+
+
+# -- shared steps --------------------------------------------------------------------------------------
+
+
+def case_schedule(uow: UnitOfWork, case: Case) -> Schedule:
+    """The schedule the case was opened under (stored in the database with its version)."""
+    text = uow.schedule_text(case.schedule_version)
+    if text is None:
+        raise BadInput(f"schedule version {case.schedule_version!r} is missing from the database")
+    return config.parse_schedule_text(text, source=f"schedule version {case.schedule_version}")
+
+
+def effective_date(app: App, case: Case, on: date | None, earliest: date | None = None) -> date:
+    """`--on`: today by default; never in the future, never before the referral (or `earliest`)."""
+    today = app.today()
+    on = on or today
+    if on > today:
+        raise BadInput(f"{on} is in the future (today is {today})")
+    floor = earliest or case.received
+    if on < floor:
+        raise BadInput(f"{on} is before the referral was received ({case.received})")
+    return on
+
+
+def machine_for(case: Case, schedule: Schedule) -> RapidReview:
+    return RapidReview(case, endorsement_required=schedule.endorsement_required)
+
+
+def fire(machine: RapidReview, event: str, **kwargs: Any) -> None:
+    try:
+        machine.send(event, **kwargs)
+    except TransitionNotAllowed:
+        raise Refused(refusal(machine, event)) from None
+
+
+def refusal(machine: RapidReview, event: str) -> str:
+    case = machine.case
+    allowed = [f"rr {COMMANDS[e]}" for e in allowed_events(machine)]
+    reason = ""
+    if event == "submit" and case.state == "decided":
+        reason = " (the independent chair must endorse the outcome first: rr endorse)"
+    elif event == "record_sin" and case.sin_notified_on is not None:
+        reason = f" (it was already recorded on {case.sin_notified_on})"
+    elif event == "share_outcome" and case.outcome_shared_on is not None:
+        reason = f" (it was already shared on {case.outcome_shared_on})"
+    return (
+        f"cannot `rr {COMMANDS[event]}` while the case is {state_label(str(case.state))!r}{reason}; "
+        f"allowed now: {', '.join(allowed) or 'nothing (the case is finished)'}"
+    )
+
+
+def deadlines_of(app: App, uow: UnitOfWork, case: Case, schedule: Schedule | None = None) -> list[Deadline]:
+    schedule = schedule or case_schedule(uow, case)
+    return compute_deadlines(
+        schedule, app.calendar, case.milestones(), app.today(), case.deadline_deviations()
+    )
+
+
+def _save(
+    app: App,
+    uow: UnitOfWork,
+    case: Case,
+    schedule: Schedule,
+    action: str,
+    effective_on: date | None,
+    from_state: str | None,
+    details: Mapping[str, Any] | None = None,
+) -> list[Deadline]:
+    machine = machine_for(case, schedule)
+    case.allowed = ",".join(allowed_events(machine))  # type: ignore[attr-defined]
+    case.changed_at = app.moment()  # type: ignore[attr-defined]  # always an UPDATE: the version moves on
+    uow.flush()
+    deadlines = deadlines_of(app, uow, case, schedule)
+    uow.materialise_deadlines(case.id, deadlines)  # type: ignore[attr-defined]
+    uow.audit(
+        actor=app.actor,
+        recorded_at=app.moment(),
+        action=action,
+        case_ref=case.ref,
+        effective_on=effective_on,
+        from_state=from_state,
+        to_state=case.state,
+        details=details,
+    )
+    uow.publish(case.events, app.moment())
+    case.events.clear()
+    return deadlines
+
+
+def _step(
+    app: App,
+    ref: str,
+    event: str,
+    on: date | None,
+    details: Mapping[str, Any] | None = None,
+    earliest: date | None = None,
+    action: str = "record",
+    **kwargs: Any,
+) -> Case:
+    """One recording step: the common shape of most commands."""
+    with app.uow() as uow:
+        permissions.require(uow, app.actor, action)
+        case = uow.cases.get(ref)
+        schedule = case_schedule(uow, case)
+        day = effective_date(app, case, on, earliest)
+        before = case.state
+        fire(machine_for(case, schedule), event, on=day, **kwargs)
+        _save(app, uow, case, schedule, event, day, before, details)
+        uow.commit()
+        return case
+
+
+def _require_agencies(uow: UnitOfWork, keys: Sequence[str]) -> dict[str, Mapping[str, Any]]:
+    rows = {r["key"]: r for r in uow.rows(t.agencies)}
+    for key in keys:
+        if key not in rows:
+            raise BadInput(f"no agency {key!r} (rr agency list shows them; rr agency add registers one)")
+    return rows
+
+
+# -- opening ---------------------------------------------------------------------------------------------
+
+
+def case_open(
+    app: App,
+    ref: str,
+    received: date,
+    aware: date,
+    referrer: str,
+    summary: str | None = None,
+    child_name: str | None = None,
+    child_dob: date | None = None,
+    child_address: str | None = None,
+) -> list[Deadline]:
+    if not REF.match(ref):
+        raise BadInput(f"a case reference is letters, digits and / _ . - (up to 64), not {ref!r}")
+    today = app.today()
+    for label, day in (("--received", received), ("--aware", aware), ("--child-dob", child_dob)):
+        if day is not None and day > today:
+            raise BadInput(f"{label} {day} is in the future (today is {today})")
+    if aware > received:
+        raise BadInput(
+            f"--aware {aware} is after --received {received}: the referral makes the partnership aware"
+        )
+    if child_name is not None and not ChildIdentity.initials_of(child_name):
+        raise BadInput("--child-name is empty")
+    schedule, text = config.schedule_in_force()
+    with app.uow() as uow:
+        permissions.require(uow, app.actor, "case_open")
+        _require_agencies(uow, [referrer])
+        if uow.cases.exists(ref):
+            raise BadInput(f"case {ref!r} already exists")
+        _store_schedule(app, uow, schedule, text)
+        child = ChildDetails(child_name, child_address) if (child_name or child_address) else None
+        case = Case(
+            ref=ref,
+            received=received,
+            aware=aware,
+            referrer=referrer,
+            schedule_version=schedule.version,
+            summary=summary,
+            child_initials=ChildIdentity.initials_of(child_name) if child_name else None,
+            child_dob=child_dob,
+            child=child,
+        )
+        case.opened_at = app.moment()  # type: ignore[attr-defined]
+        machine_for(case, schedule)  # enters the initial state
+        case.raise_event(ev.DomainEvent(ev.CASE_OPENED, ref, received, {"referrer": referrer}))
+        uow.cases.add(case)
+        deadlines = _save(
+            app,
+            uow,
+            case,
+            schedule,
+            "case_opened",
+            received,
+            None,
+            {
+                "received": received,
+                "aware": aware,
+                "referrer": referrer,
+                "schedule_version": schedule.version,
+            },
+        )
+        uow.commit()
+        return deadlines
+
+
+def _store_schedule(app: App, uow: UnitOfWork, schedule: Schedule, text: str) -> None:
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    stored = uow.session.execute(
+        select(t.schedules.c.sha256).where(t.schedules.c.version == schedule.version)
+    ).scalar()
+    if stored is None:
+        uow.session.execute(
+            insert(t.schedules).values(
+                version=schedule.version,
+                name=schedule.name,
+                source_text=text,
+                sha256=digest,
+                loaded_at=app.moment(),
+            )
+        )
+    elif stored != digest:
+        raise BadInput(
+            f"{schedule.source}: schedule.version: version {schedule.version!r} is already in use with "
+            "different timescales; give the changed schedule a new version"
+        )
+
+
+# -- the steps of the procedure ---------------------------------------------------------------------------
+
+
+def sin_notified(app: App, ref: str, on: date | None = None) -> Case:
+    with app.uow() as uow:
+        aware = uow.cases.get(ref).aware
+    return _step(app, ref, "record_sin", on, earliest=aware)
+
+
+def scoping_send(app: App, ref: str, agencies: Sequence[str], on: date | None = None) -> Case:
+    if not agencies:
+        raise BadInput("name at least one agency")
+    unique = list(dict.fromkeys(agencies))
+    with app.uow() as uow:
+        _require_agencies(uow, unique)
+    return _step(app, ref, "send_scoping", on, {"agencies": unique}, agencies=unique)
+
+
+def scoping_returned(app: App, ref: str, agency: str, on: date | None = None) -> Case:
+    return _step(app, ref, "return_scoping", on, {"agency": agency}, agency=agency)
+
+
+def records_secured(app: App, ref: str, agency: str, on: date | None = None) -> Case:
+    return _step(app, ref, "secure_records", on, {"agency": agency}, agency=agency)
+
+
+def meeting_schedule(
+    app: App,
+    ref: str,
+    meeting_date: date,
+    at: time | None = None,
+    mode: str = "in_person",
+    mode_reason: str | None = None,
+    outside_window_reason: str | None = None,
+) -> Case:
+    with app.uow() as uow:
+        permissions.require(uow, app.actor, "record")
+        case = uow.cases.get(ref)
+        schedule = case_schedule(uow, case)
+        today = app.today()
+        if meeting_date < today:
+            raise BadInput(f"the meeting date {meeting_date} is in the past (today is {today})")
+        window = meeting_window(deadlines_of(app, uow, case, schedule))
+        before = case.state
+        fire(
+            machine_for(case, schedule),
+            "schedule_meeting",
+            on=meeting_date,
+            at=at,
+            mode=mode,
+            mode_reason=mode_reason,
+            window=window,
+            outside_window_reason=outside_window_reason,
+            recorded_on=today,
+        )
+        _save(
+            app,
+            uow,
+            case,
+            schedule,
+            "schedule_meeting",
+            today,
+            before,
+            {"date": meeting_date, "mode": mode, "outside_window": bool(outside_window_reason)},
+        )
+        uow.commit()
+        return case
+
+
+def _parse_attendees(uow: UnitOfWork, attendees: Sequence[str]) -> tuple[list[tuple[str, str]], set[str]]:
+    if not attendees:
+        raise BadInput("name who attended: --attendee AGENCY:NAME (once for each person)")
+    parsed = []
+    for item in attendees:
+        agency, _, name = item.partition(":")
+        if not agency or not name.strip():
+            raise BadInput(f"an attendee is AGENCY:NAME, not {item!r}")
+        parsed.append((agency.strip(), name.strip()))
+    rows = _require_agencies(uow, [a for a, _ in parsed])
+    present = {rows[a]["partner"] for a, _ in parsed if rows[a]["partner"]}
+    return parsed, present
+
+
+def _meeting_record(app: App, ref: str, event: str, on: date | None, attendees: Sequence[str]) -> Case:
+    with app.uow() as uow:
+        permissions.require(uow, app.actor, "record")
+        case = uow.cases.get(ref)
+        schedule = case_schedule(uow, case)
+        day = effective_date(app, case, on)
+        parsed, present = _parse_attendees(uow, attendees)
+        before = case.state
+        fire(
+            machine_for(case, schedule),
+            event,
+            on=day,
+            attendees=parsed,
+            required_partners=dict(schedule.partners),
+            partners_present=present,
+        )
+        _save(
+            app, uow, case, schedule, event, day, before, {"agencies_present": sorted({a for a, _ in parsed})}
+        )
+        uow.commit()
+        return case
+
+
+def meeting_held(app: App, ref: str, attendees: Sequence[str], on: date | None = None) -> Case:
+    return _meeting_record(app, ref, "hold_meeting", on, attendees)
+
+
+def meeting_inquorate(app: App, ref: str, attendees: Sequence[str], on: date | None = None) -> Case:
+    return _meeting_record(app, ref, "record_inquorate", on, attendees)
+
+
+def decide(
+    app: App, ref: str, outcome: str, rationale: str, actions: Sequence[str] = (), on: date | None = None
+) -> Case:
+    parsed = []
+    for item in actions:
+        owner, _, text = item.partition(":")
+        if not owner.strip() or not text.strip():
+            raise BadInput(f'an action is "owner: what to do", not {item!r}')
+        parsed.append((owner.strip(), text.strip()))
+    return _step(
+        app,
+        ref,
+        "decide",
+        on,
+        {"outcome": outcome, "actions": len(parsed)},
+        outcome=outcome,
+        rationale=rationale,
+        actions=parsed,
+    )
+
+
+def endorse(app: App, ref: str, by: str | None = None, on: date | None = None) -> Case:
+    with app.uow() as uow:
+        roles = permissions.require(uow, app.actor, "endorse")
+        if "chair" not in roles and not by:
+            raise Refused(
+                "endorsement is the independent chair's: a coordinator records it on the chair's "
+                "behalf with --by NAME"
+            )
+        if not by:
+            by = uow.session.execute(select(t.people.c.name).where(t.people.c.login == app.actor)).scalar()
+    return _step(app, ref, "endorse", on, {"by": by}, action="endorse", by=by)
+
+
+def submit(app: App, ref: str, on: date | None = None) -> Case:
+    return _step(app, ref, "submit", on)
+
+
+def outcome_shared(app: App, ref: str, on: date | None = None) -> Case:
+    return _step(app, ref, "share_outcome", on)
+
+
+def close(app: App, ref: str) -> Case:
+    return _step(app, ref, "close", None)
+
+
+def decline(app: App, ref: str, reason: str, on: date | None = None) -> Case:
+    if not reason.strip():
+        raise BadInput("a decline needs its reason (--reason)")
+    with app.uow() as uow:
+        permissions.require(uow, app.actor, "record")
+        case = uow.cases.get(ref)
+        schedule = case_schedule(uow, case)
+        day = effective_date(app, case, on)
+        before = case.state
+        fire(machine_for(case, schedule), "decline", on=day, reason=reason)
+        # The procedure stops: its open deadlines no longer apply, and say why.
+        for deadline in deadlines_of(app, uow, case, schedule):
+            if deadline.is_open:
+                case.deviations.append(RecordedDeviation(deadline.key, "referral declined", None, day))
+        _save(app, uow, case, schedule, "decline", day, before)
+        uow.commit()
+        return case
+
+
+# -- deviations -----------------------------------------------------------------------------------------
+
+
+def _deviate(app: App, ref: str, key: str, reason: str, extended_to: date | None) -> Deadline:
+    if not reason.strip():
+        raise BadInput("give the reason (--reason)")
+    with app.uow() as uow:
+        permissions.require(uow, app.actor, "record")
+        case = uow.cases.get(ref)
+        schedule = case_schedule(uow, case)
+        if case.state in ("closed", "declined"):
+            raise Refused(f"the case is {case.state}: its deadlines can no longer change")
+        deadlines = {d.key: d for d in deadlines_of(app, uow, case, schedule)}
+        deadline = deadlines.get(key)
+        if deadline is None:
+            raise BadInput(f"no deadline {key!r} on this case (it has: {', '.join(deadlines) or 'none yet'})")
+        if deadline.met_on is not None:
+            raise BadInput(f"{key} was already met on {deadline.met_on}")
+        if deadline.status == Status.WAIVED:
+            raise BadInput(f"{key} is already waived")
+        if extended_to is not None and extended_to <= deadline.due:
+            raise BadInput(f"the new date {extended_to} must be after the date in force ({deadline.due})")
+        today = app.today()
+        case.deviations.append(RecordedDeviation(key, reason, extended_to, today))
+        kind = ev.DEADLINE_WAIVED if extended_to is None else ev.DEADLINE_EXTENDED
+        case.raise_event(
+            ev.DomainEvent(kind, ref, today, {"deadline": key, "to": extended_to and str(extended_to)})
+        )
+        saved = _save(
+            app,
+            uow,
+            case,
+            schedule,
+            "deadline_waived" if extended_to is None else "deadline_extended",
+            today,
+            case.state,
+            {"deadline": key, "to": extended_to, "original_due": deadline.original_due},
+        )
+        uow.commit()
+        return next(d for d in saved if d.key == key)
+
+
+def extend(app: App, ref: str, key: str, to: date, reason: str) -> Deadline:
+    return _deviate(app, ref, key, reason, to)
+
+
+def waive(app: App, ref: str, key: str, reason: str) -> Deadline:
+    return _deviate(app, ref, key, reason, None)
+
+
+# -- documents ------------------------------------------------------------------------------------------
+
+
+def doc_add(app: App, ref: str, kind: str, source: Path) -> dict[str, Any]:
+    if kind not in DOCUMENT_KINDS:
+        raise BadInput(f"unknown document kind {kind!r} (expected one of: {', '.join(DOCUMENT_KINDS)})")
+    if not source.is_file():
+        raise BadInput(f"no such file: {source}")
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    with app.uow() as uow:
+        permissions.require(uow, app.actor, "record")
+        case = uow.cases.get(ref)
+        folder = app.home / "documents" / re.sub(r"[^A-Za-z0-9_.-]", "_", ref)
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        stored = folder / f"{digest[:16]}-{source.name}"
+        row = {
+            "case_id": case.id,
+            "kind": kind,
+            "filename": source.name,
+            "path": str(stored),  # type: ignore[attr-defined]
+            "sha256": digest,
+            "size": source.stat().st_size,
+            "added_by": app.actor,
+            "added_at": app.moment(),
+        }
+        uow.session.execute(insert(t.documents).values(**row))
+        case.changed_at = app.moment()  # type: ignore[attr-defined]
+        uow.audit(
+            actor=app.actor,
+            recorded_at=app.moment(),
+            action="document_added",
+            case_ref=ref,
+            effective_on=app.today(),
+            from_state=case.state,
+            to_state=case.state,
+            details={"kind": kind, "sha256": digest},
+        )
+        shutil.copyfile(source, stored)
+        stored.chmod(0o600)
+        try:
+            uow.commit()
+        except BaseException:
+            stored.unlink(missing_ok=True)
+            raise
+        return {"ref": ref, "kind": kind, "sha256": digest, "path": str(stored), "size": row["size"]}

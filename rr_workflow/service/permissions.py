@@ -1,0 +1,48 @@
+"""Who may do what: the one table of permissions (SPEC §8). Refusals name the missing role."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy import select
+
+from rr_workflow.adapters.db import tables as t
+from rr_workflow.adapters.db.unit_of_work import UnitOfWork
+from rr_workflow.domain.errors import Refused
+
+READ = frozenset({"coordinator", "manager", "chair", "admin"})
+RECORD = frozenset({"coordinator"})
+ADMIN = frozenset({"admin"})
+
+# action -> roles any one of which allows it
+PERMISSIONS: Mapping[str, frozenset[str]] = {
+    "agency_add": ADMIN,
+    "person_add": ADMIN,
+    "agency_list": READ,
+    "person_list": READ,
+    "case_open": RECORD,
+    "case_list": READ,
+    "case_show": READ,
+    "history": READ,
+    "audit_verify": READ,
+    "record": RECORD,  # every recording step of a case
+    "endorse": frozenset({"chair", "coordinator"}),  # a coordinator records it on the chair's behalf (--by)
+}
+
+
+def roles_of(uow: UnitOfWork, login: str) -> set[str]:
+    query = select(t.person_roles.c.role).where(t.person_roles.c.login == login)
+    return set(uow.session.execute(query).scalars())
+
+
+def require(uow: UnitOfWork, login: str, action: str) -> set[str]:
+    """The acting person's roles, if one of them allows `action`; otherwise `Refused`."""
+    roles = roles_of(uow, login)
+    if not roles:
+        raise Refused(f"{login!r} is not registered: an admin must add them (rr person add {login} ...)")
+    needed = PERMISSIONS[action]
+    if roles.isdisjoint(needed):
+        raise Refused(
+            f"this needs the {' or '.join(sorted(needed))} role; {login!r} has: {', '.join(sorted(roles))}"
+        )
+    return roles
