@@ -105,12 +105,9 @@ class RapidReview(StateMachine):
     def endorsement_optional(self) -> bool:
         return not self.endorsement_required
 
-    @record_sin.validators
-    def validate_record_sin(self) -> None:
-        if self.case.sin_notified_on is not None:
-            raise Refused(
-                f"the Serious Incident Notification is already recorded ({self.case.sin_notified_on})"
-            )
+    @record_sin.cond
+    def sin_outstanding(self) -> bool:
+        return self.case.sin_notified_on is None
 
     @send_scoping.validators
     def validate_send_scoping(self, agencies: Sequence[str]) -> None:
