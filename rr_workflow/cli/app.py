@@ -12,9 +12,28 @@ from rr_workflow.domain.errors import RRError
 
 # name -> "module:attribute"; a group's module is imported only when it is used or listed.
 COMMAND_GROUPS = {
+    "agency": "rr_workflow.cli.setup:agency",
+    "audit": "rr_workflow.cli.history:audit",
     "calendar": "rr_workflow.cli.calendar:calendar",
+    "case": "rr_workflow.cli.case:case",
+    "close": "rr_workflow.cli.steps:close",
+    "decide": "rr_workflow.cli.steps:decide",
+    "decline": "rr_workflow.cli.steps:decline",
     "demo": "rr_workflow.cli.demo:demo",
+    "doc": "rr_workflow.cli.steps:doc",
+    "endorse": "rr_workflow.cli.steps:endorse",
+    "extend": "rr_workflow.cli.steps:extend",
+    "history": "rr_workflow.cli.history:history",
+    "init": "rr_workflow.cli.setup:init",
+    "meeting": "rr_workflow.cli.steps:meeting",
+    "outcome": "rr_workflow.cli.steps:outcome",
+    "person": "rr_workflow.cli.setup:person",
+    "records": "rr_workflow.cli.steps:records",
     "schedule": "rr_workflow.cli.schedule:schedule",
+    "scoping": "rr_workflow.cli.steps:scoping",
+    "sin": "rr_workflow.cli.steps:sin",
+    "submit": "rr_workflow.cli.steps:submit",
+    "waive": "rr_workflow.cli.steps:waive",
 }
 
 

@@ -54,3 +54,44 @@ def echo_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
 
 def day_name(day: date) -> str:
     return day.strftime("%A")
+
+
+on_option = click.option(
+    "--on",
+    "on",
+    type=DATE,
+    default=None,
+    help="When it happened (YYYY-MM-DD; default today, never in the future).",
+)
+
+
+def open_app():  # -> rr_workflow.service.app.App
+    """The application on the database in RR_HOME / RR_DATABASE_URL, acting as the OS login or RR_USER."""
+    from rr_workflow.service.app import open_app as open_
+
+    return open_()
+
+
+def echo_case_step(case: Any, what: str) -> None:
+    """One line after a recording command: what was recorded, the state now, and what may come next."""
+    from rr_workflow.domain.machine import COMMANDS, state_label
+
+    allowed = [COMMANDS[e] for e in (case.allowed or "").split(",") if e]
+    click.echo(f"{case.ref}: {what}. Now: {state_label(case.state)}.")
+    if allowed:
+        click.echo(f"  next: {', '.join('rr ' + a for a in allowed)}")
+
+
+def echo_deadlines(deadlines: Sequence[Any]) -> None:
+    echo_table(
+        ("DUE", "DAY", "DEADLINE", "STATUS"),
+        [
+            (
+                d.due.isoformat(),
+                day_name(d.due)[:3],
+                d.label + (f" (window opens {d.earliest})" if d.earliest else ""),
+                d.status,
+            )
+            for d in deadlines
+        ],
+    )

@@ -1,0 +1,309 @@
+"""The recording commands of the procedure: scoping, records, SIN, meeting, decision and the rest."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from pathlib import Path
+
+import click
+
+from rr_workflow.cli.params import DATE, echo_case_step, on_option, open_app
+
+
+def _commands():  # the service module, imported only when a command runs
+    from rr_workflow.service import commands
+
+    return commands
+
+
+@click.group()
+def scoping() -> None:
+    """Scoping templates: sent to agencies (letters generated), returned."""
+
+
+@scoping.command("send")
+@click.argument("ref")
+@click.argument("agencies", nargs=-1, required=True, metavar="AGENCY...")
+@on_option
+def scoping_send(ref: str, agencies: tuple[str, ...], on: date | None) -> None:
+    """Send the scoping template and the records-securing instruction to each AGENCY.
+
+    \b
+    Example:
+      $ rr scoping send RR-2026-014 la police health school
+    """
+    case = _commands().scoping_send(open_app(), ref, list(agencies), on)
+    echo_case_step(case, f"scoping template sent to {', '.join(agencies)}")
+
+
+@scoping.command("returned")
+@click.argument("ref")
+@click.argument("agency")
+@on_option
+def scoping_returned(ref: str, agency: str, on: date | None) -> None:
+    """Record that AGENCY returned its completed scoping template.
+
+    \b
+    Example:
+      $ rr scoping returned RR-2026-014 police --on 2026-12-29
+    """
+    echo_case_step(
+        _commands().scoping_returned(open_app(), ref, agency, on), f"{agency} returned its template"
+    )
+
+
+@click.group()
+def records() -> None:
+    """Records securing: each agency confirms its records are secured."""
+
+
+@records.command("secured")
+@click.argument("ref")
+@click.argument("agency")
+@on_option
+def records_secured(ref: str, agency: str, on: date | None) -> None:
+    """Record AGENCY's confirmation that its records are secured.
+
+    \b
+    Example:
+      $ rr records secured RR-2026-014 health
+    """
+    echo_case_step(_commands().records_secured(open_app(), ref, agency, on), f"{agency} secured its records")
+
+
+@click.group()
+def sin() -> None:
+    """The local authority's Serious Incident Notification to the National Panel."""
+
+
+@sin.command("notified")
+@click.argument("ref")
+@on_option
+def sin_notified(ref: str, on: date | None) -> None:
+    """Record that the Serious Incident Notification was sent.
+
+    \b
+    Example:
+      $ rr sin notified RR-2026-014 --on 2026-12-22
+    """
+    echo_case_step(_commands().sin_notified(open_app(), ref, on), "Serious Incident Notification recorded")
+
+
+@click.group()
+def doc() -> None:
+    """Documents attached to a case (stored under RR_HOME with their SHA-256)."""
+
+
+@doc.command("add")
+@click.argument("ref")
+@click.argument("kind", type=click.Choice(["referral_form", "sin", "scoping_return", "other"]))
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+def doc_add(ref: str, kind: str, file: Path) -> None:
+    """Attach FILE to the case as a document of KIND.
+
+    \b
+    Example:
+      $ rr doc add RR-2026-014 referral_form referral.pdf
+    """
+    stored = _commands().doc_add(open_app(), ref, kind, file)
+    click.echo(f"{ref}: {kind} stored, sha256 {stored['sha256']}")
+
+
+def _time(_ctx: click.Context, _param: click.Parameter, value: str | None) -> time | None:
+    if value is None:
+        return None
+    try:
+        if len(value) != 5:
+            raise ValueError
+        return time.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a time (expected HH:MM)") from None
+
+
+@click.group()
+def meeting() -> None:
+    """The Rapid Review meeting: schedule it, record it held or inquorate."""
+
+
+@meeting.command("schedule")
+@click.argument("ref")
+@click.argument("date", type=DATE)
+@click.option("--time", "at", callback=_time, metavar="HH:MM", help="Start time (Europe/London).")
+@click.option("--mode", type=click.Choice(["in_person", "remote"]), default="in_person", show_default=True)
+@click.option("--reason", help="Why it must be remote (needed with --mode remote).")
+@click.option("--outside-window-reason", help="Why the date falls outside the meeting window.")
+def meeting_schedule(
+    ref: str, date: date, at: time | None, mode: str, reason: str | None, outside_window_reason: str | None
+) -> None:
+    """Set (or reset) the meeting DATE; invitations are generated.
+
+    \b
+    Example:
+      $ rr meeting schedule RR-2026-014 2027-01-05 --time 10:00
+    """
+    case = _commands().meeting_schedule(open_app(), ref, date, at, mode, reason, outside_window_reason)
+    echo_case_step(case, f"meeting set for {date}")
+
+
+attendee_option = click.option(
+    "--attendee",
+    "attendees",
+    multiple=True,
+    metavar="AGENCY:NAME",
+    help="Who attended, once for each person.",
+)
+
+
+@meeting.command("held")
+@click.argument("ref")
+@on_option
+@attendee_option
+def meeting_held(ref: str, on: date | None, attendees: tuple[str, ...]) -> None:
+    """Record the meeting as held; refused unless every safeguarding partner was represented.
+
+    \b
+    Example:
+      $ rr meeting held RR-2026-014 --attendee "la:A Smith" --attendee "police:DI Jones" \
+          --attendee "health:Dr Patel"
+    """
+    echo_case_step(_commands().meeting_held(open_app(), ref, list(attendees), on), "meeting held (quorate)")
+
+
+@meeting.command("inquorate")
+@click.argument("ref")
+@on_option
+@attendee_option
+def meeting_inquorate(ref: str, on: date | None, attendees: tuple[str, ...]) -> None:
+    """Record the meeting as inquorate: a new date must be set.
+
+    \b
+    Example:
+      $ rr meeting inquorate RR-2026-014 --attendee "la:A Smith"
+    """
+    case = _commands().meeting_inquorate(open_app(), ref, list(attendees), on)
+    echo_case_step(case, "meeting recorded as inquorate")
+
+
+@click.command()
+@click.argument("ref")
+@click.argument(
+    "outcome", type=click.Choice(["national_cspr", "local_cspr", "alternative_review", "no_review"])
+)
+@click.option("--rationale", required=True, help="Why: the meeting's reasoning.")
+@click.option(
+    "--action", "actions", multiple=True, metavar='"OWNER: TEXT"', help="An immediate action; repeat."
+)
+@on_option
+def decide(ref: str, outcome: str, rationale: str, actions: tuple[str, ...], on: date | None) -> None:
+    """Record the meeting's decision, its rationale and the immediate actions.
+
+    \b
+    Example:
+      $ rr decide RR-2026-014 local_cspr --rationale "..." --action "la: safety plan for siblings"
+    """
+    echo_case_step(
+        _commands().decide(open_app(), ref, outcome, rationale, list(actions), on),
+        f"decision recorded: {outcome}",
+    )
+
+
+@click.command()
+@click.argument("ref")
+@click.option("--by", help="The chair's name, when a coordinator records the endorsement.")
+@on_option
+def endorse(ref: str, by: str | None, on: date | None) -> None:
+    """Record the independent chair's endorsement of the outcome.
+
+    \b
+    Example:
+      $ rr endorse RR-2026-014 --by "Prof. A Chair"
+    """
+    echo_case_step(_commands().endorse(open_app(), ref, by, on), "outcome endorsed")
+
+
+@click.command()
+@click.argument("ref")
+@on_option
+def submit(ref: str, on: date | None) -> None:
+    """Record the report sent to the National Panel (covering letter generated).
+
+    \b
+    Example:
+      $ rr submit RR-2026-014
+    """
+    echo_case_step(_commands().submit(open_app(), ref, on), "report sent to the National Panel")
+
+
+@click.group()
+def outcome() -> None:
+    """Telling the agencies and the referrer the outcome."""
+
+
+@outcome.command("shared")
+@click.argument("ref")
+@on_option
+def outcome_shared(ref: str, on: date | None) -> None:
+    """Record the outcome shared with every agency and the referrer.
+
+    \b
+    Example:
+      $ rr outcome shared RR-2026-014
+    """
+    echo_case_step(_commands().outcome_shared(open_app(), ref, on), "outcome shared with the agencies")
+
+
+@click.command()
+@click.argument("ref")
+def close(ref: str) -> None:
+    """Close a case whose report went to the Panel and whose outcome was shared.
+
+    \b
+    Example:
+      $ rr close RR-2026-014
+    """
+    echo_case_step(_commands().close(open_app(), ref), "case closed")
+
+
+@click.command()
+@click.argument("ref")
+@click.option("--reason", required=True, help="Why the referral does not meet the criteria.")
+@on_option
+def decline(ref: str, reason: str, on: date | None) -> None:
+    """Decline a referral that does not meet the criteria; closes the case.
+
+    \b
+    Example:
+      $ rr decline RR-2026-014 --reason "no abuse or neglect known or suspected"
+    """
+    echo_case_step(_commands().decline(open_app(), ref, reason, on), "referral declined")
+
+
+@click.command()
+@click.argument("ref")
+@click.argument("deadline")
+@click.option("--to", "to", type=DATE, required=True, help="The new date agreed.")
+@click.option("--reason", required=True, help="Why, and with whom it was agreed.")
+def extend(ref: str, deadline: str, to: date, reason: str) -> None:
+    """Record an extension of DEADLINE (the original date still counts as missed in reports).
+
+    \b
+    Example:
+      $ rr extend RR-2026-014 review_complete --to 2027-01-20 --reason "agreed with the Panel on 12 Jan"
+    """
+    d = _commands().extend(open_app(), ref, deadline, to, reason)
+    click.echo(f"{ref}: {d.key} extended from {d.original_due} to {d.due}")
+
+
+@click.command()
+@click.argument("ref")
+@click.argument("deadline")
+@click.option("--reason", required=True, help="Why it no longer applies.")
+def waive(ref: str, deadline: str, reason: str) -> None:
+    """Record that DEADLINE no longer applies.
+
+    \b
+    Example:
+      $ rr waive RR-2026-014 scoping_returned:school --reason "school had no involvement"
+    """
+    d = _commands().waive(open_app(), ref, deadline, reason)
+    click.echo(f"{ref}: {d.key} waived")
