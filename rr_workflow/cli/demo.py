@@ -1,59 +1,53 @@
-"""`rr demo`: a worked Rapid Review timetable over Christmas, computed by the real deadline rules."""
+"""`rr demo`: one case through the whole procedure on a throw-away training database."""
 
 from __future__ import annotations
 
-from datetime import date
+import tempfile
+from datetime import datetime
+from pathlib import Path
 
 import click
 
-from rr_workflow.cli.params import DATE, day_name, echo_table
+from rr_workflow.cli.params import day_name, echo_table
 
 
 @click.command()
-@click.option("--received", type=DATE, default="2026-12-21", show_default=True, help="Referral received.")
-@click.option("--aware", type=DATE, default="2026-12-18", show_default=True, help="Partnership became aware.")
-def demo(received: date, aware: date) -> None:
-    """Show a demonstration case's deadlines day by day, from the timescales and calendar in force.
+@click.option(
+    "--keep",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Build the training database in this folder and keep it (default: a temporary folder).",
+)
+def demo(keep: Path | None) -> None:
+    """Walk a demonstration case from referral to closure over simulated weeks, printing the board.
+
+    The referral arrives on Monday 21 December 2026, so its deadlines cross Christmas and New Year.
+    Nothing touches your own database: the demo makes a training database of its own.
 
     \b
     Example:
-      $ rr demo --received 2027-03-25 --aware 2027-03-25
+      $ rr demo
+      $ rr demo --keep /tmp/rr-demo && RR_HOME=/tmp/rr-demo rr history RR-DEMO-1
     """
-    from rr_workflow.domain.deadlines import Milestones, compute_deadlines, meeting_window
-    from rr_workflow.service import reference
+    from rr_workflow.service import demo as walkthrough
 
-    if aware > received:
-        raise click.BadParameter("the partnership cannot become aware after the referral is received")
-    schedule = reference.schedule()
-    calendar = reference.working_calendar()
-    milestones = Milestones(
-        case={"referral_received": received, "aware": aware, "scoping_sent": received},
-        agencies={"police": {"scoping_sent": received}, "health": {"scoping_sent": received}},
-    )
-    deadlines = compute_deadlines(schedule, calendar, milestones, as_of=received)
-    click.echo(
-        f"Demonstration case: aware {day_name(aware)} {aware}, referral received "
-        f"{day_name(received)} {received}, templates sent the same day"
-    )
-    click.echo(f"Timescales: {schedule.name} (version {schedule.version}); region {calendar.settings.region}")
-    click.echo()
-    echo_table(
-        ("DUE", "DAY", "DEADLINE", "WORKING DAYS"),
-        [
-            (d.due.isoformat(), day_name(d.due)[:3], d.label, calendar.between(d.counts_from, d.due))
-            for d in deadlines
-        ],
-    )
-    window = meeting_window(deadlines)
-    if window:
+    def show(moment: datetime, what: str, board: list[dict[str, object]]) -> None:
+        click.echo(f"== {day_name(moment.date())} {moment:%Y-%m-%d %H:%M}: {what}")
+        from rr_workflow.cli.case import echo_board
+
+        echo_board(board)
         click.echo()
-        click.echo(f"Meeting window: {day_name(window[0])} {window[0]} to {day_name(window[1])} {window[1]}")
-    years = range(received.year, received.year + 2)
-    closed = [
-        (d, n)
-        for y in years
-        for d, n in calendar.non_working_days(y)
-        if received <= d <= max(x.due for x in deadlines) and d.weekday() < 5
-    ]
-    if closed:
-        click.echo("Not counted: " + "; ".join(f"{day_name(d)[:3]} {d} {n}" for d, n in closed))
+
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+        result = walkthrough.run(keep, show)
+    else:
+        with tempfile.TemporaryDirectory(prefix="rr-demo-") as home:
+            result = walkthrough.run(Path(home), show)
+    case = result["case"]
+    assert isinstance(case, dict)
+    click.echo(f"{case['ref']} finished: {case['state_label']}")
+    echo_table(
+        ("DEADLINE", "DUE", "STATUS", "MET ON"),
+        [(d["label"], d["due"], d["status"], d["met_on"]) for d in case["deadlines"]],
+    )
+    click.echo(f"audit trail: {result['audit_rows']} rows, " + ("intact" if result["audit_ok"] else "BROKEN"))

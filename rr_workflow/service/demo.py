@@ -1,0 +1,145 @@
+"""A demonstration case walked through the whole procedure on a training database, over simulated weeks.
+
+Every step goes through the same use cases the CLI calls; only the clock is simulated.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, time
+from pathlib import Path
+
+from rr_workflow.service import commands, queries, setup
+from rr_workflow.service.app import App, open_app
+from rr_workflow.service.clock import LONDON, FixedClock
+
+REF = "RR-DEMO-1"
+Step = tuple[datetime, str, Callable[[App], object]]
+
+
+def _at(day: str, hour: int = 10) -> datetime:
+    return datetime.combine(date.fromisoformat(day), time(hour), LONDON)
+
+
+def steps() -> list[Step]:
+    """Referral received Monday 21 December 2026, so the meeting window spans Christmas and New Year."""
+    partners = ["la:A Social Worker", "police:DS B Officer", "health:Dr C Nurse"]
+    return [
+        (
+            _at("2026-12-21"),
+            "referral received from the police; case opened",
+            lambda a: commands.case_open(
+                a, REF, date(2026, 12, 21), date(2026, 12, 18), "police", summary="demonstration incident"
+            ),
+        ),
+        (
+            _at("2026-12-22"),
+            "scoping templates sent to four agencies",
+            lambda a: commands.scoping_send(a, REF, ["la", "police", "health", "school"]),
+        ),
+        (
+            _at("2026-12-22", 14),
+            "meeting date set for Tuesday 5 January",
+            lambda a: commands.meeting_schedule(a, REF, date(2027, 1, 5), time(10)),
+        ),
+        (
+            _at("2026-12-23"),
+            "Serious Incident Notification sent by the local authority",
+            lambda a: commands.sin_notified(a, REF),
+        ),
+        (
+            _at("2026-12-29"),
+            "police and health return templates and secure records",
+            lambda a: [
+                f(a, REF, agency)
+                for agency in ("police", "health")
+                for f in (commands.scoping_returned, commands.records_secured)
+            ],
+        ),
+        (
+            _at("2027-01-04"),
+            "the local authority returns its template a working day late",
+            lambda a: [commands.scoping_returned(a, REF, "la"), commands.records_secured(a, REF, "la")],
+        ),
+        (
+            _at("2027-01-04", 15),
+            "the school's return is waived: no involvement",
+            lambda a: commands.waive(a, REF, "scoping_returned:school", "no involvement with the family"),
+        ),
+        (
+            _at("2027-01-05", 13),
+            "meeting: health absent, so inquorate",
+            lambda a: commands.meeting_inquorate(a, REF, partners[:2]),
+        ),
+        (
+            _at("2027-01-05", 15),
+            "new meeting date: Thursday 7 January",
+            lambda a: commands.meeting_schedule(a, REF, date(2027, 1, 7), time(10)),
+        ),
+        (
+            _at("2027-01-07", 13),
+            "meeting held with every safeguarding partner",
+            lambda a: commands.meeting_held(a, REF, partners),
+        ),
+        (
+            _at("2027-01-07", 14),
+            "decision: local child safeguarding practice review",
+            lambda a: commands.decide(
+                a,
+                REF,
+                "local_cspr",
+                "learning about information sharing over holidays",
+                ["la: review the safety plan for the siblings"],
+            ),
+        ),
+        (
+            _at("2027-01-08"),
+            "the independent chair endorses the outcome",
+            lambda a: commands.endorse(a, REF, by="Independent Chair"),
+        ),
+        (_at("2027-01-11"), "report sent to the National Panel", lambda a: commands.submit(a, REF)),
+        (
+            _at("2027-01-11", 12),
+            "outcome shared with the agencies",
+            lambda a: commands.outcome_shared(a, REF),
+        ),
+        (_at("2027-01-12"), "case closed", lambda a: commands.close(a, REF)),
+    ]
+
+
+@contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def run(home: Path, show: Callable[[datetime, str, list[dict[str, object]]], None]) -> dict[str, object]:
+    """Walk the demonstration case; `show` gets the moment, the step and the board after each step."""
+    clock = FixedClock(_at("2026-12-21", 9))
+    with _environment(RR_HOME=str(home), RR_USER="demo-coordinator"):
+        os.environ.pop("RR_DATABASE_URL", None)  # the demonstration always runs on the embedded database
+        setup.init(home=home, training=True, name="Demo Coordinator", email="coordinator@lscp.example")
+        app = open_app(home=home, clock=clock, actor="demo-coordinator")
+        for key, name, partner in (
+            ("la", "Northshire Council Children's Services", "la"),
+            ("police", "Northshire Police", "police"),
+            ("health", "Northshire Integrated Care Board", "health"),
+            ("school", "Northshire Primary School", None),
+        ):
+            setup.agency_add(app, key, name, f"safeguarding@{key}.example", partner)
+        for moment, what, action in steps():
+            clock.advance_to(moment)
+            action(app)
+            show(moment, what, queries.case_list(app))
+        checked, fault = queries.audit_verify(app)
+        return {"case": queries.case_show(app, REF), "audit_rows": checked, "audit_ok": fault is None}
