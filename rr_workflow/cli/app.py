@@ -57,6 +57,9 @@ class RootGroup(click.Group):
             result = super().main(*args, **kwargs)
         except click.exceptions.Abort:
             _fail("aborted", 1)
+        except _NO_ARGS_IS_HELP as shown:  # `rr` or `rr case` alone: show the help, not an error
+            click.echo(shown.format_message())
+            sys.exit(0)
         except click.ClickException as error:
             _fail(error.format_message(), error.exit_code)
         except RRError as error:
@@ -65,6 +68,12 @@ class RootGroup(click.Group):
             sys.stderr.close()
             sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
+
+
+# click >= 8.2 raises this for a group called without a subcommand; older click prints help itself.
+_NO_ARGS_IS_HELP: type[click.ClickException] = getattr(
+    click.exceptions, "NoArgsIsHelpError", type("_Never", (click.ClickException,), {})
+)
 
 
 def _fail(message: str, code: int) -> None:

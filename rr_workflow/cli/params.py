@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 import click
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class DateType(click.ParamType):
@@ -19,7 +22,7 @@ class DateType(click.ParamType):
         if isinstance(value, date):
             return value
         try:
-            if len(value) != 10:
+            if not ISO_DATE.fullmatch(value):
                 raise ValueError
             return date.fromisoformat(value)
         except (TypeError, ValueError):

@@ -83,11 +83,13 @@ class WorkingCalendar:
             return self.subtract(start, -n)
         if n == 0:
             return start
-        self._cover(start.year, start.year + 1)
+        self._cover(start.year, min(start.year + 1, LAST_YEAR))
         # Working days on or before `start`, so the n-th after it sits at this index + n - 1.
         index = bisect.bisect_right(self._working, start.toordinal()) + n - 1
         while index >= len(self._working):
-            self._cover(self._first_year, self._last_year + self._BLOCK)
+            if self._last_year >= LAST_YEAR:
+                raise BadInput(f"working days are counted between {FIRST_YEAR} and {LAST_YEAR} only")
+            self._cover(self._first_year, min(self._last_year + self._BLOCK, LAST_YEAR))
             index = bisect.bisect_right(self._working, start.toordinal()) + n - 1
         return date.fromordinal(self._working[index])
 
@@ -97,10 +99,12 @@ class WorkingCalendar:
             return self.add(start, -n)
         if n == 0:
             return start
-        self._cover(start.year - 1, start.year)
+        self._cover(max(start.year - 1, FIRST_YEAR), start.year)
         index = bisect.bisect_left(self._working, start.toordinal()) - n
         while index < 0:
-            self._cover(self._first_year - self._BLOCK, self._last_year)
+            if self._first_year <= FIRST_YEAR:
+                raise BadInput(f"working days are counted between {FIRST_YEAR} and {LAST_YEAR} only")
+            self._cover(max(self._first_year - self._BLOCK, FIRST_YEAR), self._last_year)
             index = bisect.bisect_left(self._working, start.toordinal()) - n
         return date.fromordinal(self._working[index])
 

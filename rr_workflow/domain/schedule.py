@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -38,7 +38,7 @@ CASE_MILESTONES = frozenset(
 AGENCY_MILESTONES = frozenset({"scoping_sent", "scoping_returned", "records_secured"})
 
 ROLES = ("coordinator", "manager", "chair", "admin")
-KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]*")  # used with fullmatch
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,8 @@ class _Reader:
         self.source = source
 
     def fail(self, key: str, problem: str) -> ConfigError:
-        return ConfigError(f"{self.source}: {key}: {problem}")
+        message = f"{self.source}: {key}: {problem}"
+        return ConfigError(message.replace("\r", "\\r").replace("\n", "\\n"))
 
     def table(self, data: Mapping[str, Any], key: str, path: str, required: bool = True) -> Mapping[str, Any]:
         value = data.get(key)
@@ -159,7 +160,7 @@ class _Reader:
         raise self.fail(path, f"must be a time of day HH:MM, not {value!r}")
 
     def a_date(self, value: Any, path: str) -> date:
-        if isinstance(value, date):
+        if isinstance(value, date) and not isinstance(value, datetime):
             return value
         if isinstance(value, str):
             try:
@@ -271,7 +272,7 @@ def parse_schedule(data: Mapping[str, Any], source: str = "<schedule>") -> Sched
     partners_table = read.table(data, "partners", "partners")
     partners: dict[str, str] = {}
     for key in partners_table:
-        if not KEY_PATTERN.match(key):
+        if not KEY_PATTERN.fullmatch(key):
             raise read.fail(f"partners.{key}", "a partner key is lower case letters, digits and _")
         partners[key] = read.string(partners_table, key, f"partners.{key}")
     if not partners:
@@ -312,7 +313,7 @@ def _parse_rule(
         path,
     )
     key = read.string(entry, "key", f"{path}.key")
-    if not KEY_PATTERN.match(key):
+    if not KEY_PATTERN.fullmatch(key):
         raise read.fail(f"{path}.key", "a deadline key is lower case letters, digits and _")
     per_agency = entry.get("per_agency", False)
     if not isinstance(per_agency, bool):
