@@ -7,10 +7,13 @@ the letters and timers consume. State values are stored in the database: never r
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping, Sequence
 from datetime import date, time
+from functools import reduce
 
 from statemachine import State, StateMachine
+from statemachine.transition_list import TransitionList
 
 from rr_workflow.domain import events as ev
 from rr_workflow.domain.case import (
@@ -23,6 +26,10 @@ from rr_workflow.domain.case import (
     Meeting,
 )
 from rr_workflow.domain.errors import BadInput, Refused
+
+
+def _recorded_in(*stages: State) -> TransitionList:
+    return reduce(operator.or_, (stage.to.itself(internal=True) for stage in stages))
 
 
 class RapidReview(StateMachine):
@@ -39,38 +46,16 @@ class RapidReview(StateMachine):
     closed = State("closed", value="closed", final=True)
     declined = State("declined", value="declined", final=True)
 
-    record_sin = (
-        referred.to.itself(internal=True)
-        | scoping.to.itself(internal=True)
-        | meeting_scheduled.to.itself(internal=True)
-        | inquorate.to.itself(internal=True)
-        | meeting_held.to.itself(internal=True)
-        | decided.to.itself(internal=True)
-        | endorsed.to.itself(internal=True)
+    # Steps that record a fact without changing the stage ("internal" self-transitions), by stage.
+    record_sin = _recorded_in(
+        referred, scoping, meeting_scheduled, inquorate, meeting_held, decided, endorsed
     )
-    send_scoping = (
-        referred.to(scoping)
-        | scoping.to.itself(internal=True)
-        | meeting_scheduled.to.itself(internal=True)
-        | inquorate.to.itself(internal=True)
+    send_scoping = referred.to(scoping) | _recorded_in(scoping, meeting_scheduled, inquorate)
+    return_scoping = _recorded_in(
+        scoping, meeting_scheduled, inquorate, meeting_held, decided, endorsed, submitted
     )
-    return_scoping = (
-        scoping.to.itself(internal=True)
-        | meeting_scheduled.to.itself(internal=True)
-        | inquorate.to.itself(internal=True)
-        | meeting_held.to.itself(internal=True)
-        | decided.to.itself(internal=True)
-        | endorsed.to.itself(internal=True)
-        | submitted.to.itself(internal=True)
-    )
-    secure_records = (
-        scoping.to.itself(internal=True)
-        | meeting_scheduled.to.itself(internal=True)
-        | inquorate.to.itself(internal=True)
-        | meeting_held.to.itself(internal=True)
-        | decided.to.itself(internal=True)
-        | endorsed.to.itself(internal=True)
-        | submitted.to.itself(internal=True)
+    secure_records = _recorded_in(
+        scoping, meeting_scheduled, inquorate, meeting_held, decided, endorsed, submitted
     )
     schedule_meeting = (
         scoping.to(meeting_scheduled)
@@ -82,11 +67,7 @@ class RapidReview(StateMachine):
     decide = meeting_held.to(decided, validators="check_decision")
     endorse = decided.to(endorsed)
     submit = endorsed.to(submitted) | decided.to(submitted, cond="endorsement_optional")
-    share_outcome = (
-        decided.to.itself(internal=True)
-        | endorsed.to.itself(internal=True)
-        | submitted.to.itself(internal=True)
-    )
+    share_outcome = _recorded_in(decided, endorsed, submitted)
     close = submitted.to(closed)
     decline = (
         referred.to(declined) | scoping.to(declined) | meeting_scheduled.to(declined) | inquorate.to(declined)
