@@ -7,6 +7,7 @@ Which file applies, first found wins:
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -73,7 +74,9 @@ def schedule_in_force() -> tuple[Schedule, str]:
     return schedule, path.read_text(encoding="utf-8")
 
 
+@functools.lru_cache(maxsize=64)
 def parse_schedule_text(text: str, source: str) -> Schedule:
+    """A schedule stored with a case (cached: every command on the case needs it, and it never changes)."""
     import tomllib
 
     return parse_schedule(tomllib.loads(text), source=source)

@@ -21,6 +21,11 @@ class ConfigError(BadInput):
     """A schedule or calendar file is wrong. The message names the file, the key and the fault."""
 
 
+class Unavailable(BadInput):
+    """The database cannot be reached or opened (exit 2: the setting that names it is wrong or its server is
+    down); nothing was changed."""
+
+
 class Refused(RRError):
     """The procedure does not allow this now (exit 3)."""
 

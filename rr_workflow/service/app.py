@@ -8,19 +8,22 @@ from __future__ import annotations
 
 import getpass
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from pathlib import Path
 
 from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy.exc import OperationalError
 
 from rr_workflow.adapters import config
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.adapters.db.engine import database_url, make_engine
 from rr_workflow.adapters.db.unit_of_work import UnitOfWork
 from rr_workflow.domain.calendar import WorkingCalendar
-from rr_workflow.domain.errors import BadInput
+from rr_workflow.domain.errors import BadInput, Unavailable
 from rr_workflow.service.clock import Clock, FixedClock, SystemClock, iso_moment, local_today, parse_moment
 
 SCHEMA_REVISION = "0001"  # the Alembic head this code runs on (a test checks it against migrations/)
@@ -79,6 +82,17 @@ def clock_from_environment(mode: str) -> Clock:
         raise BadInput(f"RR_NOW is not an ISO date-time: {rr_now!r}") from None
 
 
+@contextmanager
+def reachable(engine: Engine) -> Iterator[None]:
+    """A database that cannot be reached is one line naming it (without its password), not a traceback."""
+    try:
+        yield
+    except OperationalError as error:
+        where = engine.url.render_as_string(hide_password=True)
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else "connection failed"
+        raise Unavailable(f"cannot use the database {where}: {reason}") from None
+
+
 def open_app(home: Path | None = None, clock: Clock | None = None, actor: str | None = None) -> App:
     """The application on an existing database; `BadInput` if there is none yet."""
     home = home or config.rr_home()
@@ -86,7 +100,7 @@ def open_app(home: Path | None = None, clock: Clock | None = None, actor: str | 
     if url.startswith("sqlite") and not (home / "rr.sqlite3").exists():
         raise BadInput(f"no database in {home}: run `rr init` first (or set RR_HOME)")
     engine = make_engine(url)
-    with engine.connect() as connection:
+    with reachable(engine), engine.connect() as connection:
         if not inspect(connection).has_table("alembic_version"):
             raise BadInput("the database has no rr-workflow schema: run `rr init` first")
         revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()

@@ -6,7 +6,7 @@ import os
 import re
 from pathlib import Path
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Engine, insert, inspect, select, update
 
 from rr_workflow.adapters import config
 from rr_workflow.adapters.db import tables as t
@@ -14,7 +14,15 @@ from rr_workflow.adapters.db.engine import database_url, make_engine
 from rr_workflow.domain.errors import BadInput
 from rr_workflow.domain.schedule import ROLES
 from rr_workflow.service import permissions
-from rr_workflow.service.app import LIVE, MODE_KEY, TRAINING, App, acting_login, clock_from_environment
+from rr_workflow.service.app import (
+    LIVE,
+    MODE_KEY,
+    TRAINING,
+    App,
+    acting_login,
+    clock_from_environment,
+    reachable,
+)
 
 KEY = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")
@@ -31,16 +39,15 @@ def init(
     os.chmod(home, 0o700)
     url = database_url(home)
     engine = make_engine(url)
-    created = False
-    with engine.connect() as connection:
-        from sqlalchemy import inspect
-
-        if not inspect(connection).has_table("settings"):
-            created = True
+    with reachable(engine):
+        existing_mode = _stored_mode(engine)
+    created = existing_mode is None
+    wanted = TRAINING if training else LIVE
+    # Refuse before anything is written: a live database never takes its time from RR_NOW.
+    clock_from_environment(existing_mode or wanted)
     upgrade(engine)
     if url.startswith("sqlite"):
         os.chmod(home / "rr.sqlite3", 0o600)
-    wanted = TRAINING if training else LIVE
     login = acting_login()
     with engine.begin() as connection:
         mode = connection.execute(select(t.settings.c.value).where(t.settings.c.key == MODE_KEY)).scalar()
@@ -66,6 +73,16 @@ def init(
             )
         uow.commit()
     return {"home": str(home), "database": _safe_url(url), "mode": mode, "created": created, "login": login}
+
+
+def _stored_mode(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("settings"):
+            return None
+        return (
+            connection.execute(select(t.settings.c.value).where(t.settings.c.key == MODE_KEY)).scalar()
+            or LIVE
+        )
 
 
 def _safe_url(url: str) -> str:

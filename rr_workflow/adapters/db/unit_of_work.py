@@ -6,14 +6,16 @@ A concurrent change to the same case (its version column moved on) becomes `Conf
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, Table, delete, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from rr_workflow.adapters.db import audit
@@ -66,33 +68,28 @@ class UnitOfWork:
         return self.session.connection()
 
     def commit(self) -> None:
-        try:
+        with _concurrent_changes_as_conflicts(self.session):
             self.session.commit()
-        except StaleDataError:
-            self.session.rollback()
-            raise Conflict(
-                "the case was changed by someone else at the same time: nothing was saved; "
-                "look at it again (rr case show) and repeat the command"
-            ) from None
-        except OperationalError as error:
-            self.session.rollback()
-            if "locked" in str(error.orig).lower() or "serializ" in str(error.orig).lower():
-                raise Conflict(
-                    "the database is busy with another change: nothing was saved; try again"
-                ) from None
-            raise
-        except IntegrityError:
-            self.session.rollback()
-            raise Conflict("a concurrent change recorded the same thing first: nothing was saved") from None
 
     def flush(self) -> None:
-        try:
+        with _concurrent_changes_as_conflicts(self.session):
             self.session.flush()
-        except StaleDataError:
-            raise Conflict(
-                "the case was changed by someone else at the same time: nothing was saved; "
-                "look at it again (rr case show) and repeat the command"
-            ) from None
+
+    def touch(self, case: Case, moment: str) -> None:
+        """Mark the case changed, so its row is UPDATEd and its version moves on even when only its
+        child rows changed (or the clock stands still, as on a training database)."""
+        case.changed_at = moment  # type: ignore[attr-defined]
+        flag_modified(case, "changed_at")
+        self.flush()
+
+    def insert_once(self, table: Table, values: Mapping[str, Any]) -> bool:
+        """INSERT a row unless its key is already there (a concurrent command may have added it first)."""
+        try:
+            with self.session.begin_nested():
+                self.session.execute(insert(table).values(**values))
+        except IntegrityError:
+            return False
+        return True
 
     # -- rows beside the aggregate ------------------------------------------------------------------
 
@@ -158,6 +155,64 @@ class UnitOfWork:
         return self.session.execute(
             select(t.schedules.c.source_text).where(t.schedules.c.version == version)
         ).scalar()
+
+
+_CONCURRENCY_SQLSTATES = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock not available
+
+
+@contextmanager
+def _concurrent_changes_as_conflicts(session: Session) -> Iterator[None]:
+    try:
+        yield
+    except StaleDataError:
+        session.rollback()
+        raise Conflict(
+            "the case was changed by someone else at the same time: nothing was saved; "
+            "look at it again (rr case show) and repeat the command"
+        ) from None
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(
+            "a concurrent change recorded the same thing first: nothing was saved; "
+            "look at the case again and repeat the command if still needed"
+        ) from None
+    except OperationalError as error:
+        session.rollback()
+        sqlstate = getattr(error.orig, "sqlstate", None)
+        if sqlstate in _CONCURRENCY_SQLSTATES or "database is locked" in str(error.orig):
+            raise Conflict(
+                "the database was busy with a concurrent change: nothing was saved; try again"
+            ) from None
+        raise
+
+
+_CONCURRENCY_SQLSTATES = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock not available
+
+
+@contextmanager
+def _concurrent_changes_as_conflicts(session: Session) -> Iterator[None]:
+    try:
+        yield
+    except StaleDataError:
+        session.rollback()
+        raise Conflict(
+            "the case was changed by someone else at the same time: nothing was saved; "
+            "look at it again (rr case show) and repeat the command"
+        ) from None
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(
+            "a concurrent change recorded the same thing first: nothing was saved; "
+            "look at the case again and repeat the command if still needed"
+        ) from None
+    except OperationalError as error:
+        session.rollback()
+        sqlstate = getattr(error.orig, "sqlstate", None)
+        if sqlstate in _CONCURRENCY_SQLSTATES or "database is locked" in str(error.orig):
+            raise Conflict(
+                "the database was busy with a concurrent change: nothing was saved; try again"
+            ) from None
+        raise
 
 
 def as_date(value: Any) -> date | None:

@@ -1,0 +1,280 @@
+"""The hash-chained audit trail (SPEC §8, `rr audit verify`), on SQLite and PostgreSQL.
+
+Real commands write the trail; the tests then tamper with `audit_events` directly in SQL, as someone with
+database access could, and check that `queries.audit_verify` and `rr audit verify` both name the first
+row at which the chain breaks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy import insert, select
+
+from rr_workflow.adapters.db import audit
+from rr_workflow.adapters.db import tables as t
+from rr_workflow.cli.app import cli
+from rr_workflow.service import queries
+
+CHANGED = "changed"
+DELETED_OR_INSERTED = "deleted or inserted"
+
+
+def rr_audit_verify(*args: str) -> Result:
+    env = {name: os.environ.get(name) for name in ("RR_HOME", "RR_USER", "RR_DATABASE_URL")}
+    return CliRunner().invoke(cli, ["audit", "verify", *args], env=env)
+
+
+def chain(rig: Any) -> list[dict[str, Any]]:
+    """The trail as typed rows (dates as dates), in id order."""
+    with rig.app.engine.connect() as connection:
+        query = select(t.audit_events).order_by(t.audit_events.c.id)
+        return [dict(r) for r in connection.execute(query).mappings()]
+
+
+def row_by_action(rig: Any, action: str) -> dict[str, Any]:
+    return next(r for r in chain(rig) if r["action"] == action)
+
+
+def position(rig: Any, row_id: int) -> int:
+    """How many rows come before `row_id` (what `verify` reports as checked when it fails there)."""
+    return sum(1 for r in chain(rig) if r["id"] < row_id)
+
+
+def next_id(rig: Any, row_id: int) -> int:
+    return min(r["id"] for r in chain(rig) if r["id"] > row_id)
+
+
+@pytest.fixture
+def trail(rig: Any) -> Any:
+    """A case taken from referral to closure, plus a read of it: some 20 audit rows."""
+    rig.run_procedure("RR-1")
+    queries.case_show(rig.later().app, "RR-1")
+    return rig
+
+
+def assert_fault(rig: Any, row_id: int, problem: str, checked: int) -> None:
+    n, fault = queries.audit_verify(rig.app)
+    assert fault is not None, "the tampering went unnoticed"
+    assert (fault.row_id, n) == (row_id, checked)
+    assert problem in fault.problem
+
+    result = rr_audit_verify()
+    assert result.exit_code == 1, result.output
+    assert f"audit row {row_id}:" in result.stderr
+    assert problem in result.stderr
+    assert result.stdout == ""
+
+    result = rr_audit_verify("--json")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["ok"] is False
+    assert report["checked"] == checked
+    assert report["fault"]["row"] == row_id
+    assert problem in report["fault"]["problem"]
+
+
+# -- an untouched trail -------------------------------------------------------------------------------
+
+
+def test_an_untouched_trail_verifies(trail: Any) -> None:
+    rows = chain(trail)
+    assert trail.verify() == (len(rows), None)
+    actions = [r["action"] for r in rows]
+    assert actions[0] == "database_created"
+    assert actions.count("agency_added") == 4
+    for expected in ("case_opened", "send_scoping", "record_sin", "hold_meeting", "close", "case_viewed"):
+        assert expected in actions
+    assert {r["actor"] for r in rows} == {"coord"}
+
+    result = rr_audit_verify()
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == f"ok: {len(rows)} audit rows, chain intact"
+
+    result = rr_audit_verify("--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {"checked": len(rows), "ok": True, "fault": None}
+
+
+def test_each_row_links_to_the_one_before(trail: Any) -> None:
+    previous = audit.GENESIS
+    for row in chain(trail):
+        assert row["prev_hash"] == previous
+        assert row["hash"] == audit.row_hash(previous, row)
+        previous = row["hash"]
+
+
+def test_a_failed_command_leaves_no_audit_row(trail: Any) -> None:
+    """A refused command changes nothing, the trail included: the chain still verifies."""
+    from rr_workflow.domain.errors import Refused
+    from rr_workflow.service import commands
+
+    before = chain(trail)
+    with pytest.raises(Refused):
+        commands.submit(trail.later().app, "RR-1")  # the case is closed
+    assert chain(trail) == before
+    assert trail.verify() == (len(before), None)
+
+
+# -- changing a row ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("details", '{"agency": "school"}'),
+        ("actor", "mallory"),
+        ("recorded_at", "2026-11-03T09:00:00.000000Z"),
+        ("effective_on", date(2026, 11, 2)),
+        ("action", "case_viewed"),
+        ("from_state", "referred"),
+        ("to_state", "closed"),
+        ("case_ref", "RR-2"),
+    ],
+)
+def test_changing_any_column_of_a_row_is_detected_at_that_row(trail: Any, column: str, value: Any) -> None:
+    target = row_by_action(trail, "record_sin")
+    assert target[column] != value
+    trail.execute(f"UPDATE audit_events SET {column} = :value WHERE id = :id", value=value, id=target["id"])
+
+    assert_fault(trail, target["id"], CHANGED, position(trail, target["id"]))
+
+
+def test_changing_a_row_and_rehashing_it_is_detected_at_the_next_row(trail: Any) -> None:
+    """A forger who recomputes the changed row's own hash breaks the link to the row after it."""
+    target = row_by_action(trail, "decide")
+    forged = {**target, "details": json.dumps({"actions": 0, "outcome": "national_cspr"}, sort_keys=True)}
+    trail.execute(
+        "UPDATE audit_events SET details = :details, hash = :hash WHERE id = :id",
+        details=forged["details"],
+        hash=audit.row_hash(target["prev_hash"], forged),
+        id=target["id"],
+    )
+
+    following = next_id(trail, target["id"])
+    assert_fault(trail, following, DELETED_OR_INSERTED, position(trail, following))
+
+
+# -- deleting rows ---------------------------------------------------------------------------------------
+
+
+def test_deleting_a_middle_row_is_detected_at_the_next_row(trail: Any) -> None:
+    target = row_by_action(trail, "schedule_meeting")
+    following = next_id(trail, target["id"])
+    trail.execute("DELETE FROM audit_events WHERE id = :id", id=target["id"])
+
+    assert_fault(trail, following, DELETED_OR_INSERTED, position(trail, following))
+
+
+def test_deleting_the_first_row_is_detected_at_the_new_first_row(trail: Any) -> None:
+    first, second = (r["id"] for r in chain(trail)[:2])
+    trail.execute("DELETE FROM audit_events WHERE id = :id", id=first)
+
+    assert_fault(trail, second, DELETED_OR_INSERTED, 0)
+
+
+def test_deleting_several_rows_names_the_first_break(trail: Any) -> None:
+    rows = chain(trail)
+    doomed = [rows[5]["id"], rows[6]["id"], rows[12]["id"]]
+    trail.execute(f"DELETE FROM audit_events WHERE id IN ({', '.join(map(str, doomed))})")
+
+    assert_fault(trail, rows[7]["id"], DELETED_OR_INSERTED, 5)
+
+
+# -- inserting rows -------------------------------------------------------------------------------------
+
+
+def _shift_ids_after(rig: Any, row_id: int) -> None:
+    """Make room for a row after `row_id`: move every later row's id on by one (in two steps, so the
+    primary key never collides part-way through an UPDATE)."""
+    rig.execute("UPDATE audit_events SET id = id + 1000000 WHERE id > :id", id=row_id)
+    rig.execute("UPDATE audit_events SET id = id - 999999 WHERE id > 1000000")
+
+
+def _insert(rig: Any, row: dict[str, Any]) -> None:
+    with rig.app.engine.begin() as connection:
+        connection.execute(insert(t.audit_events).values(**row))
+
+
+def _forgery(after: dict[str, Any], row_id: int) -> dict[str, Any]:
+    """A plausible extra row chained properly onto `after`: only the next row can give it away."""
+    content = {
+        "case_ref": "RR-1",
+        "actor": "coord",
+        "recorded_at": after["recorded_at"],
+        "effective_on": after["effective_on"],
+        "action": "waive",
+        "from_state": after["to_state"],
+        "to_state": after["to_state"],
+        "details": json.dumps({"deadline": "sin_notified"}),
+    }
+    return {
+        **content,
+        "id": row_id,
+        "prev_hash": after["hash"],
+        "hash": audit.row_hash(after["hash"], content),
+    }
+
+
+def test_a_forged_row_inserted_in_the_middle_is_detected_at_the_row_after_it(trail: Any) -> None:
+    before = row_by_action(trail, "record_sin")
+    displaced = next_id(trail, before["id"])
+    _shift_ids_after(trail, before["id"])
+    _insert(trail, _forgery(before, before["id"] + 1))
+
+    # The forged row itself chains properly; the original next row (now one id on) no longer does.
+    assert_fault(trail, displaced + 1, DELETED_OR_INSERTED, position(trail, before["id"]) + 2)
+
+
+def test_a_forged_row_with_a_made_up_hash_is_detected_at_itself(trail: Any) -> None:
+    before = row_by_action(trail, "record_sin")
+    _shift_ids_after(trail, before["id"])
+    forged = {**_forgery(before, before["id"] + 1), "hash": "f" * 64}
+    _insert(trail, forged)
+
+    assert_fault(trail, before["id"] + 1, CHANGED, position(trail, before["id"]) + 1)
+
+
+def test_a_row_replaced_under_its_own_id_and_hash_is_detected_at_that_row(trail: Any) -> None:
+    """Delete a row and put another in its place, keeping the original id, prev_hash and hash."""
+    target = row_by_action(trail, "submit")
+    trail.execute("DELETE FROM audit_events WHERE id = :id", id=target["id"])
+    _insert(trail, {**target, "actor": "mallory", "details": json.dumps({"note": "nothing to see"})})
+
+    assert_fault(trail, target["id"], CHANGED, position(trail, target["id"]))
+
+
+def test_a_row_replaced_with_a_fresh_hash_is_detected_at_the_next_row(trail: Any) -> None:
+    target = row_by_action(trail, "submit")
+    previous = max((r for r in chain(trail) if r["id"] < target["id"]), key=lambda r: r["id"])
+    trail.execute("DELETE FROM audit_events WHERE id = :id", id=target["id"])
+    _insert(trail, _forgery(previous, target["id"]))
+
+    following = next_id(trail, target["id"])
+    assert_fault(trail, following, DELETED_OR_INSERTED, position(trail, following))
+
+
+def test_swapping_two_rows_is_detected(trail: Any) -> None:
+    rows = chain(trail)
+    a, b = rows[8]["id"], rows[9]["id"]
+    trail.execute("UPDATE audit_events SET id = -1 WHERE id = :a", a=a)
+    trail.execute("UPDATE audit_events SET id = :a WHERE id = :b", a=a, b=b)
+    trail.execute("UPDATE audit_events SET id = :b WHERE id = -1", b=b)
+
+    assert_fault(trail, a, DELETED_OR_INSERTED, 8)
+
+
+# -- the chain keeps going after the application writes again ---------------------------------------------
+
+
+def test_new_rows_after_a_break_do_not_hide_it(trail: Any) -> None:
+    target = row_by_action(trail, "record_sin")
+    trail.execute("UPDATE audit_events SET actor = 'mallory' WHERE id = :id", id=target["id"])
+    queries.case_show(trail.later().app, "RR-1")  # appends a row chained onto the (intact) last one
+
+    assert_fault(trail, target["id"], CHANGED, position(trail, target["id"]))

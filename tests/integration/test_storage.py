@@ -1,0 +1,358 @@
+"""Storage and running (SPEC §7, §8): the schema and its migration, `rr init`, file permissions, the
+training clock, and a case keeping the schedule version it was opened under. SQLite always, PostgreSQL
+too when RR_TEST_DATABASE_URL is set.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+import stat
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, select, text
+from sqlalchemy.engine import make_url
+
+from rr_workflow.adapters.config import shipped_dir
+from rr_workflow.adapters.db import migrate
+from rr_workflow.adapters.db import tables as t
+from rr_workflow.adapters.db.engine import make_engine
+from rr_workflow.domain.errors import BadInput
+from rr_workflow.service import app as app_module
+from rr_workflow.service import commands, queries, setup
+from rr_workflow.service.app import open_app
+from rr_workflow.service.clock import FixedClock
+
+SHIPPED_SCHEDULE = shipped_dir("schedules") / "rapid_review.toml"
+
+
+def test_the_code_runs_on_the_migrations_head() -> None:
+    assert migrate.head_revision() == app_module.SCHEMA_REVISION
+
+
+# -- the schema ------------------------------------------------------------------------------------------
+
+
+def test_the_migration_creates_every_table_of_the_model(database_url: str, home: Path) -> None:
+    home.mkdir()
+    engine = make_engine(database_url)
+    try:
+        migrate.upgrade(engine)
+        with engine.connect() as connection:
+            inspector = inspect(connection)
+            tables = set(inspector.get_table_names())
+            assert set(t.metadata.tables) <= tables
+            assert tables - set(t.metadata.tables) == {"alembic_version"}
+            for name, table in t.metadata.tables.items():
+                columns = {c["name"] for c in inspector.get_columns(name)}
+                assert columns == {c.name for c in table.columns}, name
+            revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            assert revision == migrate.head_revision()
+            # Alembic's own comparison: nothing in the model that the migration does not create.
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, t.metadata) == []
+        migrate.upgrade(engine)  # at head already: nothing to do, no error
+    finally:
+        engine.dispose()
+
+
+def test_a_database_at_another_revision_is_refused(database_url: str, home: Path) -> None:
+    setup.init(home=home, training=True)
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = '0000'"))
+    finally:
+        engine.dispose()
+    with pytest.raises(BadInput, match="rr init"):
+        open_app(home=home)
+
+
+# -- rr init ---------------------------------------------------------------------------------------------
+
+
+def _people(url: str) -> tuple[list[Any], list[Any], int]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            people = connection.execute(select(t.people).order_by(t.people.c.login)).all()
+            roles = connection.execute(
+                select(t.person_roles).order_by(t.person_roles.c.login, t.person_roles.c.role)
+            ).all()
+            created = connection.execute(
+                text("SELECT count(*) FROM audit_events WHERE action = 'database_created'")
+            ).scalar()
+            return people, roles, created
+    finally:
+        engine.dispose()
+
+
+def test_init_is_idempotent(database_url: str, home: Path) -> None:
+    first = setup.init(home=home, training=True)
+    after_first = _people(database_url)
+    second = setup.init(home=home, training=True)
+
+    assert (first["created"], second["created"]) == (True, False)
+    assert first["mode"] == second["mode"] == "training"
+    assert first["login"] == second["login"] == "coord"
+    assert _people(database_url) == after_first
+    people, roles, created = after_first
+    assert [p.login for p in people] == ["coord"]
+    assert [(r.login, r.role) for r in roles] == [("coord", "admin"), ("coord", "coordinator")]
+    assert created == 1
+
+    app = open_app(home=home, clock=FixedClock(datetime(2026, 11, 2, 10)), actor="coord")
+    try:
+        assert queries.audit_verify(app) == (1, None)
+    finally:
+        app.engine.dispose()
+
+
+def test_init_registers_each_new_login_once(database_url: str, home: Path, monkeypatch: Any) -> None:
+    setup.init(home=home)
+    monkeypatch.setenv("RR_USER", "second")
+    setup.init(home=home)
+    setup.init(home=home)
+    people, roles, created = _people(database_url)
+    assert [p.login for p in people] == ["coord", "second"]
+    assert sorted((r.login, r.role) for r in roles) == [
+        ("coord", "admin"),
+        ("coord", "coordinator"),
+        ("second", "admin"),
+        ("second", "coordinator"),
+    ]
+    assert created == 1
+
+
+def test_a_live_database_cannot_become_a_training_one(database_url: str, home: Path) -> None:
+    setup.init(home=home)
+    before = _people(database_url)
+    with pytest.raises(BadInput, match="live"):
+        setup.init(home=home, training=True)
+    assert _people(database_url) == before
+    assert setup.init(home=home)["mode"] == "live"
+
+
+def test_init_reports_the_database_without_its_password(database_url: str, home: Path) -> None:
+    result = setup.init(home=home)
+    assert result["home"] == str(home)
+    assert make_url(str(result["database"])).database == make_url(database_url).database
+
+
+def test_init_refused_for_rr_now_on_a_live_database_changes_nothing(
+    database_url: str, home: Path, monkeypatch: Any
+) -> None:
+    monkeypatch.setenv("RR_NOW", "2026-11-02T10:00")
+    with pytest.raises(BadInput, match="RR_NOW"):
+        setup.init(home=home)
+    monkeypatch.delenv("RR_NOW")
+
+    result = setup.init(home=home)
+    _, _, created = _people(database_url)
+    assert (result["created"], created) == (True, 1)
+
+
+# -- files readable by the service user only (SPEC §8) ------------------------------------------------
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_the_database_file_and_home_are_private(home: Path, tmp_path: Path) -> None:
+    setup.init(home=home, training=True)
+    # `rr init` is a process of its own: once it has ended, its connections (and SQLite's -wal and -shm
+    # files, made while the new database file was still 0644) are gone. Let the garbage collector end them.
+    gc.collect()
+    app = open_app(home=home, clock=FixedClock(datetime(2026, 11, 3, 10)), actor="coord")
+    try:
+        setup.agency_add(app, "police", "Police", "police@agency.example", "police")
+        commands.case_open(app, "RR-1", date(2026, 11, 2), date(2026, 11, 2), "police", child_name="A B")
+        letter = tmp_path / "referral.txt"
+        letter.write_text("referral form")
+        stored = Path(commands.doc_add(app, "RR-1", "referral_form", letter)["path"])
+
+        assert _mode(home) == 0o700  # nobody else can reach anything below it
+        assert _mode(home / "rr.sqlite3") == 0o600
+        assert _mode(stored.parent) == 0o700
+        assert _mode(stored) == 0o600
+        assert {p.name for p in home.iterdir()} >= {"rr.sqlite3", "rr.sqlite3-wal", "documents"}
+        for path in home.rglob("*"):
+            if path.is_file():
+                assert _mode(path) & 0o077 == 0, f"{path.relative_to(home)}: {oct(_mode(path))}"
+    finally:
+        app.engine.dispose()
+
+
+def test_every_folder_under_home_is_private_by_its_own_mode(sqlite_rig: Any, tmp_path: Path) -> None:
+    sqlite_rig.to_scoping("RR-1")
+    letter = tmp_path / "referral.txt"
+    letter.write_text("referral form")
+    commands.doc_add(sqlite_rig.later().app, "RR-1", "referral_form", letter)
+    for path in sqlite_rig.home.rglob("*"):
+        if path.is_dir():
+            assert _mode(path) == 0o700, f"{path.relative_to(sqlite_rig.home)}: {oct(_mode(path))}"
+
+
+def test_init_tightens_an_existing_home(home: Path) -> None:
+    home.mkdir(mode=0o755)
+    home.chmod(0o755)
+    setup.init(home=home)
+    assert _mode(home) == 0o700
+    assert _mode(home / "rr.sqlite3") == 0o600
+
+
+# -- the clock: RR_NOW -------------------------------------------------------------------------------------
+
+
+def test_a_live_database_refuses_rr_now(database_url: str, home: Path, monkeypatch: Any) -> None:
+    setup.init(home=home)
+    monkeypatch.setenv("RR_NOW", "2026-11-03T10:00")
+    with pytest.raises(BadInput, match="RR_NOW"):
+        open_app(home=home)
+
+
+def test_a_training_database_honours_rr_now(database_url: str, home: Path, monkeypatch: Any) -> None:
+    setup.init(home=home, training=True)
+    monkeypatch.setenv("RR_NOW", "2026-11-03T10:00")
+    app = open_app(home=home)
+    try:
+        assert app.training
+        assert app.today() == date(2026, 11, 3)
+        assert app.moment() == "2026-11-03T10:00:00.000000Z"  # London is on GMT in November
+        setup.agency_add(app, "police", "Police", "police@agency.example", "police")
+        commands.case_open(app, "RR-1", date(2026, 11, 2), date(2026, 11, 2), "police")
+        with pytest.raises(BadInput, match="future"):
+            commands.scoping_send(app, "RR-1", ["police"], on=date(2026, 11, 4))
+        commands.scoping_send(app, "RR-1", ["police"])  # --on defaults to RR_NOW's date
+        assert queries.case_show(app, "RR-1")["agencies"][0]["sent_on"] == date(2026, 11, 3)
+        last = app.engine.connect()
+        try:
+            recorded = last.execute(
+                text("SELECT recorded_at FROM audit_events WHERE action = 'send_scoping'")
+            ).scalar()
+        finally:
+            last.close()
+        assert recorded == "2026-11-03T10:00:00.000000Z"
+    finally:
+        app.engine.dispose()
+
+
+def test_a_training_database_refuses_a_malformed_rr_now(
+    database_url: str, home: Path, monkeypatch: Any
+) -> None:
+    setup.init(home=home, training=True)
+    monkeypatch.setenv("RR_NOW", "next tuesday")
+    with pytest.raises(BadInput, match="RR_NOW"):
+        open_app(home=home)
+
+
+# -- no database yet -------------------------------------------------------------------------------------
+
+
+def test_open_app_without_a_database_says_run_rr_init(database_url: str, home: Path) -> None:
+    """SQLite: no file in RR_HOME. PostgreSQL: an empty database (no schema)."""
+    home.mkdir()
+    with pytest.raises(BadInput, match=re.escape("`rr init`")):
+        open_app(home=home)
+    assert not (home / "rr.sqlite3").exists()
+
+
+def test_open_app_on_a_postgresql_database_that_does_not_exist(
+    pg_url: str, home: Path, monkeypatch: Any
+) -> None:
+    monkeypatch.setenv(
+        "RR_DATABASE_URL", make_url(pg_url).set(database="rr_i_no_such_database").render_as_string()
+    )
+    home.mkdir()
+    with pytest.raises(BadInput):
+        open_app(home=home)
+
+
+# -- a case keeps the schedule it was opened under ------------------------------------------------------
+
+
+def _changed_schedule(version: str, working_days: dict[str, int]) -> str:
+    """The shipped schedule with another version and other numbers for some deadlines."""
+    source = SHIPPED_SCHEDULE.read_text(encoding="utf-8")
+    source, n = re.subn(r'(?m)^version = ".*"$', f'version = "{version}"', source)
+    assert n == 1
+    blocks = source.split("[[deadlines]]")
+    for i, block in enumerate(blocks[1:], start=1):
+        key = re.search(r'(?m)^key = "(.*)"$', block)
+        assert key is not None
+        if key.group(1) in working_days:
+            blocks[i], n = re.subn(
+                r"(?m)^working_days = \d+$", f"working_days = {working_days[key.group(1)]}", block
+            )
+            assert n == 1
+    return "[[deadlines]]".join(blocks)
+
+
+def _deadlines(rig: Any, ref: str) -> dict[str, date]:
+    return {d["key"]: d["due"] for d in queries.case_show(rig.later().app, ref)["deadlines"]}
+
+
+def test_a_case_keeps_its_schedule_version(rig: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    calendar = rig.app.calendar
+    rig.at(datetime(2026, 11, 3, 10))
+    commands.case_open(rig.app, "RR-OLD", date(2026, 11, 2), date(2026, 11, 2), "police")
+    old = _deadlines(rig, "RR-OLD")
+    assert old["scoping_sent"] == calendar.add(date(2026, 11, 2), 2) == date(2026, 11, 4)
+    assert old["sin_notified"] == calendar.add(date(2026, 11, 2), 5) == date(2026, 11, 9)
+
+    changed = tmp_path / "partnership_schedule.toml"
+    changed.write_text(
+        _changed_schedule("2026.2-test", {"scoping_sent": 4, "sin_notified": 3, "meeting_date_set": 3})
+    )
+    monkeypatch.setenv("RR_SCHEDULE", str(changed))
+    commands.case_open(rig.later().app, "RR-NEW", date(2026, 11, 3), date(2026, 11, 3), "police")
+
+    new = _deadlines(rig, "RR-NEW")
+    assert new["scoping_sent"] == calendar.add(date(2026, 11, 3), 4) == date(2026, 11, 9)
+    assert new["sin_notified"] == calendar.add(date(2026, 11, 3), 3) == date(2026, 11, 6)
+    assert _deadlines(rig, "RR-OLD") == old
+
+    # Later steps on the old case still count with the old numbers, on the new one with the new.
+    for ref in ("RR-OLD", "RR-NEW"):
+        commands.scoping_send(rig.later().app, ref, ["la"])
+    assert _deadlines(rig, "RR-OLD")["meeting_date_set"] == calendar.add(date(2026, 11, 3), 1)
+    assert _deadlines(rig, "RR-NEW")["meeting_date_set"] == calendar.add(date(2026, 11, 3), 3)
+
+    shown = {ref: queries.case_show(rig.later().app, ref)["schedule_version"] for ref in ("RR-OLD", "RR-NEW")}
+    assert shown == {"RR-OLD": "2026.1", "RR-NEW": "2026.2-test"}
+    stored = rig.rows("SELECT version FROM schedules ORDER BY version")
+    assert [r["version"] for r in stored] == ["2026.1", "2026.2-test"]
+
+    # The materialised deadlines (what reports and timers read) agree.
+    materialised = rig.rows(
+        "SELECT d.due FROM deadlines d JOIN cases c ON c.id = d.case_id "
+        "WHERE c.ref = 'RR-NEW' AND d.key = 'scoping_sent'"
+    )
+    assert str(materialised[0]["due"]) == "2026-11-09"
+
+
+def test_a_changed_schedule_that_keeps_its_version_is_refused(
+    rig: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    rig.at(datetime(2026, 11, 3, 10))
+    commands.case_open(rig.app, "RR-OLD", date(2026, 11, 2), date(2026, 11, 2), "police")
+    audit_rows = rig.scalar("SELECT count(*) FROM audit_events")
+
+    same_version = tmp_path / "sneaky.toml"
+    same_version.write_text(_changed_schedule("2026.1", {"scoping_sent": 4}))
+    monkeypatch.setenv("RR_SCHEDULE", str(same_version))
+    with pytest.raises(BadInput, match=r"2026\.1.*new version"):
+        commands.case_open(rig.later().app, "RR-NEW", date(2026, 11, 3), date(2026, 11, 3), "police")
+
+    assert rig.scalar("SELECT count(*) FROM cases WHERE ref = 'RR-NEW'") == 0
+    assert rig.scalar("SELECT count(*) FROM audit_events") == audit_rows
+    assert rig.scalar("SELECT count(*) FROM schedules") == 1
+    # The cases already open are unaffected: they read their schedule from the database, not the file.
+    commands.scoping_send(rig.later().app, "RR-OLD", ["la"])
+    assert _deadlines(rig, "RR-OLD")["scoping_sent"] == date(2026, 11, 4)
