@@ -26,7 +26,7 @@ from rr_workflow.domain.calendar import WorkingCalendar
 from rr_workflow.domain.errors import BadInput, Unavailable
 from rr_workflow.service.clock import Clock, FixedClock, SystemClock, iso_moment, local_today, parse_moment
 
-SCHEMA_REVISION = "0001"  # the Alembic head this code runs on (a test checks it against migrations/)
+SCHEMA_REVISION = "0002"  # the Alembic head this code runs on (a test checks it against migrations/)
 MODE_KEY = "mode"
 TRAINING, LIVE = "training", "live"
 

@@ -38,8 +38,12 @@ def local_today(clock: Clock, zone: ZoneInfo = LONDON) -> date:
 
 
 def iso_moment(clock: Clock) -> str:
-    """The moment in UTC as stored in the database (fixed width, so it sorts as text)."""
-    return clock.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """The clock's moment in UTC as stored in the database (fixed width, so it sorts as text)."""
+    return iso_moment_of(clock.now())
+
+
+def iso_moment_of(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def parse_moment(text: str) -> datetime:

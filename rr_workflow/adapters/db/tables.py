@@ -235,3 +235,41 @@ outbox = Table(
     Column("created_at", MOMENT, nullable=False),
     Column("status", String(16), nullable=False, default="pending"),
 )
+
+# One row per (case, deadline, kind, slot) that fired: the unique key is the claim that makes a notice
+# go out once, however many ticks or daemons race for it.
+notices = Table(
+    "notices",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_ref", String(64), nullable=False),
+    Column("deadline_key", String(128), nullable=False),
+    Column("kind", String(16), nullable=False),  # reminder, escalation
+    Column("slot", Integer, nullable=False),
+    Column("fires_at", MOMENT, nullable=False),
+    Column("fired_at", MOMENT, nullable=False),
+    Column("claimed_by", String(36), nullable=False),  # the tick that claimed it (a random token)
+    Column("due", Date, nullable=False),
+    UniqueConstraint("case_ref", "deadline_key", "kind", "slot", name="uq_notices_slot"),
+)
+
+# Outgoing e-mail: written in the transaction that decides to send it, delivered later by the sender.
+mail_outbox = Table(
+    "mail_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("notice_id", Integer, ForeignKey("notices.id"), nullable=True),
+    Column("case_ref", String(64), nullable=False),
+    Column("message_id", String(255), nullable=False, unique=True),
+    Column("to_addrs", Text, nullable=False),  # comma-separated
+    Column("cc_addrs", Text, nullable=False, default=""),
+    Column("subject", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # pending, sending, sent, dead
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", MOMENT, nullable=False),
+    Column("claimed_at", MOMENT),
+    Column("last_error", Text),
+    Column("created_at", MOMENT, nullable=False),
+    Column("sent_at", MOMENT),
+)

@@ -1,0 +1,35 @@
+"""Jinja2 templates: a partnership's own folder first ($RR_TEMPLATES, else $RR_HOME/templates), then the
+shipped `templates/`. Strict (a missing value is an error), sandboxed (partnerships edit these files),
+and HTML-escaped for `.html` templates."""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import Any
+
+from rr_workflow.adapters.config import rr_home, shipped_dir
+
+
+def search_path() -> list[Path]:
+    own = os.environ.get("RR_TEMPLATES")
+    folders = [Path(own).expanduser()] if own else [rr_home() / "templates"]
+    return [*[f for f in folders if f.is_dir()], shipped_dir("templates")]
+
+
+@functools.lru_cache(maxsize=8)
+def _environment(path: tuple[Path, ...]) -> Any:
+    from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
+    from jinja2.sandbox import SandboxedEnvironment
+
+    return SandboxedEnvironment(
+        loader=FileSystemLoader([str(p) for p in path]),
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(enabled_extensions=("html", "htm", "xml"), default_for_string=False),
+        keep_trailing_newline=True,
+    )
+
+
+def render(name: str, **values: Any) -> str:
+    return str(_environment(tuple(search_path())).get_template(name).render(**values))

@@ -1,0 +1,128 @@
+"""Draining the mail outbox: each message is claimed, sent, then marked sent (SPEC §7).
+
+A crash between sending and marking leaves the row `sending`; after `STALE` it is sent again with the
+same Message-ID, so at worst a recipient's mail client sees a duplicate it can fold, and nothing is
+lost. Failures retry with exponential backoff; after `MAX_ATTEMPTS` the message is dead-lettered
+(shown by `rr outbox list` and on the board).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+
+from rr_workflow.adapters.db import tables as t
+from rr_workflow.adapters.mail import Transport, build_message
+from rr_workflow.service.app import App
+from rr_workflow.service.clock import iso_moment_of
+
+MAX_ATTEMPTS = 8
+STALE = timedelta(minutes=10)
+FIRST_RETRY = timedelta(seconds=30)
+LONGEST_WAIT = timedelta(hours=1)
+
+
+def backoff(attempts: int) -> timedelta:
+    return min(FIRST_RETRY * (2 ** (attempts - 1)), LONGEST_WAIT)
+
+
+def deliver(app: App, transport: Transport, limit: int = 1000) -> dict[str, int]:
+    now = app.clock.now().astimezone(UTC)
+    counts = {"sent": 0, "failed": 0, "dead": 0}
+    m = t.mail_outbox
+    with app.uow() as uow:
+        due = (
+            uow.session.execute(
+                select(m.c.id)
+                .where(
+                    or_(
+                        and_(m.c.status == "pending", m.c.next_attempt_at <= iso_moment_of(now)),
+                        and_(m.c.status == "sending", m.c.claimed_at <= iso_moment_of(now - STALE)),
+                    )
+                )
+                .order_by(m.c.id)
+                .limit(limit)
+            )
+            .scalars()
+            .all()
+        )
+    for mail_id in due:
+        row = _claim(app, mail_id, now)
+        if row is None:
+            continue  # another sender took it
+        try:
+            transport.send(build_message(row))
+        except Exception as error:  # any failure to hand over the message: retry later
+            counts["dead" if _failed(app, row, now, error) else "failed"] += 1
+            continue
+        with app.uow() as uow:
+            uow.session.execute(
+                update(m).where(m.c.id == mail_id).values(status="sent", sent_at=iso_moment_of(now))
+            )
+            uow.commit()
+        counts["sent"] += 1
+    return counts
+
+
+def _claim(app: App, mail_id: int, now: datetime) -> dict[str, Any] | None:
+    m = t.mail_outbox
+    with app.uow() as uow:
+        claimed = uow.session.execute(
+            update(m)
+            .where(
+                m.c.id == mail_id,
+                or_(
+                    m.c.status == "pending",
+                    and_(m.c.status == "sending", m.c.claimed_at <= iso_moment_of(now - STALE)),
+                ),
+            )
+            .values(status="sending", claimed_at=iso_moment_of(now))
+        )
+        if claimed.rowcount != 1:
+            return None
+        row = dict(uow.session.execute(select(m).where(m.c.id == mail_id)).mappings().one())
+        uow.commit()
+        return row
+
+
+def _failed(app: App, row: dict[str, Any], now: datetime, error: Exception) -> bool:
+    attempts = row["attempts"] + 1
+    dead = attempts >= MAX_ATTEMPTS
+    m = t.mail_outbox
+    with app.uow() as uow:
+        uow.session.execute(
+            update(m)
+            .where(m.c.id == row["id"])
+            .values(
+                status="dead" if dead else "pending",
+                attempts=attempts,
+                next_attempt_at=iso_moment_of(now + backoff(attempts)),
+                last_error=f"{type(error).__name__}: {error}"[:500],
+            )
+        )
+        uow.commit()
+    return dead
+
+
+def outbox(app: App, include_sent: bool = False) -> list[dict[str, Any]]:
+    m = t.mail_outbox
+    query = select(
+        m.c.id,
+        m.c.case_ref,
+        m.c.subject,
+        m.c.status,
+        m.c.attempts,
+        m.c.last_error,
+        m.c.created_at,
+        m.c.sent_at,
+        m.c.message_id,
+    ).order_by(m.c.id)
+    if not include_sent:
+        query = query.where(m.c.status != "sent")
+    with app.uow() as uow:
+        from rr_workflow.service import permissions
+
+        permissions.require(uow, app.actor, "case_list")
+        return [dict(r) for r in uow.session.execute(query).mappings()]

@@ -1,0 +1,305 @@
+"""`rr tick`: fire every reminder and escalation due up to a moment, once each (SPEC §4).
+
+The claim of a (case, deadline, kind, slot) is a row in `notices` under a unique key, inserted with
+ON CONFLICT DO NOTHING: however many ticks or daemons run at once, one of them sends it. The e-mail
+goes into `mail_outbox` in the same transaction, so a claimed notice is never lost.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, insert, or_, select
+
+from rr_workflow.adapters import config
+from rr_workflow.adapters.db import tables as t
+from rr_workflow.adapters.db.unit_of_work import UnitOfWork
+from rr_workflow.domain.deadlines import Status
+from rr_workflow.domain.errors import BadInput
+from rr_workflow.domain.schedule import Schedule
+from rr_workflow.domain.timers import ESCALATION, Timer, due_timers
+from rr_workflow.service.app import App
+from rr_workflow.service.clock import iso_moment_of
+
+FINISHED = ("closed", "declined")
+# the command that meets a deadline, by the event that meets it
+MEETING_COMMANDS = {
+    "sin_notified": "sin notified REF",
+    "scoping_sent": "scoping send REF AGENCY...",
+    "meeting_date_set": "meeting schedule REF DATE",
+    "scoping_returned": "scoping returned REF {agency}",
+    "records_secured": "records secured REF {agency}",
+    "meeting_held": "meeting held REF --attendee AGENCY:NAME ...",
+    "panel_submission": "submit REF",
+    "outcome_shared": "outcome shared REF",
+}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    case_ref: str
+    referrer: str
+    label: str
+    agency: str | None
+    owner: str
+    met_by: str
+    every: int
+    timer: Timer
+
+
+def tick(app: App, now: datetime | None = None) -> dict[str, int]:
+    """Claim and queue every notice due up to `now` (default: the clock's now). Returns counts."""
+    real_now = app.clock.now()
+    now = now or real_now
+    if now.tzinfo is None:
+        raise BadInput("--now needs a time zone or is taken as Europe/London: give an ISO date-time")
+    if now > real_now + timedelta(minutes=1) and not app.training:
+        raise BadInput(
+            f"--now {now.isoformat()} is in the future: a live database only catches up on the past"
+        )
+    zone = ZoneInfo(app.calendar.settings.timezone)
+    token = str(uuid.uuid4())
+    with app.uow() as uow:
+        candidates = list(_candidates(app, uow, now, zone))
+        claimed = _claim(uow, candidates, now, token, app)
+        mails = _queue_mail(app, uow, claimed)
+        uow.commit()
+    return {"candidates": len(candidates), "claimed": len(claimed), "mails": mails}
+
+
+def _schedules(uow: UnitOfWork) -> dict[str, Schedule]:
+    rows = uow.session.execute(select(t.schedules.c.version, t.schedules.c.source_text))
+    return {v: config.parse_schedule_text(text, f"schedule version {v}") for v, text in rows}
+
+
+def _candidates(app: App, uow: UnitOfWork, now: datetime, zone: ZoneInfo) -> Iterable[Candidate]:
+    schedules = _schedules(uow)
+    d, c = t.deadlines, t.cases
+    query = (
+        select(
+            d.c.key,
+            d.c.rule_key,
+            d.c.label,
+            d.c.agency,
+            d.c.owner,
+            d.c.due,
+            c.c.ref,
+            c.c.referrer,
+            c.c.schedule_version,
+        )
+        .join(c, c.c.id == d.c.case_id)
+        .where(
+            c.c.state.not_in(FINISHED),
+            d.c.met_on.is_(None),
+            or_(d.c.deviation.is_(None), d.c.deviation != Status.WAIVED),
+        )
+    )
+    for row in uow.session.execute(query):
+        rule = schedules[row.schedule_version].rule(row.rule_key)
+        for timer in due_timers(row.key, row.due, rule.policy, app.calendar, now, zone):
+            yield Candidate(
+                row.ref,
+                row.referrer,
+                row.label,
+                row.agency,
+                row.owner,
+                rule.met_by,
+                rule.policy.escalation_every,
+                timer,
+            )
+
+
+def _claim(
+    uow: UnitOfWork, candidates: list[Candidate], now: datetime, token: str, app: App
+) -> list[tuple[int, Candidate, int]]:
+    """Insert the claims; return (notice id, candidate, slots missed since the last one sent) we won."""
+    if not candidates:
+        return []
+    fired_at = app.moment()
+    rows = [
+        {
+            "case_ref": k.case_ref,
+            "deadline_key": k.timer.deadline_key,
+            "kind": k.timer.kind,
+            "slot": k.timer.slot,
+            "fires_at": iso_moment_of(k.timer.fires_at),
+            "fired_at": fired_at,
+            "claimed_by": token,
+            "due": k.timer.due,
+        }
+        for k in candidates
+    ]
+    dialect = uow.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    statement = upsert(t.notices).on_conflict_do_nothing(
+        index_elements=["case_ref", "deadline_key", "kind", "slot"]
+    )
+    for start in range(0, len(rows), 1000):
+        uow.session.execute(statement, rows[start : start + 1000])
+    n = t.notices
+    won = {
+        (r.case_ref, r.deadline_key, r.kind, r.slot): r.id
+        for r in uow.session.execute(
+            select(n.c.id, n.c.case_ref, n.c.deadline_key, n.c.kind, n.c.slot).where(n.c.claimed_by == token)
+        )
+    }
+    earlier = _earlier_escalations(uow, [k for k in candidates if k.timer.kind == ESCALATION], token)
+    result = []
+    for k in candidates:
+        key = (k.case_ref, k.timer.deadline_key, k.timer.kind, k.timer.slot)
+        if key in won:
+            missed = 0
+            if k.timer.kind == ESCALATION:
+                missed = k.timer.slot - 1 - earlier.get((k.case_ref, k.timer.deadline_key), 0)
+            result.append((won[key], k, max(missed, 0)))
+    return result
+
+
+def _earlier_escalations(
+    uow: UnitOfWork, escalations: list[Candidate], token: str
+) -> dict[tuple[str, str], int]:
+    """The last escalation slot already sent before this tick, per (case, deadline)."""
+    if not escalations:
+        return {}
+    n = t.notices
+    refs = sorted({k.case_ref for k in escalations})
+    latest: dict[tuple[str, str], int] = defaultdict(int)
+    for start in range(0, len(refs), 500):
+        query = select(n.c.case_ref, n.c.deadline_key, n.c.slot).where(
+            and_(n.c.kind == ESCALATION, n.c.claimed_by != token, n.c.case_ref.in_(refs[start : start + 500]))
+        )
+        for ref, key, slot in uow.session.execute(query):
+            latest[(ref, key)] = max(latest[(ref, key)], slot)
+    return latest
+
+
+# -- e-mail --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Directory:
+    """E-mail addresses by role and by agency, read once per tick."""
+
+    by_role: Mapping[str, list[str]]
+    agencies: Mapping[str, Mapping[str, Any]]
+
+    @classmethod
+    def load(cls, uow: UnitOfWork) -> Directory:
+        by_role: dict[str, list[str]] = defaultdict(list)
+        query = select(t.person_roles.c.role, t.people.c.email).join(
+            t.people, t.people.c.login == t.person_roles.c.login
+        )
+        for role, email in uow.session.execute(query):
+            by_role[role].append(email)
+        agencies = {r["key"]: r for r in uow.rows(t.agencies)}
+        return cls(by_role, agencies)
+
+    def owner(self, candidate: Candidate) -> tuple[list[str], str]:
+        """The owner's addresses and how the notice names the owner."""
+        owner = candidate.owner
+        if owner == "agency" and candidate.agency in self.agencies:
+            agency = self.agencies[candidate.agency]
+            return [agency["email"]], str(agency["name"])
+        if owner == "referrer" and candidate.referrer in self.agencies:
+            agency = self.agencies[candidate.referrer]
+            return [agency["email"]], f"{agency['name']} (the referrer)"
+        if owner.startswith("partner:"):
+            partner = owner.removeprefix("partner:")
+            found = [a for a in self.agencies.values() if a["partner"] == partner]
+            return [a["email"] for a in found], ", ".join(str(a["name"]) for a in found) or owner
+        return list(self.by_role.get(owner, [])), f"the partnership's {owner}s"
+
+
+def _unique(addresses: Iterable[str], exclude: Iterable[str] = ()) -> list[str]:
+    skip = set(exclude)
+    return [a for a in dict.fromkeys(addresses) if a not in skip]
+
+
+def message_id(notice_id: int, candidate: Candidate, domain: str) -> str:
+    digest = hashlib.sha256(f"{candidate.case_ref}|{candidate.timer.deadline_key}".encode()).hexdigest()[:16]
+    return f"<rr.{notice_id}.{candidate.timer.kind}.{candidate.timer.slot}.{digest}@{domain}>"
+
+
+def _queue_mail(app: App, uow: UnitOfWork, claimed: list[tuple[int, Candidate, int]]) -> int:
+    if not claimed:
+        return 0
+    from rr_workflow.adapters import templates
+    from rr_workflow.adapters.mail import mail_domain
+
+    directory = Directory.load(uow)
+    coordinators = directory.by_role.get("coordinator", [])
+    domain = mail_domain()
+    created = app.moment()
+    rows = []
+    for notice_id, k, missed in claimed:
+        owner_addresses, owner_text = directory.owner(k)
+        if k.timer.kind == ESCALATION:
+            to = _unique(a for role in k.timer.roles for a in directory.by_role.get(role, []))
+            cc = _unique([*owner_addresses, *coordinators], exclude=to)
+            audience = " and ".join(f"{r}s" for r in k.timer.roles) or "the owner"
+        else:
+            to = _unique(owner_addresses)
+            cc = _unique(coordinators, exclude=to)
+            audience = "the owner"
+        if not to:  # nobody registered in that role: the business unit must still hear of it
+            to, cc = cc or coordinators, []
+        if not to:
+            continue
+        overdue = app.calendar.between(k.timer.due, k.timer.fires_at.date())
+        command = "rr " + MEETING_COMMANDS.get(k.met_by, "case show REF").replace("REF", k.case_ref).replace(
+            "{agency}", k.agency or "AGENCY"
+        )
+        values = {
+            "ref": k.case_ref,
+            "key": k.timer.deadline_key,
+            "label": k.label,
+            "slot": k.timer.slot,
+            "due_text": k.timer.due.strftime("%A %d %B %Y"),
+            "owner_text": owner_text,
+            "agency": directory.agencies.get(k.agency or "", {}).get("name") if k.agency else None,
+            "command": command,
+            "overdue": overdue,
+            "missed_slots": missed,
+            "every": k.every,
+            "audience": audience,
+            "training": app.training,
+        }
+        if k.timer.kind == ESCALATION:
+            subject = (
+                f"[{k.case_ref}] ESCALATION {k.timer.slot}: {k.label} is {overdue} working day(s) overdue"
+            )
+            body = templates.render("email/escalation.txt.j2", **values)
+        else:
+            when = "today" if k.timer.slot == 0 else k.timer.due.strftime("%a %d %b")
+            subject = f"[{k.case_ref}] Reminder: {k.label} due {when}"
+            body = templates.render("email/reminder.txt.j2", **values)
+        if app.training:
+            subject = f"[TRAINING] {subject}"
+        rows.append(
+            {
+                "notice_id": notice_id,
+                "case_ref": k.case_ref,
+                "message_id": message_id(notice_id, k, domain),
+                "to_addrs": ",".join(to),
+                "cc_addrs": ",".join(cc),
+                "subject": subject,
+                "body": body,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": created,
+                "created_at": created,
+            }
+        )
+    for start in range(0, len(rows), 1000):
+        uow.session.execute(insert(t.mail_outbox), rows[start : start + 1000])
+    return len(rows)
