@@ -17,6 +17,7 @@ COMMAND_GROUPS = {
     "calendar": "rr_workflow.cli.calendar:calendar",
     "case": "rr_workflow.cli.case:case",
     "close": "rr_workflow.cli.steps:close",
+    "daemon": "rr_workflow.cli.timers:daemon",
     "decide": "rr_workflow.cli.steps:decide",
     "decline": "rr_workflow.cli.steps:decline",
     "demo": "rr_workflow.cli.demo:demo",
@@ -27,12 +28,14 @@ COMMAND_GROUPS = {
     "init": "rr_workflow.cli.setup:init",
     "meeting": "rr_workflow.cli.steps:meeting",
     "outcome": "rr_workflow.cli.steps:outcome",
+    "outbox": "rr_workflow.cli.timers:outbox",
     "person": "rr_workflow.cli.setup:person",
     "records": "rr_workflow.cli.steps:records",
     "schedule": "rr_workflow.cli.schedule:schedule",
     "scoping": "rr_workflow.cli.steps:scoping",
     "sin": "rr_workflow.cli.steps:sin",
     "submit": "rr_workflow.cli.steps:submit",
+    "tick": "rr_workflow.cli.timers:tick",
     "waive": "rr_workflow.cli.steps:waive",
 }
 

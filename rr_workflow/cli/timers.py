@@ -1,0 +1,155 @@
+"""`rr tick`, `rr daemon`, `rr outbox ...`: timers, notices and the mail they send."""
+
+from __future__ import annotations
+
+import click
+
+from rr_workflow.cli.params import echo_json, echo_table, json_option, open_app
+
+
+def _moment(_ctx: click.Context, _param: click.Parameter, value: str | None):  # -> datetime | None
+    if value is None:
+        return None
+    from rr_workflow.service.clock import parse_moment
+
+    try:
+        return parse_moment(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO date-time (e.g. 2027-01-05T09:00)") from None
+
+
+@click.command()
+@click.option(
+    "--now",
+    "now",
+    callback=_moment,
+    metavar="ISO",
+    help="Process timers due up to this moment (Europe/London unless it has an offset). "
+    "A live database accepts a past moment (catch-up), never a future one.",
+)
+@click.option("--no-send", is_flag=True, help="Queue the notices but do not deliver the outbox.")
+@json_option
+def tick(now, no_send: bool, as_json: bool) -> None:
+    """Fire every reminder and escalation due up to now, once each, then deliver the mail outbox.
+
+    Cron-friendly: run it every few minutes, or run `rr daemon` instead.
+
+    \b
+    Example:
+      $ rr tick
+      $ rr tick --now 2027-01-05T09:00
+    """
+    from rr_workflow.adapters.mail import transport_from_environment
+    from rr_workflow.service import delivery, notices
+
+    app = open_app()
+    fired = notices.tick(app, now)
+    sent = {"sent": 0, "failed": 0, "dead": 0}
+    if not no_send:
+        sent = delivery.deliver(app, transport_from_environment(app.home))
+    if as_json:
+        echo_json({**fired, **sent})
+    else:
+        click.echo(
+            f"{fired['claimed']} notice(s) fired, {fired['mails']} e-mail(s) queued; "
+            f"{sent['sent']} delivered, {sent['failed']} to retry, {sent['dead']} dead-lettered"
+        )
+
+
+@click.command()
+@click.option(
+    "--check", is_flag=True, help="Say whether a daemon is active and when it last ticked; exit 1 if none."
+)
+@click.option(
+    "--poll",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(0.5, 300),
+    help="Seconds between checks for changes and mail retries.",
+)
+def daemon(check: bool, poll: float) -> None:
+    """Run the scheduler in the foreground until SIGTERM or SIGINT.
+
+    Fires every reminder and escalation at its local time, delivers the mail outbox (SMTP when
+    RR_SMTP_HOST is set, otherwise .eml files in RR_HOME/outbox), and catches up on start. A second
+    daemon on the same database waits as a hot standby.
+
+    \b
+    Example:
+      $ rr daemon
+      $ rr daemon --check
+    """
+    from rr_workflow import daemon as service_daemon
+
+    app = open_app()
+    if check:
+        active, beat = service_daemon.check(app)
+        last = (beat or {}).get("last_tick_at")
+        if active:
+            click.echo(
+                f"a daemon is active (pid {(beat or {}).get('pid')} on {(beat or {}).get('host')}); "
+                f"last tick {last}"
+            )
+            return
+        click.echo(f"no daemon is active; last tick {last or 'never'}", err=True)
+        raise SystemExit(1)
+    import signal
+    import threading
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    raise SystemExit(service_daemon.Daemon(app, stop, poll_seconds=poll).run())
+
+
+@click.group()
+def outbox() -> None:
+    """Outgoing e-mail: what is waiting, what failed, send now."""
+
+
+@outbox.command("list")
+@click.option("--all", "include_sent", is_flag=True, help="Include messages already sent.")
+@json_option
+def outbox_list(include_sent: bool, as_json: bool) -> None:
+    """Messages not yet sent (pending, retrying or dead-lettered).
+
+    \b
+    Example:
+      $ rr outbox list
+    """
+    from rr_workflow.service import delivery
+
+    rows = delivery.outbox(open_app(), include_sent)
+    if as_json:
+        echo_json(rows)
+    else:
+        echo_table(
+            ("ID", "CASE", "STATUS", "TRIES", "SUBJECT", "LAST ERROR"),
+            [
+                (
+                    r["id"],
+                    r["case_ref"],
+                    r["status"],
+                    r["attempts"],
+                    r["subject"][:60],
+                    (r["last_error"] or "")[:40],
+                )
+                for r in rows
+            ],
+        )
+
+
+@outbox.command("send")
+def outbox_send() -> None:
+    """Deliver what is due in the outbox now.
+
+    \b
+    Example:
+      $ RR_SMTP_HOST=127.0.0.1 RR_SMTP_PORT=1025 rr outbox send
+    """
+    from rr_workflow.adapters.mail import transport_from_environment
+    from rr_workflow.service import delivery
+
+    app = open_app()
+    sent = delivery.deliver(app, transport_from_environment(app.home))
+    click.echo(f"{sent['sent']} delivered, {sent['failed']} to retry, {sent['dead']} dead-lettered")

@@ -1,0 +1,236 @@
+"""`rr daemon`: fire every working-day timer on time, deliver the mail outbox, one daemon per database.
+
+- The case database is the source of truth. The scheduler's jobs (an in-memory APScheduler 3 job store)
+  are derived from it: at start, and whenever it changes, the daemon computes the next moment each open
+  deadline has a reminder or escalation and schedules a date job for each distinct moment. A job runs
+  `tick`, which fires whatever is due, idempotently; nothing is lost if a job is missed, because the
+  start-up tick catches up on everything that fell due while the daemon was down (once, coalesced).
+- Change detection is by polling the audit trail's last id every few seconds: every command that can
+  move a deadline appends an audit row in the same transaction, it works the same on SQLite and
+  PostgreSQL (LISTEN/NOTIFY would be PostgreSQL only), and it costs one indexed query per poll.
+- Only one daemon acts per database: PostgreSQL session advisory lock, or a lock file beside the
+  SQLite database. Another daemon waits as a hot standby and takes over within seconds of the first
+  dying (the lock goes with its process).
+- Logs are JSON lines on stderr, one event each, with case references but never personal data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, func, select, text
+
+from rr_workflow.adapters.db import tables as t
+from rr_workflow.service.app import App
+
+HEARTBEAT_KEY = "daemon"
+_LEADER_LOCK = 0x5252_4441  # "RRDA"
+STANDBY_RETRY_SECONDS = 2.0
+
+
+def log(event: str, stream: TextIO | None = None, **fields: Any) -> None:
+    record = {"ts": datetime.now(UTC).isoformat(timespec="milliseconds"), "event": event, **fields}
+    print(json.dumps(record, default=str), file=stream or sys.stderr, flush=True)
+
+
+class Leadership:
+    """Who may act on this database: a PostgreSQL advisory lock, or an flock on a file for SQLite."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self._connection: Connection | None = None
+        self._file: Any = None
+
+    @property
+    def on_postgres(self) -> bool:
+        return self.app.engine.dialect.name == "postgresql"
+
+    def try_acquire(self) -> bool:
+        if self.on_postgres:
+            if self._connection is None:
+                self._connection = self.app.engine.connect()
+            got = bool(
+                self._connection.execute(
+                    text("SELECT pg_try_advisory_lock(:k)"), {"k": _LEADER_LOCK}
+                ).scalar()
+            )
+            self._connection.commit()
+            if not got:
+                self._connection.close()
+                self._connection = None
+            return got
+        import fcntl
+
+        path = Path(self.app.home) / "daemon.lock"
+        handle = path.open("a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            return False
+        self._file = handle
+        return True
+
+    def release(self) -> None:
+        if self._connection is not None:
+            self._connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _LEADER_LOCK})
+            self._connection.commit()
+            self._connection.close()
+            self._connection = None
+        if self._file is not None:
+            self._file.close()  # closing the file releases the flock
+            self._file = None
+
+
+def heartbeat(app: App) -> dict[str, Any] | None:
+    with app.uow() as uow:
+        stored = uow.setting(HEARTBEAT_KEY)
+    return json.loads(stored) if stored else None
+
+
+def _write_heartbeat(app: App, state: dict[str, Any]) -> None:
+    with app.uow() as uow:
+        uow.put_setting(HEARTBEAT_KEY, json.dumps(state, default=str))
+        uow.commit()
+
+
+def check(app: App) -> tuple[bool, dict[str, Any] | None]:
+    """Whether a daemon holds the lock now, and its last heartbeat."""
+    probe = Leadership(app)
+    free = probe.try_acquire()
+    if free:
+        probe.release()
+    return (not free), heartbeat(app)
+
+
+def change_counter(app: App) -> int:
+    with app.engine.connect() as connection:
+        return int(connection.execute(select(func.coalesce(func.max(t.audit_events.c.id), 0))).scalar() or 0)
+
+
+def next_moments(app: App, limit: int = 500) -> list[datetime]:
+    """The distinct moments at which some open deadline next has a reminder or escalation."""
+    from rr_workflow.adapters import config
+    from rr_workflow.domain.deadlines import Status
+    from rr_workflow.domain.timers import next_timer
+
+    zone = ZoneInfo(app.calendar.settings.timezone)
+    now = app.clock.now()
+    d, c = t.deadlines, t.cases
+    moments: set[datetime] = set()
+    with app.engine.connect() as connection:
+        schedules = {
+            v: config.parse_schedule_text(source, f"schedule version {v}")
+            for v, source in connection.execute(select(t.schedules.c.version, t.schedules.c.source_text))
+        }
+        query = (
+            select(d.c.key, d.c.rule_key, d.c.due, c.c.schedule_version)
+            .join(c, c.c.id == d.c.case_id)
+            .where(
+                c.c.state.not_in(("closed", "declined")),
+                d.c.met_on.is_(None),
+                (d.c.deviation.is_(None)) | (d.c.deviation != Status.WAIVED),
+            )
+        )
+        for key, rule_key, due, version in connection.execute(query):
+            policy = schedules[version].rule(rule_key).policy
+            moments.add(next_timer(key, due, policy, app.calendar, now, zone).fires_at)
+    return sorted(moments)[:limit]
+
+
+class Daemon:
+    def __init__(
+        self, app: App, stop: threading.Event, poll_seconds: float = 5.0, on_event: Callable[..., None] = log
+    ) -> None:
+        from rr_workflow.adapters.mail import transport_from_environment
+
+        self.app = app
+        self.stop = stop
+        self.poll_seconds = poll_seconds
+        self.log = on_event
+        self.transport = transport_from_environment(app.home)
+        self.leadership = Leadership(app)
+        self._work = threading.Lock()
+        self._seen_changes = -1
+        self.state: dict[str, Any] = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "started_at": datetime.now(UTC).isoformat(),
+            "last_tick_at": None,
+            "transport": self.transport.name,
+        }
+
+    def run(self) -> int:
+        self.log("standby", pid=os.getpid())
+        while not self.leadership.try_acquire():
+            if self.stop.wait(STANDBY_RETRY_SECONDS):
+                self.log("stopped", pid=os.getpid(), role="standby")
+                return 0
+        self.log("active", pid=os.getpid(), transport=self.transport.name)
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        zone = ZoneInfo(self.app.calendar.settings.timezone)
+        # A missed run is never dropped (no grace limit) and several missed runs run once (coalesce):
+        # the tick itself decides what is due, so running late or once for many slots is always right.
+        self.scheduler = BackgroundScheduler(
+            timezone=zone, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
+        )
+        self.scheduler.start()
+        try:
+            self.work("start")  # catch up on everything that fell due while no daemon was active
+            self.sync()
+            self.scheduler.add_job(self.sync, "interval", seconds=self.poll_seconds, id="sync")
+            self.stop.wait()
+        finally:
+            self.scheduler.shutdown(wait=True)  # finish the work in hand
+            self.leadership.release()
+            self.log("stopped", pid=os.getpid(), role="active")
+        return 0
+
+    def work(self, reason: str) -> None:
+        from rr_workflow.service import delivery, notices
+
+        with self._work:
+            started = datetime.now(UTC)
+            fired = notices.tick(self.app)
+            sent = delivery.deliver(self.app, self.transport)
+            self.state["last_tick_at"] = started.isoformat()
+            _write_heartbeat(self.app, self.state)
+            if fired["claimed"] or any(sent.values()) or reason != "poll":
+                self.log("tick", reason=reason, notices=fired["claimed"], **sent)
+
+    def sync(self) -> None:
+        """Every poll: rebuild the timer jobs if anything changed; deliver retries; write the heartbeat."""
+        try:
+            changes = change_counter(self.app)
+            if changes != self._seen_changes:
+                self._seen_changes = changes
+                self._rebuild()
+            self.work("poll")
+        except Exception as error:  # a database outage must not kill the daemon: log, retry next poll
+            self.log("error", where="sync", error=type(error).__name__, detail=str(error)[:200])
+
+    def _rebuild(self) -> None:
+        moments = next_moments(self.app)
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith("timer-"):
+                job.remove()
+        for moment in moments:
+            self.scheduler.add_job(
+                self.work,
+                "date",
+                run_date=moment,
+                args=["timer"],
+                id=f"timer-{moment.isoformat()}",
+                replace_existing=True,
+            )
+        self.log("plan", timers=len(moments), next=moments[0].isoformat() if moments else None)
