@@ -181,7 +181,7 @@ def tick_day(home: Path, url: str | None, day: date) -> tuple[float, int]:
 def baseline_inserts(url: str, rows: int) -> float:
     """Bare Core: the same number of rows into a scratch copy of the notices table, in one transaction."""
     engine = create_engine(url)
-    scratch = t.notices.to_metadata(t.MetaData(), name="bench_notices")
+    scratch = t.Table("bench_notices", t.MetaData(), *(t.Column(c.name, c.type) for c in t.notices.columns))
     scratch.create(engine)
     token = str(uuid.uuid4())
     started = time.perf_counter()
@@ -240,7 +240,8 @@ def lateness(home: Path, url: str | None) -> float | None:
         assert process.stderr is not None
         end = time.monotonic() + 150
         while time.monotonic() < end:
-            record = json.loads(process.stderr.readline() or "{}")
+            line = process.stderr.readline()
+            record = json.loads(line) if line.startswith("{") else {}
             if record.get("event") == "tick" and record.get("notices"):
                 fired = datetime.fromisoformat(record["ts"])
                 return (fired - target).total_seconds()
@@ -267,6 +268,10 @@ def one_database(label: str, home: Path, url: str | None, cases: int) -> None:
     print(
         f"  baseline: bare Core insert {base:9.2f} s   of {claimed:,} rows; ratio {tick_seconds / base:.1f}x"
     )
+    with open_app(
+        home=home, actor="bench"
+    ).engine.begin() as connection:  # that day's mail is not the subject
+        connection.execute(text("UPDATE mail_outbox SET status = 'sent'"))
     late = lateness(home, url)
     if late is None:
         print("  timer lateness             skipped (needs a working day with a minute left before midnight)")

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import sys
@@ -40,6 +41,20 @@ STANDBY_RETRY_SECONDS = 2.0
 def log(event: str, stream: TextIO | None = None, **fields: Any) -> None:
     record = {"ts": datetime.now(UTC).isoformat(timespec="milliseconds"), "event": event, **fields}
     print(json.dumps(record, default=str), file=stream or sys.stderr, flush=True)
+
+
+class _JsonLines(logging.Handler):
+    """Routes APScheduler's own warnings (a missed or skipped run) into the same JSON lines."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        log("scheduler", level=record.levelname.lower(), detail=record.getMessage()[:300])
+
+
+def _route_scheduler_logs() -> None:
+    logger = logging.getLogger("apscheduler")
+    if not any(isinstance(h, _JsonLines) for h in logger.handlers):
+        logger.addHandler(_JsonLines(logging.WARNING))
+    logger.propagate = False
 
 
 class Leadership:
@@ -159,7 +174,8 @@ class Daemon:
         self.log = on_event
         self.transport = transport_from_environment(app.home)
         self.leadership = Leadership(app)
-        self._work = threading.Lock()
+        self._ticking = threading.Lock()
+        self._delivering = threading.Lock()
         self._seen_changes = -1
         self.state: dict[str, Any] = {
             "pid": os.getpid(),
@@ -178,6 +194,7 @@ class Daemon:
         self.log("active", pid=os.getpid(), transport=self.transport.name)
         from apscheduler.schedulers.background import BackgroundScheduler
 
+        _route_scheduler_logs()
         zone = ZoneInfo(self.app.calendar.settings.timezone)
         # A missed run is never dropped (no grace limit) and several missed runs run once (coalesce):
         # the tick itself decides what is due, so running late or once for many slots is always right.
@@ -186,9 +203,17 @@ class Daemon:
         )
         self.scheduler.start()
         try:
-            self.work("start")  # catch up on everything that fell due while no daemon was active
+            self.fire("start")  # catch up on everything that fell due while no daemon was active
             self.sync()
             self.scheduler.add_job(self.sync, "interval", seconds=self.poll_seconds, id="sync")
+            # Delivery runs beside the timers, in batches, so a long mail backlog never delays a timer.
+            self.scheduler.add_job(
+                self.deliver,
+                "interval",
+                seconds=self.poll_seconds,
+                id="deliver",
+                next_run_time=datetime.now(UTC),
+            )
             self.stop.wait()
         finally:
             self.scheduler.shutdown(wait=True)  # finish the work in hand
@@ -196,17 +221,30 @@ class Daemon:
             self.log("stopped", pid=os.getpid(), role="active")
         return 0
 
-    def work(self, reason: str) -> None:
-        from rr_workflow.service import delivery, notices
+    def fire(self, reason: str) -> None:
+        from rr_workflow.service import notices
 
-        with self._work:
+        with self._ticking:
             started = datetime.now(UTC)
             fired = notices.tick(self.app)
-            sent = delivery.deliver(self.app, self.transport)
             self.state["last_tick_at"] = started.isoformat()
             _write_heartbeat(self.app, self.state)
-            if fired["claimed"] or any(sent.values()) or reason != "poll":
-                self.log("tick", reason=reason, notices=fired["claimed"], **sent)
+            if fired["claimed"] or reason != "poll":
+                self.log("tick", reason=reason, notices=fired["claimed"], mails=fired["mails"])
+
+    def deliver(self) -> None:
+        from rr_workflow.service import delivery
+
+        if not self._delivering.acquire(blocking=False):
+            return
+        try:
+            sent = delivery.deliver(self.app, self.transport, limit=200)
+            if any(sent.values()):
+                self.log("delivery", **sent)
+        except Exception as error:  # an SMTP or database outage: log it, retry at the next poll
+            self.log("error", where="delivery", error=type(error).__name__, detail=str(error)[:200])
+        finally:
+            self._delivering.release()
 
     def sync(self) -> None:
         """Every poll: rebuild the timer jobs if anything changed; deliver retries; write the heartbeat."""
@@ -215,7 +253,7 @@ class Daemon:
             if changes != self._seen_changes:
                 self._seen_changes = changes
                 self._rebuild()
-            self.work("poll")
+            self.fire("poll")
         except Exception as error:  # a database outage must not kill the daemon: log, retry next poll
             self.log("error", where="sync", error=type(error).__name__, detail=str(error)[:200])
 
@@ -226,7 +264,7 @@ class Daemon:
                 job.remove()
         for moment in moments:
             self.scheduler.add_job(
-                self.work,
+                self.fire,
                 "date",
                 run_date=moment,
                 args=["timer"],

@@ -28,6 +28,11 @@ from rr_workflow.domain.case import (
 from rr_workflow.domain.errors import BadInput, Refused
 
 
+def _not_before(on: date, earliest: date | None, what: str) -> None:
+    if earliest is not None and on < earliest:
+        raise BadInput(f"{on} is before {what} ({earliest})")
+
+
 def _recorded_in(*stages: State) -> TransitionList:
     return reduce(operator.or_, (stage.to.itself(internal=True) for stage in stages))
 
@@ -97,14 +102,16 @@ class RapidReview(StateMachine):
             raise Refused(f"the scoping template was already sent to: {', '.join(already)}")
 
     @return_scoping.validators
-    def validate_return_scoping(self, agency: str) -> None:
+    def validate_return_scoping(self, agency: str, on: date) -> None:
         involvement = self._involvement(agency)
+        _not_before(on, involvement.sent_on, f"the template was sent to {agency}")
         if involvement.returned_on is not None:
             raise Refused(f"{agency} already returned its template ({involvement.returned_on})")
 
     @secure_records.validators
-    def validate_secure_records(self, agency: str) -> None:
+    def validate_secure_records(self, agency: str, on: date) -> None:
         involvement = self._involvement(agency)
+        _not_before(on, involvement.sent_on, f"the records-securing instruction was sent to {agency}")
         if involvement.secured_on is not None:
             raise Refused(f"{agency} already confirmed its records are secured ({involvement.secured_on})")
 
@@ -119,13 +126,17 @@ class RapidReview(StateMachine):
     ) -> None:
         if mode not in MEETING_MODES:
             raise BadInput(f"unknown meeting mode {mode!r} (expected one of: {', '.join(MEETING_MODES)})")
-        if mode == "remote" and not mode_reason:
+        if mode == "remote" and not (mode_reason and mode_reason.strip()):
             raise BadInput(
                 "a remote meeting needs --reason: it is allowed only where essential to meet the timescales"
             )
         if on < self.case.received:
             raise BadInput(f"the meeting cannot be before the referral was received ({self.case.received})")
-        if window and not window[0] <= on <= window[1] and not outside_window_reason:
+        if (
+            window
+            and not window[0] <= on <= window[1]
+            and not (outside_window_reason and outside_window_reason.strip())
+        ):
             raise BadInput(
                 f"{on} is outside the meeting window {window[0]} to {window[1]}: "
                 "give --outside-window-reason to record why"
@@ -137,7 +148,12 @@ class RapidReview(StateMachine):
             raise BadInput(f"{agency} was never sent the scoping template on this case")
         return involvement
 
-    def check_quorate(self, required_partners: Mapping[str, str], partners_present: set[str]) -> None:
+    def check_quorate(
+        self, required_partners: Mapping[str, str], partners_present: set[str], on: date
+    ) -> None:
+        meeting = self.case.current_meeting
+        if meeting is not None:
+            _not_before(on, meeting.set_on, "the meeting date was set")
         missing = [label for key, label in required_partners.items() if key not in partners_present]
         if missing:
             raise Refused(
@@ -149,14 +165,26 @@ class RapidReview(StateMachine):
         if all(key in partners_present for key in required_partners):
             raise Refused("every safeguarding partner was present: record the meeting with `rr meeting held`")
 
-    def check_decision(self, outcome: str, rationale: str) -> None:
+    def check_decision(self, outcome: str, rationale: str, on: date) -> None:
+        held = self.case.held_meeting
+        if held is not None and held.held_on is not None:
+            _not_before(on, held.held_on, "the meeting was held")
         if outcome not in OUTCOMES:
             raise BadInput(f"unknown outcome {outcome!r} (expected one of: {', '.join(OUTCOMES)})")
         if not rationale.strip():
             raise BadInput("a decision needs its rationale (--rationale)")
 
+    @endorse.validators
+    def validate_endorse(self, on: date) -> None:
+        _not_before(on, self.case.decided_on, "the decision was made")
+
+    @share_outcome.validators
+    def validate_share_outcome(self, on: date) -> None:
+        _not_before(on, self.case.decided_on, "the decision was made")
+
     @submit.validators
-    def validate_submit(self) -> None:
+    def validate_submit(self, on: date) -> None:
+        _not_before(on, self.case.endorsed_on or self.case.decided_on, "the outcome was decided and endorsed")
         if self.case.sin_notified_on is None:
             raise Refused(
                 "no Serious Incident Notification is recorded: the report cannot go to the Panel "

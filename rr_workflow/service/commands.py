@@ -45,7 +45,13 @@ def case_schedule(uow: UnitOfWork, case: Case) -> Schedule:
     return config.parse_schedule_text(text, source=f"schedule version {case.schedule_version}")
 
 
-def effective_date(app: App, case: Case, on: date | None, earliest: date | None = None) -> date:
+def effective_date(
+    app: App,
+    case: Case,
+    on: date | None,
+    earliest: date | None = None,
+    earliest_is: str = "the referral was received",
+) -> date:
     """`--on`: today by default; never in the future, never before the referral (or `earliest`)."""
     today = app.today()
     on = on or today
@@ -53,7 +59,7 @@ def effective_date(app: App, case: Case, on: date | None, earliest: date | None 
         raise BadInput(f"{on} is in the future (today is {today})")
     floor = earliest or case.received
     if on < floor:
-        raise BadInput(f"{on} is before the referral was received ({case.received})")
+        raise BadInput(f"{on} is before {earliest_is} ({floor})")
     return on
 
 
@@ -130,6 +136,7 @@ def _step(
     details: Mapping[str, Any] | None = None,
     earliest: date | None = None,
     action: str = "record",
+    earliest_is: str = "the referral was received",
     **kwargs: Any,
 ) -> Case:
     """One recording step: the common shape of most commands."""
@@ -137,7 +144,7 @@ def _step(
         permissions.require(uow, app.actor, action)
         case = uow.cases.get(ref)
         schedule = case_schedule(uow, case)
-        day = effective_date(app, case, on, earliest)
+        day = effective_date(app, case, on, earliest, earliest_is)
         before = case.state
         machine = machine_for(case, schedule)
         fire(machine, event, on=day, **kwargs)
@@ -250,7 +257,7 @@ def _store_schedule(app: App, uow: UnitOfWork, schedule: Schedule, text: str) ->
 def sin_notified(app: App, ref: str, on: date | None = None) -> Case:
     with app.uow() as uow:
         aware = uow.cases.get(ref).aware
-    return _step(app, ref, "record_sin", on, earliest=aware)
+    return _step(app, ref, "record_sin", on, earliest=aware, earliest_is="the partnership became aware")
 
 
 def scoping_send(app: App, ref: str, agencies: Sequence[str], on: date | None = None) -> Case:
@@ -384,6 +391,7 @@ def decide(
 def endorse(app: App, ref: str, by: str | None = None, on: date | None = None) -> Case:
     with app.uow() as uow:
         roles = permissions.require(uow, app.actor, "endorse")
+        by = by.strip() if by else None
         if "chair" not in roles and not by:
             raise Refused(
                 "endorsement is the independent chair's: a coordinator records it on the chair's "

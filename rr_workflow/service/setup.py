@@ -39,8 +39,9 @@ def init(
     os.chmod(home, 0o700)
     url = database_url(home)
     engine = make_engine(url)
+    new_sqlite = url.startswith("sqlite") and not (home / "rr.sqlite3").exists()
     with reachable(engine):
-        existing_mode = _stored_mode(engine)
+        existing_mode = None if new_sqlite else _stored_mode(engine)
     created = existing_mode is None
     wanted = TRAINING if training else LIVE
     # Refuse before anything is written: a live database never takes its time from RR_NOW.
