@@ -117,6 +117,14 @@ def seed(home: Path, cases: int, received: date) -> float:
                     for d in deadlines
                 ],
             )
+        if connection.dialect.name == "postgresql":  # ids were given explicitly: move the sequences on
+            for table in ("cases", "involvements", "deadlines"):
+                connection.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT max(id) FROM {table}))"
+                    )
+                )
     app.engine.dispose()
     return time.perf_counter() - started
 

@@ -99,6 +99,8 @@ def _candidates(app: App, uow: UnitOfWork, now: datetime, zone: ZoneInfo) -> Ite
             c.c.state.not_in(FINISHED),
             d.c.met_on.is_(None),
             or_(d.c.deviation.is_(None), d.c.deviation != Status.WAIVED),
+            # nothing fires before the first reminder day, which is the day a deadline becomes due soon
+            d.c.due_soon_from <= now.astimezone(zone).date(),
         )
     )
     for row in uow.session.execute(query):
