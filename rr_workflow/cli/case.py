@@ -112,9 +112,9 @@ def case_show(ref: str, as_json: bool) -> None:
     Example:
       $ rr case show RR-2026-014 --json
     """
-    from rr_workflow.service import queries
+    from rr_workflow.service import views
 
-    shown = queries.case_show(open_app(), ref)
+    shown = views.case_show(open_app(), ref)
     if as_json:
         echo_json(shown)
         return

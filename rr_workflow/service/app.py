@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.exc import OperationalError
@@ -21,10 +22,12 @@ from sqlalchemy.exc import OperationalError
 from rr_workflow.adapters import config
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.adapters.db.engine import database_url, make_engine
-from rr_workflow.adapters.db.unit_of_work import UnitOfWork
 from rr_workflow.domain.calendar import WorkingCalendar
 from rr_workflow.domain.errors import BadInput, Unavailable
 from rr_workflow.service.clock import Clock, FixedClock, SystemClock, iso_moment, local_today, parse_moment
+
+if TYPE_CHECKING:
+    from rr_workflow.adapters.db.unit_of_work import UnitOfWork
 
 SCHEMA_REVISION = "0002"  # the Alembic head this code runs on (a test checks it against migrations/)
 MODE_KEY = "mode"
@@ -44,6 +47,10 @@ class App:
     mode: str = LIVE
 
     def uow(self) -> UnitOfWork:
+        from rr_workflow.adapters.db.unit_of_work import (
+            UnitOfWork,
+        )  # the ORM: only commands that change need it
+
         return UnitOfWork(self.engine)
 
     def today(self) -> date:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import select
 
 from rr_workflow.adapters.db import tables as t
-from rr_workflow.adapters.db.unit_of_work import UnitOfWork
 from rr_workflow.domain.errors import Refused
 
 READ = frozenset({"coordinator", "manager", "chair", "admin"})
@@ -30,14 +30,16 @@ PERMISSIONS: Mapping[str, frozenset[str]] = {
 }
 
 
-def roles_of(uow: UnitOfWork, login: str) -> set[str]:
+def roles_of(db: Any, login: str) -> set[str]:
+    """`db`: a unit of work, or a plain connection (the read-only views use no ORM)."""
+    executor = getattr(db, "session", db)
     query = select(t.person_roles.c.role).where(t.person_roles.c.login == login)
-    return set(uow.session.execute(query).scalars())
+    return set(executor.execute(query).scalars())
 
 
-def require(uow: UnitOfWork, login: str, action: str) -> set[str]:
+def require(db: Any, login: str, action: str) -> set[str]:
     """The acting person's roles, if one of them allows `action`; otherwise `Refused`."""
-    roles = roles_of(uow, login)
+    roles = roles_of(db, login)
     if not roles:
         raise Refused(f"{login!r} is not registered: an admin must add them (rr person add {login} ...)")
     needed = PERMISSIONS[action]

@@ -1,0 +1,139 @@
+"""Read models: `rr case show` answered straight from the tables with SQLAlchemy Core.
+
+Reading needs no aggregate and no ORM (importing and configuring the ORM would cost more than the
+whole query); every figure shown was materialised by the command that last changed the case
+(deadlines, allowed actions), and statuses are re-derived for today by the domain's one rule.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from rr_workflow.adapters.db import audit
+from rr_workflow.adapters.db import tables as t
+from rr_workflow.domain.deadlines import deadline_status
+from rr_workflow.domain.errors import BadInput
+from rr_workflow.domain.machine import COMMANDS, state_label
+from rr_workflow.service import permissions
+from rr_workflow.service.app import App
+
+
+def _rows(connection: Connection, table: t.Table, *order: Any, **where: Any) -> list[dict[str, Any]]:
+    query = select(table)
+    for column, value in where.items():
+        query = query.where(table.c[column] == value)
+    return [dict(r) for r in connection.execute(query.order_by(*order)).mappings()]
+
+
+def deadlines(connection: Connection, case_id: int, app: App) -> list[dict[str, Any]]:
+    today = app.today()
+    rows = _rows(connection, t.deadlines, t.deadlines.c.due, t.deadlines.c.key, case_id=case_id)
+    return [
+        {
+            "key": r["key"],
+            "label": r["label"],
+            "due": r["due"],
+            "original_due": r["original_due"],
+            "status": deadline_status(
+                r["original_due"], r["due"], r["due_soon_from"], r["met_on"], r["deviation"], today
+            ),
+            "met_on": r["met_on"],
+            "owner": r["owner"],
+            "reason": r["reason"],
+            "earliest": r["earliest"],
+        }
+        for r in rows
+    ]
+
+
+def case_show(app: App, ref: str) -> dict[str, Any]:
+    """Everything about one case (SPEC §5 keys); the read itself goes into the audit trail (SPEC §8)."""
+    with app.engine.begin() as connection:
+        permissions.require(connection, app.actor, "case_show")
+        case = connection.execute(select(t.cases).where(t.cases.c.ref == ref)).mappings().first()
+        if case is None:
+            raise BadInput(f"no case {ref!r}")
+        case_id = case["id"]
+        due = deadlines(connection, case_id, app)
+        window = next(
+            ({"earliest": d["earliest"], "latest": d["original_due"]} for d in due if d["earliest"]), None
+        )
+        meetings = _rows(connection, t.meetings, t.meetings.c.number, case_id=case_id)
+        live = [m for m in meetings if m["status"] != "superseded"]
+        meeting = live[-1] if live else None
+        attendees = (
+            _rows(connection, t.attendances, t.attendances.c.id, meeting_id=meeting["id"]) if meeting else []
+        )
+        actions = _rows(connection, t.actions, t.actions.c.number, case_id=case_id)
+        involvements = _rows(connection, t.involvements, t.involvements.c.id, case_id=case_id)
+        documents = _rows(connection, t.documents, t.documents.c.id, case_id=case_id)
+        shown = {
+            "ref": case["ref"],
+            "state": case["state"],
+            "state_label": state_label(case["state"]),
+            "received": case["received"],
+            "aware": case["aware"],
+            "referrer": case["referrer"],
+            "summary": case["summary"],
+            "child": {"initials": case["child_initials"], "date_of_birth": case["child_dob"]},
+            "schedule_version": case["schedule_version"],
+            "sin_notified_on": case["sin_notified_on"],
+            "deadlines": [{k: v for k, v in d.items() if k != "earliest"} for d in due],
+            "meeting_window": window,
+            "meeting": None
+            if meeting is None
+            else {
+                "number": meeting["number"],
+                "date": meeting["meeting_date"],
+                "time": meeting["meeting_time"].strftime("%H:%M") if meeting["meeting_time"] else None,
+                "mode": meeting["mode"],
+                "mode_reason": meeting["mode_reason"],
+                "outside_window_reason": meeting["outside_window_reason"],
+                "status": meeting["status"],
+                "held_on": meeting["held_on"],
+                "attendees": [{"agency": a["agency"], "name": a["name"]} for a in attendees],
+            },
+            "meetings_held_or_inquorate": sum(1 for m in meetings if m["held_on"] is not None),
+            "decision": None
+            if case["outcome"] is None
+            else {
+                "outcome": case["outcome"],
+                "rationale": case["rationale"],
+                "decided_on": case["decided_on"],
+                "actions": [{"owner": a["owner"], "text": a["text"]} for a in actions],
+                "endorsed_on": case["endorsed_on"],
+                "endorsed_by": case["endorsed_by"],
+            },
+            "submitted_on": case["submitted_on"],
+            "outcome_shared_on": case["outcome_shared_on"],
+            "closed_on": case["closed_on"],
+            "declined": None
+            if case["declined_on"] is None
+            else {"on": case["declined_on"], "reason": case["decline_reason"]},
+            "agencies": [
+                {
+                    "key": i["agency"],
+                    "sent_on": i["sent_on"],
+                    "returned_on": i["returned_on"],
+                    "secured_on": i["secured_on"],
+                }
+                for i in involvements
+            ],
+            "documents": [
+                {"kind": d["kind"], "filename": d["filename"], "sha256": d["sha256"]} for d in documents
+            ],
+            "allowed": [COMMANDS[e] for e in (case["allowed"] or "").split(",") if e],
+        }
+        audit.append(
+            connection,
+            actor=app.actor,
+            recorded_at=app.moment(),
+            action="case_viewed",
+            case_ref=ref,
+            effective_on=app.today(),
+            from_state=case["state"],
+            to_state=case["state"],
+        )
+        return shown
