@@ -19,7 +19,9 @@ from typing import Any, Protocol
 class Transport(Protocol):
     name: str
 
-    def send(self, message: EmailMessage) -> None: ...
+    def send(self, message: EmailMessage) -> dict[str, str]:
+        """Hand the message over; return the recipients the server refused (address -> its reply)."""
+        ...
 
 
 def mail_from() -> str:
@@ -59,13 +61,16 @@ class SmtpTransport:
         self.host, self.port, self.starttls = host, port, starttls
         self.user, self.password, self.timeout = user, password, timeout
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage) -> dict[str, str]:
         with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
             if self.starttls:
                 smtp.starttls()
             if self.user:
                 smtp.login(self.user, self.password or "")
-            smtp.send_message(message)
+            refused = smtp.send_message(message)  # raises if every recipient was refused
+        return {
+            address: f"{code} {reply.decode(errors='replace')}" for address, (code, reply) in refused.items()
+        }
 
 
 class FileTransport:
@@ -76,7 +81,7 @@ class FileTransport:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage) -> dict[str, str]:
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         stem = "".join(
             c if c.isalnum() or c in ".-_" else "_" for c in str(message["Message-ID"]).strip("<>")
@@ -86,6 +91,7 @@ class FileTransport:
         partial.write_bytes(bytes(message))
         partial.chmod(0o600)
         partial.replace(target)
+        return {}
 
 
 def transport_from_environment(home: Path) -> Transport:

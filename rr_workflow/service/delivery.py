@@ -53,13 +53,18 @@ def deliver(app: App, transport: Transport, limit: int = 1000) -> dict[str, int]
         if row is None:
             continue  # another sender took it
         try:
-            transport.send(build_message(row))
+            refused = transport.send(build_message(row))
         except Exception as error:  # any failure to hand over the message: retry later
             counts["dead" if _failed(app, row, now, error) else "failed"] += 1
             continue
+        # Some recipients refused, the others accepted: resending would duplicate it for the others, so
+        # it counts as sent and the refusals are kept where `rr outbox list --all` shows them.
+        note = "; ".join(f"refused {address}: {reply}" for address, reply in refused.items()) or None
         with app.uow() as uow:
             uow.session.execute(
-                update(m).where(m.c.id == mail_id).values(status="sent", sent_at=iso_moment_of(now))
+                update(m)
+                .where(m.c.id == mail_id)
+                .values(status="sent", sent_at=iso_moment_of(now), last_error=note[:500] if note else None)
             )
             uow.commit()
         counts["sent"] += 1

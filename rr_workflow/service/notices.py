@@ -12,7 +12,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -144,44 +144,46 @@ def _claim(
     else:
         from sqlalchemy.dialects.sqlite import insert as upsert
     statement = upsert(t.notices).on_conflict_do_nothing(
-        index_elements=["case_ref", "deadline_key", "kind", "slot"]
+        index_elements=["case_ref", "deadline_key", "due", "kind", "slot"]
     )
     for start in range(0, len(rows), 1000):
         uow.session.execute(statement, rows[start : start + 1000])
     n = t.notices
     won = {
-        (r.case_ref, r.deadline_key, r.kind, r.slot): r.id
+        (r.case_ref, r.deadline_key, r.due, r.kind, r.slot): r.id
         for r in uow.session.execute(
-            select(n.c.id, n.c.case_ref, n.c.deadline_key, n.c.kind, n.c.slot).where(n.c.claimed_by == token)
+            select(n.c.id, n.c.case_ref, n.c.deadline_key, n.c.due, n.c.kind, n.c.slot).where(
+                n.c.claimed_by == token
+            )
         )
     }
     earlier = _earlier_escalations(uow, [k for k in candidates if k.timer.kind == ESCALATION], token)
     result = []
     for k in candidates:
-        key = (k.case_ref, k.timer.deadline_key, k.timer.kind, k.timer.slot)
+        key = (k.case_ref, k.timer.deadline_key, k.timer.due, k.timer.kind, k.timer.slot)
         if key in won:
             missed = 0
             if k.timer.kind == ESCALATION:
-                missed = k.timer.slot - 1 - earlier.get((k.case_ref, k.timer.deadline_key), 0)
+                missed = k.timer.slot - 1 - earlier.get((k.case_ref, k.timer.deadline_key, k.timer.due), 0)
             result.append((won[key], k, max(missed, 0)))
     return result
 
 
 def _earlier_escalations(
     uow: UnitOfWork, escalations: list[Candidate], token: str
-) -> dict[tuple[str, str], int]:
+) -> dict[tuple[str, str, date], int]:
     """The last escalation slot already sent before this tick, per (case, deadline)."""
     if not escalations:
         return {}
     n = t.notices
     refs = sorted({k.case_ref for k in escalations})
-    latest: dict[tuple[str, str], int] = defaultdict(int)
+    latest: dict[tuple[str, str, date], int] = defaultdict(int)
     for start in range(0, len(refs), 500):
-        query = select(n.c.case_ref, n.c.deadline_key, n.c.slot).where(
+        query = select(n.c.case_ref, n.c.deadline_key, n.c.due, n.c.slot).where(
             and_(n.c.kind == ESCALATION, n.c.claimed_by != token, n.c.case_ref.in_(refs[start : start + 500]))
         )
-        for ref, key, slot in uow.session.execute(query):
-            latest[(ref, key)] = max(latest[(ref, key)], slot)
+        for ref, key, due, slot in uow.session.execute(query):
+            latest[(ref, key, due)] = max(latest[(ref, key, due)], slot)
     return latest
 
 

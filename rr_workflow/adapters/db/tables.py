@@ -236,8 +236,9 @@ outbox = Table(
     Column("status", String(16), nullable=False, default="pending"),
 )
 
-# One row per (case, deadline, kind, slot) that fired: the unique key is the claim that makes a notice
-# go out once, however many ticks or daemons race for it.
+# One row per (case, deadline, due date, kind, slot) that fired: the unique key is the claim that makes a
+# notice go out once, however many ticks or daemons race for it. The due date is part of the key so that
+# an extended deadline's reminders and escalations are new slots.
 notices = Table(
     "notices",
     metadata,
@@ -250,7 +251,7 @@ notices = Table(
     Column("fired_at", MOMENT, nullable=False),
     Column("claimed_by", String(36), nullable=False),  # the tick that claimed it (a random token)
     Column("due", Date, nullable=False),
-    UniqueConstraint("case_ref", "deadline_key", "kind", "slot", name="uq_notices_slot"),
+    UniqueConstraint("case_ref", "deadline_key", "due", "kind", "slot", name="uq_notices_slot"),
 )
 
 # Outgoing e-mail: written in the transaction that decides to send it, delivered later by the sender.

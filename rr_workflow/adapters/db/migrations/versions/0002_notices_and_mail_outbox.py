@@ -27,7 +27,7 @@ def upgrade() -> None:
         sa.Column("claimed_by", sa.String(length=36), nullable=False),
         sa.Column("due", sa.Date(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notices")),
-        sa.UniqueConstraint("case_ref", "deadline_key", "kind", "slot", name="uq_notices_slot"),
+        sa.UniqueConstraint("case_ref", "deadline_key", "due", "kind", "slot", name="uq_notices_slot"),
     )
     op.create_table(
         "mail_outbox",
