@@ -45,11 +45,24 @@ def escalation_day(due: date, number: int, policy: NoticePolicy, calendar: Worki
     return calendar.add(due, policy.escalation_first + (number - 1) * policy.escalation_every)
 
 
+def reminder_day(due: date, before: int, calendar: WorkingCalendar) -> date:
+    """The working day `before` working days ahead of the due date; for `before` 0 the due date itself, or
+    the last working day before it when an extension made it fall on a weekend or bank holiday."""
+    return calendar.subtract(calendar.add(due, 1), before + 1)
+
+
 def reminders(
     key: str, due: date, policy: NoticePolicy, calendar: WorkingCalendar, zone: ZoneInfo
 ) -> list[Timer]:
     return [
-        Timer(key, REMINDER, before, _at(calendar.subtract(due, before), policy.reminder_time, zone), due, ())
+        Timer(
+            key,
+            REMINDER,
+            before,
+            _at(reminder_day(due, before, calendar), policy.reminder_time, zone),
+            due,
+            (),
+        )
         for before in sorted(set(policy.reminder_days_before), reverse=True)
     ]
 
