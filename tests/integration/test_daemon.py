@@ -1,0 +1,347 @@
+"""`rr daemon` as a real process (SPEC §4, §7): catch-up at start, clean stop on SIGTERM, no notice lost
+or sent under two Message-IDs when killed mid-delivery, one active daemon per database with a hot
+standby, and `rr daemon --check`.
+
+Every daemon runs `python -m rr_workflow daemon --poll 0.5` on a training database with RR_NOW unset
+(the real clock) and RR_SMTP_HOST pointing at an aiosmtpd server on 127.0.0.1. Every wait is bounded;
+every process a test starts is killed at its end, whatever happened.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from conftest_timers import (
+    LONDON,
+    SmtpSink,
+    outbox_rows,
+    staff,
+    wait_until,
+)
+from sqlalchemy import update
+
+from rr_workflow.adapters.db import tables as t
+from rr_workflow.service import commands, delivery
+from rr_workflow.service.clock import iso_moment_of
+
+POLL = "0.5"
+CHILD = "Jessamine Quillfeather"
+OVERDUE = {"sin_notified", "scoping_sent", "meeting_held", "review_complete"}  # nothing done for weeks
+
+
+class Daemon:
+    """One `rr daemon` process; its JSON log lines (stderr) are collected by a thread."""
+
+    def __init__(self, env: dict[str, str], *args: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "rr_workflow", "daemon", "--poll", POLL, *args],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.lines: list[str] = []
+        self._lock = threading.Lock()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            with self._lock:
+                self.lines.append(line.rstrip("\n"))
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def events(self, name: str | None = None) -> list[dict[str, Any]]:
+        with self._lock:
+            lines = list(self.lines)
+        parsed = []
+        for line in lines:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                record = {"event": "not-json", "line": line}
+            if name is None or record.get("event") == name:
+                parsed.append(record)
+        return parsed
+
+    def wait_for(self, event: str, timeout: float) -> bool:
+        return wait_until(
+            lambda: bool(self.events(event)) or self.process.poll() is not None, timeout
+        ) and bool(self.events(event))
+
+    def terminate(self, timeout: float = 10, how: signal.Signals = signal.SIGTERM) -> int:
+        self.process.send_signal(how)
+        return self.process.wait(timeout=timeout)
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=10)
+
+    def finish(self) -> None:
+        self.kill()
+        self._reader.join(timeout=5)
+
+
+@pytest.fixture
+def daemons() -> Iterator[list[Daemon]]:
+    """Daemons a test starts go in this list; all are killed (SIGKILL) when the test ends."""
+    started: list[Daemon] = []
+    try:
+        yield started
+    finally:
+        for daemon in started:
+            daemon.finish()
+
+
+@pytest.fixture
+def sink() -> Iterator[SmtpSink]:
+    server = SmtpSink(delay=0.3)  # slow to answer: a daemon can be killed while a message is in flight
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def daemon_env(rig: Any, sink: SmtpSink) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "RR_NOW"}  # the real clock
+    env.update(
+        RR_HOME=str(rig.home),
+        RR_USER="coord",
+        RR_SMTP_HOST="127.0.0.1",
+        RR_SMTP_PORT=str(sink.port),
+        RR_SMTP_STARTTLS="0",
+        RR_MAIL_FROM="rr-workflow@lscp.example",
+    )
+    if rig.url.startswith("postgresql"):
+        env["RR_DATABASE_URL"] = rig.url
+    else:
+        env.pop("RR_DATABASE_URL", None)
+    return env
+
+
+def start(daemons: list[Daemon], env: dict[str, str]) -> Daemon:
+    daemon = Daemon(env)
+    daemons.append(daemon)
+    return daemon
+
+
+def check(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rr_workflow", "daemon", "--check"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+def open_overdue_cases(rig: Any, count: int = 1) -> None:
+    """Cases received 45 days ago with nothing done since: an escalation of each deadline is due now."""
+    staff(rig)
+    now = datetime.now(LONDON)
+    rig.at(now)
+    received = now.date() - timedelta(days=45)
+    for i in range(count):
+        commands.case_open(
+            rig.later().app, f"RR-D{i}", received, received, "police", summary="test", child_name=CHILD
+        )
+
+
+def all_sent(rig: Any) -> bool:
+    rows = outbox_rows(rig)
+    return bool(rows) and all(r["status"] == "sent" for r in rows)
+
+
+def assert_each_notice_once_under_one_message_id(rig: Any, sink: SmtpSink, duplicates_allowed: int) -> None:
+    rows = outbox_rows(rig)
+    ids = {r["message_id"] for r in rows}
+    assert len(ids) == len(rows) and len({r["notice_id"] for r in rows}) == len(rows)
+    received = sink.received
+    got = [r.message_id for r in received]
+    assert set(got) == ids  # every notice delivered, nothing unknown delivered
+    assert len(got) - len(ids) <= duplicates_allowed
+    # The same notice (case and subject) never arrives under two Message-IDs.
+    by_notice: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for r in received:
+        by_notice[(str(r.message["X-RR-Case"]), r.subject)].add(r.message_id)
+    assert all(len(v) == 1 for v in by_notice.values()), by_notice
+
+
+def assert_clean_logs(*running: Daemon) -> None:
+    for daemon in running:
+        bad = [e for e in daemon.events() if e["event"] in ("error", "not-json")]
+        assert bad == [], bad
+        assert CHILD not in "\n".join(daemon.lines) and "Quillfeather" not in "\n".join(daemon.lines)
+
+
+# -- one daemon -----------------------------------------------------------------------------------------
+
+
+def test_daemon_catches_up_at_start_once_and_stops_cleanly_on_sigterm(
+    rig: Any, sink: SmtpSink, daemons: list[Daemon]
+) -> None:
+    open_overdue_cases(rig)
+    env = daemon_env(rig, sink)
+    assert check(env).returncode == 1  # nothing running yet
+
+    daemon = start(daemons, env)
+    assert daemon.wait_for("active", timeout=20), daemon.lines
+    assert wait_until(lambda: all_sent(rig), timeout=20), (outbox_rows(rig), daemon.lines)
+    rows = outbox_rows(rig)
+    # Weeks of missed slots, coalesced: one escalation per overdue deadline (at most two should the
+    # test run across 09:00), never a reminder for a deadline long past.
+    assert all(r["subject"].startswith("[TRAINING] [RR-D0] ESCALATION") for r in rows), rows
+    notices = rig.rows("SELECT deadline_key, kind FROM notices")
+    assert {n["deadline_key"] for n in notices} == OVERDUE and {n["kind"] for n in notices} == {"escalation"}
+    assert len(notices) <= len(OVERDUE) + 1
+
+    running = check(env)
+    assert running.returncode == 0, running.stderr
+    assert str(daemon.pid) in running.stdout
+
+    # A few more polls: nothing is sent again.
+    time.sleep(1.5)
+    assert sink.wait_for(len(rows), timeout=5), sink.received
+    assert_each_notice_once_under_one_message_id(rig, sink, duplicates_allowed=0)
+    assert len(sink.received) == len(outbox_rows(rig))
+
+    began = time.monotonic()
+    assert daemon.terminate(timeout=10) == 0
+    assert time.monotonic() - began < 5
+    assert daemon.wait_for("stopped", timeout=5)
+    assert_clean_logs(daemon)
+    stopped = check(env)
+    assert stopped.returncode == 1, stopped.stdout
+
+
+def test_sigkill_during_delivery_and_restart_never_loses_a_notice_nor_changes_its_message_id(
+    rig: Any, sink: SmtpSink, daemons: list[Daemon]
+) -> None:
+    open_overdue_cases(rig, count=3)
+    env = daemon_env(rig, sink)
+    kills = 0
+    rounds: list[list[str]] = []  # the log of a round that sent nothing, for the failure message
+    for _ in range(3):  # kill -9 while a message is in flight, three times
+        before = len(sink.received)
+        daemon = start(daemons, env)
+        if not sink.wait_for(before + 1, timeout=20):
+            rounds.append(daemon.lines)
+            break
+        daemon.kill()
+        kills += 1
+        if all_sent(rig):
+            break
+    assert kills >= 2, ("the daemon was killed fewer than twice mid-send", outbox_rows(rig), rounds)
+    in_flight = [r for r in outbox_rows(rig) if r["status"] == "sending"]
+    assert in_flight, "a SIGKILL mid-send leaves the message claimed ('sending')"
+    assert all(r["status"] != "dead" for r in outbox_rows(rig))
+
+    # Ten minutes pass (STALE) before a message left 'sending' is tried again: age the claims.
+    long_ago = iso_moment_of(datetime.now(UTC) - delivery.STALE - timedelta(minutes=1))
+    with rig.app.engine.begin() as connection:
+        connection.execute(
+            update(t.mail_outbox).where(t.mail_outbox.c.status == "sending").values(claimed_at=long_ago)
+        )
+    final = start(daemons, env)
+    assert wait_until(lambda: all_sent(rig), timeout=30), (outbox_rows(rig), final.lines)
+    assert final.terminate(timeout=10) == 0
+    assert_clean_logs(final)
+    assert_each_notice_once_under_one_message_id(rig, sink, duplicates_allowed=kills)
+    # The notices themselves were claimed once each, however often the daemon was killed.
+    notices = rig.rows("SELECT case_ref, deadline_key, due, kind, slot FROM notices")
+    assert len({tuple(n.values()) for n in notices}) == len(notices) == len(outbox_rows(rig))
+
+
+# -- two daemons on one database -------------------------------------------------------------------------
+
+
+def actives(*running: Daemon) -> list[Daemon]:
+    return [d for d in running if d.events("active")]
+
+
+def test_two_daemons_on_postgresql_one_active_and_the_standby_takes_over_after_kill_9(
+    pg_rig: Any, sink: SmtpSink, daemons: list[Daemon]
+) -> None:
+    rig = pg_rig
+    open_overdue_cases(rig)
+    env = daemon_env(rig, sink)
+    first = start(daemons, env)
+    assert first.wait_for("active", timeout=20), first.lines
+    assert wait_until(lambda: all_sent(rig), timeout=20), (outbox_rows(rig), first.lines)
+    second = start(daemons, env)
+    assert second.wait_for("standby", timeout=20), second.lines
+    time.sleep(2.5)  # longer than the standby's retry interval
+    assert actives(first, second) == [first]
+    assert check(env).returncode == 0
+
+    first.kill()  # kill -9: the advisory lock goes with its session
+    began = time.monotonic()
+    assert second.wait_for("active", timeout=30), second.lines
+    assert time.monotonic() - began < 30
+    assert check(env).returncode == 0
+    time.sleep(1.0)  # the new leader catches up: nothing is sent twice
+    assert_each_notice_once_under_one_message_id(rig, sink, duplicates_allowed=0)
+
+    assert second.terminate(timeout=10) == 0
+    assert_clean_logs(first, second)
+    assert check(env).returncode == 1
+
+
+def test_two_daemons_on_one_sqlite_home_the_second_stays_standby(
+    sqlite_rig: Any, sink: SmtpSink, daemons: list[Daemon]
+) -> None:
+    rig = sqlite_rig
+    open_overdue_cases(rig)
+    env = daemon_env(rig, sink)
+    first = start(daemons, env)
+    assert first.wait_for("active", timeout=20), first.lines
+    second = start(daemons, env)
+    assert second.wait_for("standby", timeout=20), second.lines
+    time.sleep(2.5)  # longer than the standby's retry interval
+    assert actives(first, second) == [first]
+    assert wait_until(lambda: all_sent(rig), timeout=20), (outbox_rows(rig), first.lines)
+    assert_each_notice_once_under_one_message_id(rig, sink, duplicates_allowed=0)
+
+    # The active one stops: the standby takes over (its lock file is free again) and sends nothing twice.
+    assert first.terminate(timeout=10) == 0
+    assert second.wait_for("active", timeout=15), second.lines
+    time.sleep(1.0)
+    assert_each_notice_once_under_one_message_id(rig, sink, duplicates_allowed=0)
+    assert second.terminate(timeout=10) == 0
+    assert_clean_logs(first, second)
+
+
+def test_a_standby_stops_on_sigterm_without_ever_acting_and_the_active_one_on_sigint(
+    sqlite_rig: Any, sink: SmtpSink, daemons: list[Daemon]
+) -> None:
+    rig = sqlite_rig
+    env = daemon_env(rig, sink)
+    first = start(daemons, env)
+    assert first.wait_for("active", timeout=20), first.lines
+    second = start(daemons, env)
+    assert second.wait_for("standby", timeout=20), second.lines
+    assert second.terminate(timeout=10) == 0
+    stopped = second.events("stopped")
+    assert stopped and stopped[-1].get("role") == "standby"
+    assert actives(second) == []
+    assert first.terminate(timeout=10, how=signal.SIGINT) == 0
+    assert first.events("stopped")[-1].get("role") == "active"
