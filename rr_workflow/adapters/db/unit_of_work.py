@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date
 from types import TracebackType
 from typing import Any
 
@@ -184,38 +183,3 @@ def _concurrent_changes_as_conflicts(session: Session) -> Iterator[None]:
                 "the database was busy with a concurrent change: nothing was saved; try again"
             ) from None
         raise
-
-
-_CONCURRENCY_SQLSTATES = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock not available
-
-
-@contextmanager
-def _concurrent_changes_as_conflicts(session: Session) -> Iterator[None]:
-    try:
-        yield
-    except StaleDataError:
-        session.rollback()
-        raise Conflict(
-            "the case was changed by someone else at the same time: nothing was saved; "
-            "look at it again (rr case show) and repeat the command"
-        ) from None
-    except IntegrityError:
-        session.rollback()
-        raise Conflict(
-            "a concurrent change recorded the same thing first: nothing was saved; "
-            "look at the case again and repeat the command if still needed"
-        ) from None
-    except OperationalError as error:
-        session.rollback()
-        sqlstate = getattr(error.orig, "sqlstate", None)
-        if sqlstate in _CONCURRENCY_SQLSTATES or "database is locked" in str(error.orig):
-            raise Conflict(
-                "the database was busy with a concurrent change: nothing was saved; try again"
-            ) from None
-        raise
-
-
-def as_date(value: Any) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(value)
