@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import smtplib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
@@ -32,7 +32,8 @@ def mail_domain() -> str:
     return mail_from().rpartition("@")[2].strip(">") or "localhost"
 
 
-def build_message(row: Mapping[str, Any]) -> EmailMessage:
+def build_message(row: Mapping[str, Any], attachments: Sequence[tuple[str, str, bytes]] = ()) -> EmailMessage:
+    """The e-mail for an outbox row; `attachments` are (filename, content type, content)."""
     message = EmailMessage()
     message["From"] = mail_from()
     message["To"] = row["to_addrs"]
@@ -43,6 +44,11 @@ def build_message(row: Mapping[str, Any]) -> EmailMessage:
     message["Date"] = formatdate(localtime=False)
     message["X-RR-Case"] = row["case_ref"]
     message.set_content(row["body"])
+    for filename, content_type, content in attachments:
+        maintype, _, rest = content_type.partition("/")
+        subtype, *parameters = [part.strip() for part in rest.split(";")]
+        params = dict(p.split("=", 1) for p in parameters if "=" in p)
+        message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename, params=params)
     return message
 
 

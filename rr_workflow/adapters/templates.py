@@ -20,15 +20,21 @@ def search_path() -> list[Path]:
 
 @functools.lru_cache(maxsize=8)
 def _environment(path: tuple[Path, ...]) -> Any:
-    from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
+    from jinja2 import FileSystemLoader, StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
     return SandboxedEnvironment(
         loader=FileSystemLoader([str(p) for p in path]),
         undefined=StrictUndefined,
-        autoescape=select_autoescape(enabled_extensions=("html", "htm", "xml"), default_for_string=False),
+        autoescape=_escapes_html,
         keep_trailing_newline=True,
     )
+
+
+def _escapes_html(name: str | None) -> bool:
+    """`letters/x.html.j2` is HTML: escape every value put into it (jinja's select_autoescape would only
+    look at the last suffix, `.j2`)."""
+    return bool(name) and name.removesuffix(".j2").endswith((".html", ".htm", ".xml"))
 
 
 def render(name: str, **values: Any) -> str:

@@ -27,7 +27,7 @@ from rr_workflow.domain.deadlines import Deadline, Status, compute_deadlines, me
 from rr_workflow.domain.errors import BadInput, Refused
 from rr_workflow.domain.machine import COMMANDS, RapidReview, allowed_events, state_label
 from rr_workflow.domain.schedule import Schedule
-from rr_workflow.service import permissions
+from rr_workflow.service import letters, permissions
 from rr_workflow.service.app import App
 
 REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,63}$")
@@ -123,6 +123,7 @@ def _save(
         to_state=case.state,
         details=details,
     )
+    letters.write(app, uow, case, schedule, deadlines, case.events)
     uow.publish(case.events, app.moment())
     case.events.clear()
     return deadlines

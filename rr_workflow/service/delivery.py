@@ -15,6 +15,7 @@ from sqlalchemy import and_, or_, select, update
 
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.adapters.mail import Transport, build_message
+from rr_workflow.service import letters
 from rr_workflow.service.app import App
 from rr_workflow.service.clock import iso_moment_of
 
@@ -53,7 +54,9 @@ def deliver(app: App, transport: Transport, limit: int = 1000) -> dict[str, int]
         if row is None:
             continue  # another sender took it
         try:
-            refused = transport.send(build_message(row))
+            with app.engine.connect() as connection:
+                attached = letters.attachments(connection, mail_id)
+            refused = transport.send(build_message(row, attached))
         except Exception as error:  # any failure to hand over the message: retry later
             counts["dead" if _failed(app, row, now, error) else "failed"] += 1
             continue

@@ -25,7 +25,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.service import setup
@@ -193,9 +193,20 @@ def notice_rows(rig: Any) -> list[dict[str, Any]]:
 
 
 def outbox_rows(rig: Any) -> list[dict[str, Any]]:
+    """The notices' e-mails (each step's letters use the same outbox and have tests of their own)."""
     m = t.mail_outbox
     with rig.app.engine.connect() as connection:
-        return [dict(r) for r in connection.execute(select(m).order_by(m.c.id)).mappings()]
+        query = select(m).where(m.c.notice_id.is_not(None)).order_by(m.c.id)
+        return [dict(r) for r in connection.execute(query).mappings()]
+
+
+def drop_letter_mail(rig: Any) -> None:
+    """Take the steps' letters out of the outbox, so that what the SMTP server receives is notices only."""
+    m, a = t.mail_outbox, t.mail_attachments
+    letters = select(m.c.id).where(m.c.notice_id.is_(None))
+    with rig.app.engine.begin() as connection:
+        connection.execute(delete(a).where(a.c.mail_id.in_(letters)))
+        connection.execute(delete(m).where(m.c.notice_id.is_(None)))
 
 
 def addresses(text: str | None) -> set[str]:

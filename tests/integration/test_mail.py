@@ -25,6 +25,7 @@ from conftest_timers import (
     MANAGER,
     SmtpSink,
     addresses,
+    drop_letter_mail,
     london,
     outbox_rows,
     smtp_fixture,  # noqa: F401 (the `smtp` fixture)
@@ -75,6 +76,7 @@ def queue_notices(rig: Any) -> list[dict[str, Any]]:
     )
     commands.case_open(rig.later().app, "RR-B", date(2026, 12, 21), date(2026, 12, 18), "school")
     commands.scoping_send(rig.at(london(2026, 12, 22, 10)).app, "RR-A", ["la", "police", "school"])
+    drop_letter_mail(rig)
     counts = notices.tick(rig.at(london(2026, 12, 30)).app)
     rows = outbox_rows(rig)
     assert counts["mails"] == len(rows) >= 8 and {r["status"] for r in rows} == {"pending"}

@@ -204,6 +204,8 @@ documents = Table(
     Column("size", Integer, nullable=False),
     Column("added_by", String(128), nullable=False),
     Column("added_at", MOMENT, nullable=False),
+    Column("generated", Integer, nullable=False, server_default="0"),  # 1: a letter the product wrote
+    Column("recipients", Text, nullable=False, server_default=""),  # comma-separated e-mail addresses
 )
 
 # Append-only; each row's hash covers its content and the previous row's hash.
@@ -259,7 +261,7 @@ mail_outbox = Table(
     "mail_outbox",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("notice_id", Integer, ForeignKey("notices.id"), nullable=True),
+    Column("notice_id", Integer, ForeignKey("notices.id"), nullable=True),  # None: a letter, not a notice
     Column("case_ref", String(64), nullable=False),
     Column("message_id", String(255), nullable=False, unique=True),
     Column("to_addrs", Text, nullable=False),  # comma-separated
@@ -273,4 +275,14 @@ mail_outbox = Table(
     Column("last_error", Text),
     Column("created_at", MOMENT, nullable=False),
     Column("sent_at", MOMENT),
+)
+
+# Documents attached to an outgoing e-mail (read from their stored files when the mail is sent).
+mail_attachments = Table(
+    "mail_attachments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("mail_id", Integer, ForeignKey("mail_outbox.id", ondelete="CASCADE"), nullable=False),
+    Column("document_id", Integer, ForeignKey("documents.id"), nullable=False),
+    Column("content_type", String(128), nullable=False),
 )

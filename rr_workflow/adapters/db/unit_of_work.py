@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -54,6 +55,8 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         self.session = Session(self.engine, expire_on_commit=False, autoflush=True)
         self.cases = CaseRepository(self.session)
+        self._new_files: list[Path] = []
+        self._committed = False
         return self
 
     def __exit__(
@@ -61,6 +64,9 @@ class UnitOfWork:
     ) -> None:
         self.session.rollback()
         self.session.close()
+        if not self._committed:  # files written for a change that was not saved go with it
+            for path in self._new_files:
+                path.unlink(missing_ok=True)
 
     @property
     def connection(self) -> Any:
@@ -69,6 +75,17 @@ class UnitOfWork:
     def commit(self) -> None:
         with _concurrent_changes_as_conflicts(self.session):
             self.session.commit()
+        self._committed = True
+
+    def write_file(self, path: Path, content: bytes) -> None:
+        """Write a file readable by the service user only; it is removed again if the change is not saved."""
+        if path.exists():
+            return  # the same content under the same name (its name carries its hash)
+        partial = path.with_name(path.name + ".part")
+        partial.write_bytes(content)
+        partial.chmod(0o600)
+        partial.replace(path)
+        self._new_files.append(path)
 
     def flush(self) -> None:
         with _concurrent_changes_as_conflicts(self.session):

@@ -1,0 +1,312 @@
+"""Letters from domain events (SPEC §6): each step's documents, written in the same unit of work as the step.
+
+A handler per event kind renders the letters the step needs, stores each as a file under
+RR_HOME/documents/<ref>/generated (mode 0600) with a `documents` row (kind, hash, recipients), and queues
+an e-mail to each recipient with its documents attached. Child details go only into the letters that
+agencies need to search their records; never into subjects, e-mail bodies, logs or audit details.
+
+Settings (environment): RR_PARTNERSHIP_NAME, RR_PANEL_EMAIL (the National Panel's address; without it the
+covering letter is stored but not e-mailed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from rr_workflow.adapters import templates
+from rr_workflow.adapters.db import tables as t
+from rr_workflow.adapters.db.unit_of_work import UnitOfWork
+from rr_workflow.domain import events as ev
+from rr_workflow.domain.case import Case
+from rr_workflow.domain.deadlines import Deadline, meeting_window
+from rr_workflow.domain.schedule import Schedule
+from rr_workflow.service.app import App
+
+OUTCOME_WORDS = {
+    "national_cspr": "recommend a national Child Safeguarding Practice Review",
+    "local_cspr": "undertake a local Child Safeguarding Practice Review",
+    "alternative_review": "undertake an alternative learning review",
+    "no_review": "no further review",
+}
+HTML = "text/html; charset=utf-8"
+
+
+@dataclass
+class Letter:
+    kind: str
+    filename: str
+    content: bytes
+    content_type: str
+
+
+@dataclass
+class Mail:
+    to: list[str]
+    subject: str
+    body: str
+    letters: list[Letter] = field(default_factory=list)
+
+
+@dataclass
+class Context:
+    app: App
+    uow: UnitOfWork
+    case: Case
+    schedule: Schedule
+    deadlines: Sequence[Deadline]
+    agencies: Mapping[str, Mapping[str, Any]]
+
+    def due(self, key: str) -> date | None:
+        return next((d.due for d in self.deadlines if d.key == key), None)
+
+    def common(self, addressee: str, title: str, on: date) -> dict[str, Any]:
+        signatory = self.uow.session.execute(
+            select(t.people.c.name).where(t.people.c.login == self.app.actor)
+        ).scalar()
+        return {
+            "ref": self.case.ref,
+            "title": title,
+            "addressee": addressee,
+            "letter_date": on.strftime("%A %d %B %Y"),
+            "partnership": os.environ.get("RR_PARTNERSHIP_NAME")
+            or "the Local Safeguarding Children Partnership",
+            "signatory": signatory or self.app.actor,
+            "training": self.app.training,
+        }
+
+
+def _html(name: str, **values: Any) -> bytes:
+    return templates.render(f"letters/{name}.html.j2", **values).encode("utf-8")
+
+
+def _day(value: date | None) -> str:
+    return value.strftime("%A %d %B %Y") if value else "not yet known"
+
+
+# -- one handler per event kind ----------------------------------------------------------------------
+
+
+def _scoping_sent(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
+    agency = ctx.agencies[event.data["agency"]]
+    window = meeting_window(ctx.deadlines)
+    child = ctx.case.child
+    values = ctx.common(
+        str(agency["name"]), "Rapid Review: initial scoping and information sharing", event.on
+    )
+    values.update(
+        return_due=_day(ctx.due(f"scoping_returned:{agency['key']}")),
+        return_days=ctx.schedule.rule("scoping_returned").working_days,
+        secure_due=_day(ctx.due(f"records_secured:{agency['key']}")),
+        window_earliest=_day(window[0]) if window else "not yet known",
+        window_latest=_day(window[1]) if window else "not yet known",
+        child_name=child.name if child else None,
+        child_address=child.address if child else None,
+        child_initials=ctx.case.child_initials,
+        child_dob=ctx.case.child_dob.isoformat() if ctx.case.child_dob else None,
+    )
+    request = Letter("scoping_request", "scoping-request.html", _html("scoping_request", **values), HTML)
+    values["title"] = "Rapid Review: instruction to secure records"
+    securing = Letter(
+        "records_securing", "records-securing-instruction.html", _html("records_securing", **values), HTML
+    )
+    body = (
+        f"Rapid Review {ctx.case.ref}: please find attached the scoping request and the instruction to "
+        f"secure your records. The completed template is due by {values['return_due']}.\n"
+    )
+    return [
+        Mail(
+            [str(agency["email"])],
+            f"[{ctx.case.ref}] Rapid Review scoping request",
+            body,
+            [request, securing],
+        )
+    ]
+
+
+def _meeting_scheduled(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
+    meeting = ctx.case.current_meeting
+    if meeting is None:
+        return []
+    partners = [a for a in ctx.agencies.values() if a["partner"]]
+    sequence = len(ctx.case.meetings) - 1
+    values = ctx.common("the safeguarding partners", "Rapid Review meeting", event.on)
+    values.update(
+        meeting_date=_day(meeting.on),
+        meeting_time=meeting.at.strftime("%H:%M") if meeting.at else None,
+        mode=meeting.mode,
+        mode_reason=meeting.mode_reason,
+        sequence=sequence,
+        partners=", ".join(ctx.schedule.partners.values()),
+    )
+    letter = Letter(
+        "meeting_invitation",
+        f"meeting-invitation-{meeting.number}.html",
+        _html("meeting_invitation", **values),
+        HTML,
+    )
+    when = values["meeting_date"]
+    body = f"Rapid Review {ctx.case.ref}: the meeting is on {when}; the invitation is attached.\n"
+    return [
+        Mail(
+            [str(a["email"]) for a in partners],
+            f"[{ctx.case.ref}] Rapid Review meeting invitation",
+            body,
+            [letter],
+        )
+    ]
+
+
+def _decision_values(ctx: Context, on: date, addressee: str, title: str) -> dict[str, Any]:
+    held = ctx.case.held_meeting
+    values = ctx.common(addressee, title, on)
+    values.update(
+        received=ctx.case.received.isoformat(),
+        aware=ctx.case.aware.isoformat(),
+        sin_notified_on=ctx.case.sin_notified_on.isoformat() if ctx.case.sin_notified_on else None,
+        meeting_date=_day(held.held_on) if held else "not held",
+        outcome_text=OUTCOME_WORDS.get(ctx.case.outcome or "", "not decided"),
+        rationale=ctx.case.rationale or "",
+        actions=[{"owner": a.owner, "text": a.text} for a in ctx.case.actions],
+        endorsed_on=ctx.case.endorsed_on.isoformat() if ctx.case.endorsed_on else None,
+        endorsed_by=ctx.case.endorsed_by,
+        review_due=_day(ctx.due("review_complete")),
+    )
+    return values
+
+
+def _report_submitted(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
+    values = _decision_values(
+        ctx, event.on, "The Child Safeguarding Practice Review Panel", "Rapid Review report: covering letter"
+    )
+    letter = Letter(
+        "panel_covering_letter", "panel-covering-letter.html", _html("panel_covering_letter", **values), HTML
+    )
+    panel = os.environ.get("RR_PANEL_EMAIL")
+    body = f"Rapid Review {ctx.case.ref}: the covering letter for the Rapid Review report is attached.\n"
+    return [Mail([panel] if panel else [], f"[{ctx.case.ref}] Rapid Review report", body, [letter])]
+
+
+def _outcome_shared(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
+    involved = [i.agency for i in ctx.case.involvements]
+    keys = list(dict.fromkeys([*involved, ctx.case.referrer]))
+    mails = []
+    for key in keys:
+        agency = ctx.agencies[key]
+        values = _decision_values(ctx, event.on, str(agency["name"]), "Rapid Review: outcome")
+        letter = Letter(
+            "outcome_notification", f"outcome-{key}.html", _html("outcome_notification", **values), HTML
+        )
+        body = f"Rapid Review {ctx.case.ref}: the outcome of the Rapid Review is attached.\n"
+        mails.append(Mail([str(agency["email"])], f"[{ctx.case.ref}] Rapid Review outcome", body, [letter]))
+    return mails
+
+
+HANDLERS: Mapping[str, Callable[[Context, ev.DomainEvent], list[Mail]]] = {
+    ev.SCOPING_SENT: _scoping_sent,
+    ev.MEETING_SCHEDULED: _meeting_scheduled,
+    ev.REPORT_SUBMITTED: _report_submitted,
+    ev.OUTCOME_SHARED: _outcome_shared,
+}
+
+
+# -- storing and queuing ------------------------------------------------------------------------------
+
+
+def write(
+    app: App,
+    uow: UnitOfWork,
+    case: Case,
+    schedule: Schedule,
+    deadlines: Sequence[Deadline],
+    events: Sequence[ev.DomainEvent],
+) -> int:
+    """Render, store and queue the letters for `events`; returns how many documents were written."""
+    relevant = [e for e in events if e.kind in HANDLERS]
+    if not relevant:
+        return 0
+    agencies = {r["key"]: r for r in uow.rows(t.agencies)}
+    ctx = Context(app, uow, case, schedule, deadlines, agencies)
+    written = 0
+    for event in relevant:
+        for mail in HANDLERS[event.kind](ctx, event):
+            stored = [(_store(app, uow, case, letter, mail.to), letter) for letter in mail.letters]
+            written += len(stored)
+            if mail.to:
+                _queue(app, uow, case.ref, mail, stored)
+    return written
+
+
+def _store(app: App, uow: UnitOfWork, case: Case, letter: Letter, recipients: Sequence[str]) -> int:
+    folder = app.home / "documents" / re.sub(r"[^A-Za-z0-9_.-]", "_", case.ref) / "generated"
+    for private in (folder.parent.parent, folder.parent, folder):
+        private.mkdir(exist_ok=True, mode=0o700)
+        private.chmod(0o700)
+    digest = hashlib.sha256(letter.content).hexdigest()
+    path = folder / f"{digest[:12]}-{letter.filename}"
+    uow.write_file(path, letter.content)
+    result = uow.session.execute(
+        insert(t.documents).values(
+            case_id=case.id,  # type: ignore[attr-defined]
+            kind=letter.kind,
+            filename=letter.filename,
+            path=str(path),
+            sha256=digest,
+            size=len(letter.content),
+            added_by=app.actor,
+            added_at=app.moment(),
+            generated=1,
+            recipients=",".join(recipients),
+        )
+    )
+    return int(result.inserted_primary_key[0])
+
+
+def _queue(app: App, uow: UnitOfWork, ref: str, mail: Mail, stored: Sequence[tuple[int, Letter]]) -> None:
+    from rr_workflow.adapters.mail import mail_domain
+
+    subject = f"[TRAINING] {mail.subject}" if app.training else mail.subject
+    created = app.moment()
+    result = uow.session.execute(
+        insert(t.mail_outbox).values(
+            notice_id=None,
+            case_ref=ref,
+            message_id=f"<rr.letter.{uuid.uuid4().hex}@{mail_domain()}>",
+            to_addrs=",".join(mail.to),
+            cc_addrs="",
+            subject=subject,
+            body=mail.body,
+            status="pending",
+            attempts=0,
+            next_attempt_at=created,
+            created_at=created,
+        )
+    )
+    mail_id = int(result.inserted_primary_key[0])
+    for document_id, letter in stored:
+        uow.session.execute(
+            insert(t.mail_attachments).values(
+                mail_id=mail_id, document_id=document_id, content_type=letter.content_type
+            )
+        )
+
+
+def attachments(connection: Any, mail_id: int) -> list[tuple[str, str, bytes]]:
+    """(filename, content type, content) of each document attached to a queued e-mail."""
+    a, d = t.mail_attachments, t.documents
+    rows = connection.execute(
+        select(d.c.filename, d.c.path, a.c.content_type)
+        .join(d, d.c.id == a.c.document_id)
+        .where(a.c.mail_id == mail_id)
+        .order_by(a.c.id)
+    )
+    return [(filename, content_type, Path(path).read_bytes()) for filename, path, content_type in rows]
