@@ -17,17 +17,18 @@ import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
 
-from rr_workflow.adapters import templates
+from rr_workflow.adapters import documents, templates
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.adapters.db.unit_of_work import UnitOfWork
 from rr_workflow.domain import events as ev
-from rr_workflow.domain.case import Case
+from rr_workflow.domain.case import Case, Meeting
 from rr_workflow.domain.deadlines import Deadline, meeting_window
 from rr_workflow.domain.schedule import Schedule
 from rr_workflow.service.app import App
@@ -39,6 +40,7 @@ OUTCOME_WORDS = {
     "no_review": "no further review",
 }
 HTML = "text/html; charset=utf-8"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @dataclass
@@ -119,6 +121,26 @@ def _scoping_sent(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
     securing = Letter(
         "records_securing", "records-securing-instruction.html", _html("records_securing", **values), HTML
     )
+    form = Letter(
+        "scoping_template",
+        "scoping-template.docx",
+        documents.scoping_template_docx(
+            {
+                "ref": ctx.case.ref,
+                "received": ctx.case.received,
+                "aware": ctx.case.aware,
+                "agency": agency["name"],
+                "due": ctx.due(f"scoping_returned:{agency['key']}"),
+                "child_initials": ctx.case.child_initials,
+                "child_dob": ctx.case.child_dob,
+                "child_name": child.name if child else None,
+                "child_address": child.address if child else None,
+                "partnership": values["partnership"],
+                "training": ctx.app.training,
+            }
+        ),
+        DOCX,
+    )
     body = (
         f"Rapid Review {ctx.case.ref}: please find attached the scoping request and the instruction to "
         f"secure your records. The completed template is due by {values['return_due']}.\n"
@@ -128,7 +150,7 @@ def _scoping_sent(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
             [str(agency["email"])],
             f"[{ctx.case.ref}] Rapid Review scoping request",
             body,
-            [request, securing],
+            [request, form, securing],
         )
     ]
 
@@ -154,6 +176,7 @@ def _meeting_scheduled(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
         _html("meeting_invitation", **values),
         HTML,
     )
+    invitation = _invitation(ctx, meeting, [str(a["email"]) for a in partners], "REQUEST", event.on)
     when = values["meeting_date"]
     body = f"Rapid Review {ctx.case.ref}: the meeting is on {when}; the invitation is attached.\n"
     return [
@@ -161,7 +184,7 @@ def _meeting_scheduled(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
             [str(a["email"]) for a in partners],
             f"[{ctx.case.ref}] Rapid Review meeting invitation",
             body,
-            [letter],
+            [letter, invitation],
         )
     ]
 
@@ -193,7 +216,14 @@ def _report_submitted(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
     )
     panel = os.environ.get("RR_PANEL_EMAIL")
     body = f"Rapid Review {ctx.case.ref}: the covering letter for the Rapid Review report is attached.\n"
-    return [Mail([panel] if panel else [], f"[{ctx.case.ref}] Rapid Review report", body, [letter])]
+    return [
+        Mail(
+            [panel] if panel else [],
+            f"[{ctx.case.ref}] Rapid Review report",
+            body,
+            [letter, _report_letter(ctx)],
+        )
+    ]
 
 
 def _outcome_shared(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
@@ -211,11 +241,104 @@ def _outcome_shared(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
     return mails
 
 
+def _series(case: Case, meeting: Meeting) -> tuple[int, int]:
+    """(which meeting, how many times its date changed): the UID stays while a date is only moved."""
+    earlier = [m for m in case.meetings if m.number < meeting.number]
+    series = 1 + sum(1 for m in earlier if m.status == Meeting.INQUORATE)
+    since = max((m.number for m in earlier if m.status == Meeting.INQUORATE), default=0)
+    moves = sum(1 for m in earlier if m.number > since and m.status == Meeting.SUPERSEDED)
+    return series, moves
+
+
+def _invitation(ctx: Context, meeting: Meeting, attendees: list[str], method: str, on: date) -> Letter:
+    from rr_workflow.adapters.mail import mail_domain, mail_from
+
+    series, sequence = _series(ctx.case, meeting)
+    digest = hashlib.sha256(ctx.case.ref.encode()).hexdigest()[:16]
+    start = datetime.combine(meeting.on, meeting.at or time(10), ZoneInfo(ctx.app.calendar.settings.timezone))
+    content = documents.meeting_invitation_ics(
+        uid=f"rr-{digest}-meeting-{series}@{mail_domain()}",
+        sequence=sequence + (1 if method == "CANCEL" else 0),
+        start=start,
+        minutes=120,
+        summary=f"{'[TRAINING] ' if ctx.app.training else ''}Rapid Review meeting {ctx.case.ref}",
+        description=f"Rapid Review meeting for case {ctx.case.ref}"
+        + (f" by video or telephone conference ({meeting.mode_reason})" if meeting.mode == "remote" else ""),
+        organizer=mail_from(),
+        attendees=attendees,
+        method=method,
+        now=ctx.app.clock.now(),
+    )
+    kind = "meeting_cancellation" if method == "CANCEL" else "meeting_calendar"
+    return Letter(
+        kind,
+        f"meeting-{meeting.number}-{method.lower()}.ics",
+        content,
+        f"text/calendar; method={method}; charset=utf-8",
+    )
+
+
+def _case_declined(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
+    """A meeting set for a referral now declined is cancelled in the partners' calendars."""
+    meeting = ctx.case.current_meeting
+    if meeting is None or meeting.status != Meeting.SCHEDULED:
+        return []
+    partners = [str(a["email"]) for a in ctx.agencies.values() if a["partner"]]
+    cancel = _invitation(ctx, meeting, partners, "CANCEL", event.on)
+    body = f"Rapid Review {ctx.case.ref}: the referral was declined and the meeting is cancelled.\n"
+    return [Mail(partners, f"[{ctx.case.ref}] Rapid Review meeting cancelled", body, [cancel])]
+
+
+def _report_draft(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
+    """The Rapid Review report draft, refreshed at the decision and at the endorsement (stored, not sent)."""
+    return [Mail([], "", "", [_report_letter(ctx)])]
+
+
+def _report_letter(ctx: Context) -> Letter:
+    held = ctx.case.held_meeting
+    content = documents.report_draft_docx(
+        {
+            "ref": ctx.case.ref,
+            "received": ctx.case.received,
+            "aware": ctx.case.aware,
+            "referrer": ctx.agencies[ctx.case.referrer]["name"],
+            "sin_notified": ctx.case.sin_notified_on,
+            "child_initials": ctx.case.child_initials,
+            "child_dob": ctx.case.child_dob,
+            "summary": ctx.case.summary,
+            "partnership": os.environ.get("RR_PARTNERSHIP_NAME")
+            or "the Local Safeguarding Children Partnership",
+            "training": ctx.app.training,
+            "agencies": [
+                {
+                    "name": ctx.agencies[i.agency]["name"],
+                    "sent_on": i.sent_on,
+                    "returned_on": i.returned_on,
+                    "secured_on": i.secured_on,
+                }
+                for i in ctx.case.involvements
+            ],
+            "meeting_date": held.held_on if held else None,
+            "meeting_mode": held.mode if held else None,
+            "meeting_reason": held.mode_reason if held else None,
+            "decision": ctx.case.outcome,
+            "rationale": ctx.case.rationale,
+            "actions": [{"owner": a.owner, "text": a.text} for a in ctx.case.actions],
+            "endorsed_on": ctx.case.endorsed_on,
+            "endorsed_by": ctx.case.endorsed_by,
+        }
+    )
+    return Letter("report_draft", "rapid-review-report.docx", content, DOCX)
+
+
 HANDLERS: Mapping[str, Callable[[Context, ev.DomainEvent], list[Mail]]] = {
     ev.SCOPING_SENT: _scoping_sent,
     ev.MEETING_SCHEDULED: _meeting_scheduled,
     ev.REPORT_SUBMITTED: _report_submitted,
     ev.OUTCOME_SHARED: _outcome_shared,
+    ev.DECISION_MADE: _report_draft,
+    ev.ENDORSED: _report_draft,
+    ev.CASE_DECLINED: _case_declined,
 }
 
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import email
 import hashlib
+import io
 import stat
-from datetime import date, datetime
+from datetime import date, datetime, time
 from email import policy
 from pathlib import Path
 from typing import Any
+
+import docx
+from icalendar import Calendar
 
 from rr_workflow.adapters.mail import FileTransport
 from rr_workflow.service import commands, delivery
@@ -31,8 +35,9 @@ def test_a_whole_case_leaves_every_letter_stored_private_and_hashed(rig: Any) ->
         content = path.read_bytes()
         assert hashlib.sha256(content).hexdigest() == document["sha256"]
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
-        assert b"TRAINING" in content  # the rig is a training database
-        assert document["recipients"] or document["kind"] == "panel_covering_letter"
+        if path.suffix == ".html":
+            assert b"TRAINING" in content  # the rig is a training database
+        assert document["recipients"] or document["kind"] in ("panel_covering_letter", "report_draft")
 
 
 def test_the_scoping_letter_names_the_child_escaped_and_the_mail_does_not(rig: Any, tmp_path: Path) -> None:
@@ -65,7 +70,17 @@ def test_the_scoping_letter_names_the_child_escaped_and_the_mail_does_not(rig: A
     assert len(to_la) == 1
     message = to_la[0]
     attached = {part.get_filename(): part.get_content() for part in message.iter_attachments()}
-    assert set(attached) == {"scoping-request.html", "records-securing-instruction.html"}
+    assert set(attached) == {
+        "scoping-request.html",
+        "scoping-template.docx",
+        "records-securing-instruction.html",
+    }
+    form = docx.Document(io.BytesIO(attached["scoping-template.docx"]))
+    form_text = "\n".join(
+        [p.text for p in form.paragraphs]
+        + [c.text for table in form.tables for row in table.rows for c in row.cells]
+    )
+    assert HOSTILE_NAME in form_text and "49" not in form_text
     assert "Zoë" in attached["scoping-request.html"]
     assert "Zoë" not in str(message["Subject"]) and "Zoë" not in message.get_body(("plain",)).get_content()
 
@@ -80,3 +95,67 @@ def test_a_refused_step_writes_no_letter_and_leaves_no_file(rig: Any) -> None:
         assert "already sent" in str(error)
     assert generated(rig) == before
     assert sorted(p for p in rig.home.rglob("*") if p.is_file()) == files
+
+
+def _invitations(rig: Any) -> list[Any]:
+    calendars = []
+    for document in generated(rig):
+        if document["filename"].endswith(".ics"):
+            calendars.append(Calendar.from_ical(Path(document["path"]).read_bytes()))
+    return calendars
+
+
+def _event(calendar: Any) -> Any:
+    return next(c for c in calendar.walk("VEVENT"))
+
+
+def test_invitations_keep_their_uid_when_moved_and_get_a_new_one_after_an_inquorate_meeting(rig: Any) -> None:
+    rig.to_scoping()  # received Mon 2 Nov 2026, templates out Tue 3 Nov: meeting window 11 to 19 November
+    commands.meeting_schedule(rig.later().app, "RR-1", date(2026, 11, 12), time(10))
+    commands.meeting_schedule(rig.later().app, "RR-1", date(2026, 11, 13), time(14))  # moved
+    rig.at(datetime(2026, 11, 13, 16))
+    commands.meeting_inquorate(rig.app, "RR-1", ["la:A", "police:B"])
+    commands.meeting_schedule(rig.later().app, "RR-1", date(2026, 11, 16), time(10))  # a new meeting
+    first, moved, second = (_event(c) for c in _invitations(rig))
+    assert all(str(c["METHOD"]) == "REQUEST" for c in _invitations(rig))
+    assert first["UID"] == moved["UID"] != second["UID"]
+    assert (int(first["SEQUENCE"]), int(moved["SEQUENCE"]), int(second["SEQUENCE"])) == (0, 1, 0)
+    start = moved.decoded("DTSTART")
+    assert (start.date(), start.hour, str(start.tzinfo)) == (date(2026, 11, 13), 14, "Europe/London")
+
+
+def test_declining_a_case_cancels_its_meeting_in_the_partners_calendars(rig: Any) -> None:
+    rig.to_scoping()
+    commands.meeting_schedule(rig.later().app, "RR-1", date(2026, 11, 12), time(10))
+    commands.decline(rig.later().app, "RR-1", "does not meet the criteria")
+    request, cancel = _invitations(rig)
+    assert str(cancel["METHOD"]) == "CANCEL" and str(_event(cancel)["STATUS"]) == "CANCELLED"
+    assert _event(cancel)["UID"] == _event(request)["UID"]
+    assert int(_event(cancel)["SEQUENCE"]) > int(_event(request)["SEQUENCE"])
+
+
+def test_the_report_draft_carries_the_decision_and_goes_to_the_panel(
+    rig: Any, monkeypatch: Any, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("RR_PANEL_EMAIL", "panel@panel.example")
+    rig.run_procedure()
+    drafts = [d for d in generated(rig) if d["kind"] == "report_draft"]
+    assert len(drafts) >= 2  # at the decision, the endorsement (and the submission)
+    report = docx.Document(drafts[-1]["path"])
+    text = "\n".join(
+        [p.text for p in report.paragraphs]
+        + [c.text for table in report.tables for row in table.rows for c in row.cells]
+    )
+    assert "Independent Chair" in text
+    outbox = tmp_path / "out"
+    delivery.deliver(rig.later(minutes=1).app, FileTransport(outbox))
+    to_panel = [
+        m
+        for m in (
+            email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in outbox.glob("*.eml")
+        )
+        if "panel@panel.example" in str(m["To"])
+    ]
+    assert len(to_panel) == 1
+    names = {part.get_filename() for part in to_panel[0].iter_attachments()}
+    assert names == {"panel-covering-letter.html", "rapid-review-report.docx"}
