@@ -35,6 +35,7 @@ COMMAND_GROUPS = {
     "scoping": "rr_workflow.cli.steps:scoping",
     "sin": "rr_workflow.cli.steps:sin",
     "submit": "rr_workflow.cli.steps:submit",
+    "templates": "rr_workflow.cli.documents:templates_group",
     "tick": "rr_workflow.cli.timers:tick",
     "waive": "rr_workflow.cli.steps:waive",
 }

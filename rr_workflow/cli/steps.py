@@ -307,3 +307,13 @@ def waive(ref: str, deadline: str, reason: str) -> None:
     """
     d = _commands().waive(open_app(), ref, deadline, reason)
     click.echo(f"{ref}: {d.key} waived")
+
+
+def _register_document_commands() -> None:
+    from rr_workflow.cli.documents import doc_list, meeting_pack
+
+    doc.add_command(doc_list)
+    meeting.add_command(meeting_pack)
+
+
+_register_document_commands()

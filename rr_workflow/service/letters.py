@@ -12,6 +12,7 @@ covering letter is stored but not e-mailed).
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 import uuid
@@ -30,6 +31,7 @@ from rr_workflow.adapters.db.unit_of_work import UnitOfWork
 from rr_workflow.domain import events as ev
 from rr_workflow.domain.case import Case, Meeting
 from rr_workflow.domain.deadlines import Deadline, meeting_window
+from rr_workflow.domain.errors import BadInput
 from rr_workflow.domain.schedule import Schedule
 from rr_workflow.service.app import App
 
@@ -433,3 +435,137 @@ def attachments(connection: Any, mail_id: int) -> list[tuple[str, str, bytes]]:
         .order_by(a.c.id)
     )
     return [(filename, content_type, Path(path).read_bytes()) for filename, path, content_type in rows]
+
+
+# -- the meeting pack ---------------------------------------------------------------------------------
+
+PACK_KINDS = {"referral_form": "Serious incident referral form", "sin": "Serious Incident Notification"}
+
+
+def meeting_pack(app: App, ref: str) -> dict[str, Any]:
+    """The meeting pack: an index of the documents (what is missing), the agenda, and a zip of the files."""
+    import zipfile
+
+    from rr_workflow.service import commands, permissions
+
+    with app.uow() as uow:
+        permissions.require(uow, app.actor, "record")
+        case = uow.cases.get(ref)
+        meeting = case.current_meeting
+        if meeting is None:
+            raise BadInput(f"{ref} has no meeting date yet: set one with `rr meeting schedule`")
+        schedule = commands.case_schedule(uow, case)
+        deadlines = commands.deadlines_of(app, uow, case, schedule)
+        agencies = {r["key"]: r for r in uow.rows(t.agencies)}
+        attached = [
+            d
+            for d in uow.rows(t.documents, order_by=t.documents.c.id, case_id=case.id)  # type: ignore[attr-defined]
+            if not d["generated"]
+        ]
+        items: list[dict[str, Any]] = []
+        missing: list[str] = []
+        for kind, what in PACK_KINDS.items():
+            found = [d for d in attached if d["kind"] == kind]
+            items += [{"what": what, "source": "", "file": d["filename"], "doc": d} for d in found]
+            if not found:
+                items.append({"what": what, "source": "", "file": None, "doc": None})
+                missing.append(what)
+        returns = [d for d in attached if d["kind"] == "scoping_return"]
+        for involvement in case.involvements:
+            name = str(agencies[involvement.agency]["name"])
+            own = [d for d in returns if involvement.agency in d["filename"].lower()]
+            if involvement.returned_on is None:
+                missing.append(f"scoping return from {name}")
+                items.append({"what": "Scoping return", "source": name, "file": None, "doc": None})
+            else:
+                items += [
+                    {"what": "Scoping return", "source": name, "file": d["filename"], "doc": d} for d in own
+                ]
+                if not own:
+                    items.append(
+                        {
+                            "what": "Scoping return (recorded, file not attached)",
+                            "source": name,
+                            "file": None,
+                            "doc": None,
+                        }
+                    )
+        for d in attached:
+            if d["kind"] in ("other",) or (
+                d["kind"] == "scoping_return" and not any(i["doc"] is d for i in items)
+            ):
+                items.append({"what": "Other document", "source": "", "file": d["filename"], "doc": d})
+        ctx = Context(app, uow, case, schedule, deadlines, agencies)
+        values = ctx.common("Members of the Rapid Review meeting", "Rapid Review meeting pack", app.today())
+        values.update(
+            meeting_date=_day(meeting.on),
+            meeting_time=meeting.at.strftime("%H:%M") if meeting.at else None,
+            mode_text="by video or telephone conference" if meeting.mode == "remote" else "in person",
+            items=items,
+            missing=missing,
+            partners=", ".join(schedule.partners.values()),
+            panel_days=schedule.rule("panel_submission").working_days,
+        )
+        index = _html("meeting_pack_index", **values)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as pack:
+            pack.writestr("00-index.html", index)
+            for n, item in enumerate((i for i in items if i["doc"]), start=1):
+                pack.writestr(f"{n:02d}-{item['doc']['filename']}", Path(item["doc"]["path"]).read_bytes())
+        stored_index = _store(
+            app, uow, case, Letter("meeting_pack_index", "meeting-pack-index.html", index, HTML), []
+        )
+        stored_zip = _store(
+            app,
+            uow,
+            case,
+            Letter("meeting_pack", "meeting-pack.zip", buffer.getvalue(), "application/zip"),
+            [],
+        )
+        uow.touch(case, app.moment())
+        uow.audit(
+            actor=app.actor,
+            recorded_at=app.moment(),
+            action="meeting_pack",
+            case_ref=ref,
+            effective_on=app.today(),
+            from_state=case.state,
+            to_state=case.state,
+            details={"documents": sum(1 for i in items if i["doc"]), "missing": len(missing)},
+        )
+        paths = {r["id"]: r["path"] for r in uow.rows(t.documents, case_id=case.id)}  # type: ignore[attr-defined]
+        uow.commit()
+    return {
+        "ref": ref,
+        "index": paths[stored_index],
+        "zip": paths[stored_zip],
+        "missing": missing,
+        "documents": sum(1 for i in items if i["doc"]),
+    }
+
+
+def document_list(app: App, ref: str) -> list[dict[str, Any]]:
+    from rr_workflow.service import permissions
+
+    with app.engine.connect() as connection:
+        permissions.require(connection, app.actor, "case_show")
+        case_id = connection.execute(select(t.cases.c.id).where(t.cases.c.ref == ref)).scalar()
+        if case_id is None:
+            raise BadInput(f"no case {ref!r}")
+        d = t.documents
+        rows = connection.execute(
+            select(
+                d.c.id,
+                d.c.kind,
+                d.c.filename,
+                d.c.sha256,
+                d.c.size,
+                d.c.generated,
+                d.c.recipients,
+                d.c.added_at,
+                d.c.path,
+            )
+            .where(d.c.case_id == case_id)
+            .order_by(d.c.id)
+        ).mappings()
+        return [dict(r) for r in rows]

@@ -1,0 +1,109 @@
+"""`rr templates list|check`: which template file wins, and does every template render.
+
+Partnerships edit their own copies (SPEC §6), so a broken template must be found before a case needs it:
+`check` renders every template against a sample case with hostile values and reports each failure.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from rr_workflow.adapters import documents, templates
+
+SAMPLE_TEXT = "Sample & <Co> {{ 7*7 }} Zoë"
+
+
+def list_templates() -> list[dict[str, str]]:
+    """Every template name with the file that wins and the folders it overrides."""
+    found: dict[str, list[Path]] = {}
+    for folder in templates.search_path():
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                found.setdefault(path.relative_to(folder).as_posix(), []).append(path)
+    return [
+        {"name": name, "file": str(paths[0]), "overrides": ", ".join(str(p) for p in paths[1:])}
+        for name, paths in sorted(found.items())
+    ]
+
+
+def _sample_values() -> dict[str, Any]:
+    return {
+        "ref": "RR-SAMPLE-1",
+        "title": SAMPLE_TEXT,
+        "addressee": SAMPLE_TEXT,
+        "letter_date": "Monday 4 January 2027",
+        "partnership": SAMPLE_TEXT,
+        "signatory": SAMPLE_TEXT,
+        "training": True,
+        "return_due": "Monday 11 January 2027",
+        "return_days": 5,
+        "secure_due": "Monday 11 January 2027",
+        "window_earliest": "Tuesday 12 January 2027",
+        "window_latest": "Wednesday 20 January 2027",
+        "child_name": SAMPLE_TEXT,
+        "child_address": SAMPLE_TEXT,
+        "child_initials": "ZS",
+        "child_dob": "2016-05-01",
+        "meeting_date": "Tuesday 12 January 2027",
+        "meeting_time": "10:00",
+        "mode": "remote",
+        "mode_reason": SAMPLE_TEXT,
+        "sequence": 1,
+        "partners": SAMPLE_TEXT,
+        "received": "2027-01-04",
+        "aware": "2027-01-01",
+        "sin_notified_on": "2027-01-05",
+        "outcome_text": SAMPLE_TEXT,
+        "rationale": SAMPLE_TEXT,
+        "actions": [{"owner": SAMPLE_TEXT, "text": SAMPLE_TEXT}],
+        "endorsed_on": "2027-01-13",
+        "endorsed_by": SAMPLE_TEXT,
+        "review_due": "Friday 22 January 2027",
+        "mode_text": "in person",
+        "items": [{"what": SAMPLE_TEXT, "source": SAMPLE_TEXT, "file": None}],
+        "missing": [SAMPLE_TEXT],
+        "panel_days": 2,
+        "key": "scoping_returned:police",
+        "label": SAMPLE_TEXT,
+        "slot": 1,
+        "due_text": "Monday 11 January 2027",
+        "owner_text": SAMPLE_TEXT,
+        "agency": SAMPLE_TEXT,
+        "command": "rr scoping returned RR-SAMPLE-1 police",
+        "overdue": 3,
+        "missed_slots": 1,
+        "every": 2,
+        "audience": "managers",
+    }
+
+
+def check_templates() -> list[dict[str, str]]:
+    """Render every template; one result per template: ok, or the problem in one line."""
+    results = []
+    values = _sample_values()
+    for entry in list_templates():
+        name = entry["name"]
+        if Path(name).name.startswith("_"):
+            continue  # a layout, checked through the letters that extend it
+        try:
+            if name.endswith(".j2"):
+                output = templates.render(name, **values)
+                if name.removesuffix(".j2").endswith(".html") and "<Co>" in output:
+                    raise ValueError("a value reached the HTML unescaped")
+                if "49" in output.replace("2049", ""):
+                    raise ValueError("a value was evaluated as template code")
+            elif name == "docx/scoping_template.docx":
+                documents.scoping_template_docx(
+                    {**values, "agency": SAMPLE_TEXT, "due": date(2027, 1, 11), "child_dob": date(2016, 5, 1)}
+                )
+            elif name == "docx/rapid_review_report.docx":
+                documents.report_draft_docx({**values, "decision": "local_cspr", "agencies": []})
+            else:
+                continue
+            results.append({"name": name, "file": entry["file"], "result": "ok"})
+        except Exception as error:  # report every broken template, not just the first
+            problem = " ".join(f"{type(error).__name__}: {error}".split())[:300]
+            results.append({"name": name, "file": entry["file"], "result": problem})
+    return results
