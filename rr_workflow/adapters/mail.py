@@ -44,6 +44,8 @@ def build_message(row: Mapping[str, Any], attachments: Sequence[tuple[str, str, 
     message["Date"] = formatdate(localtime=False)
     message["X-RR-Case"] = row["case_ref"]
     message.set_content(row["body"])
+    if row.get("body_html"):
+        message.add_alternative(row["body_html"], subtype="html")
     for filename, content_type, content in attachments:
         maintype, _, rest = content_type.partition("/")
         subtype, *parameters = [part.strip() for part in rest.split(";")]

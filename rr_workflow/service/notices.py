@@ -283,10 +283,12 @@ def _queue_mail(app: App, uow: UnitOfWork, claimed: list[tuple[int, Candidate, i
                 f"[{k.case_ref}] ESCALATION {k.timer.slot}: {k.label} is {overdue} working day(s) overdue"
             )
             body = templates.render("email/escalation.txt.j2", **values)
+            body_html = templates.render("email/escalation.html.j2", **values)
         else:
             when = "today" if k.timer.slot == 0 else k.timer.due.strftime("%a %d %b")
             subject = f"[{k.case_ref}] Reminder: {k.label} due {when}"
             body = templates.render("email/reminder.txt.j2", **values)
+            body_html = templates.render("email/reminder.html.j2", **values)
         if app.training:
             subject = f"[TRAINING] {subject}"
         rows.append(
@@ -298,6 +300,7 @@ def _queue_mail(app: App, uow: UnitOfWork, claimed: list[tuple[int, Candidate, i
                 "cc_addrs": ",".join(cc),
                 "subject": subject,
                 "body": body,
+                "body_html": body_html,
                 "status": "pending",
                 "attempts": 0,
                 "next_attempt_at": created,

@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import docx
+from conftest_timers import SmtpSink, smtp_fixture  # noqa: F401 (the `smtp` fixture)
 from icalendar import Calendar
 
-from rr_workflow.adapters.mail import FileTransport
+from rr_workflow.adapters.mail import FileTransport, SmtpTransport
 from rr_workflow.service import commands, delivery
 
 HOSTILE_NAME = "Zoë <script>alert(1)</script> & {{ 7*7 }}"
@@ -159,3 +160,29 @@ def test_the_report_draft_carries_the_decision_and_goes_to_the_panel(
     assert len(to_panel) == 1
     names = {part.get_filename() for part in to_panel[0].iter_attachments()}
     assert names == {"panel-covering-letter.html", "rapid-review-report.docx"}
+
+
+def test_a_whole_case_through_a_real_smtp_server_reaches_the_right_people(
+    rig: Any, smtp: SmtpSink, monkeypatch: Any
+) -> None:
+    monkeypatch.setenv("RR_PANEL_EMAIL", "panel@panel.example")
+    rig.run_procedure()
+    transport = SmtpTransport("127.0.0.1", smtp.port, starttls=False, user=None, password=None, timeout=5)
+    sent = delivery.deliver(rig.later(minutes=1).app, transport)
+    assert sent["failed"] == sent["dead"] == 0 and smtp.wait_for(sent["sent"], timeout=10)
+    by_recipient: dict[str, list[set[str]]] = {}
+    for received in smtp.received:
+        names = {part.get_filename() for part in received.message.iter_attachments()}
+        for address in received.rcpt_tos:
+            by_recipient.setdefault(address, []).append(names)
+    for agency in ("la", "police", "health"):
+        letters_to = by_recipient[f"{agency}@agency.example"]
+        assert {
+            "scoping-request.html",
+            "scoping-template.docx",
+            "records-securing-instruction.html",
+        } in letters_to
+        assert any("meeting-1-request.ics" in names for names in letters_to)
+        assert {f"outcome-{agency}.html"} in letters_to
+    assert by_recipient["panel@panel.example"] == [{"panel-covering-letter.html", "rapid-review-report.docx"}]
+    assert len({r.message_id for r in smtp.received}) == len(smtp.received)

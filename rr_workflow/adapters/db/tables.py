@@ -268,6 +268,7 @@ mail_outbox = Table(
     Column("cc_addrs", Text, nullable=False, default=""),
     Column("subject", Text, nullable=False),
     Column("body", Text, nullable=False),
+    Column("body_html", Text),  # an HTML alternative of `body`, where there is one
     Column("status", String(16), nullable=False),  # pending, sending, sent, dead
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", MOMENT, nullable=False),
