@@ -30,9 +30,12 @@ COMMAND_GROUPS = {
     "outcome": "rr_workflow.cli.steps:outcome",
     "outbox": "rr_workflow.cli.timers:outbox",
     "person": "rr_workflow.cli.setup:person",
+    "process": "rr_workflow.cli.process:process",
     "records": "rr_workflow.cli.steps:records",
+    "report": "rr_workflow.cli.report:report",
     "schedule": "rr_workflow.cli.schedule:schedule",
     "scoping": "rr_workflow.cli.steps:scoping",
+    "simulate": "rr_workflow.cli.simulate:simulate",
     "sin": "rr_workflow.cli.steps:sin",
     "submit": "rr_workflow.cli.steps:submit",
     "templates": "rr_workflow.cli.documents:templates_group",
@@ -45,11 +48,11 @@ class RootGroup(click.Group):
     """Loads command groups lazily and reports every error as one line on stderr (SPEC §5)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMAND_GROUPS)
+        return sorted(name for name, target in COMMAND_GROUPS.items() if _available(target))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = COMMAND_GROUPS.get(cmd_name)
-        if target is None:
+        if target is None or not _available(target):
             return None
         module_name, attribute = target.split(":")
         command: click.Command = getattr(importlib.import_module(module_name), attribute)
@@ -78,6 +81,12 @@ class RootGroup(click.Group):
 _NO_ARGS_IS_HELP: type[click.ClickException] = getattr(
     click.exceptions, "NoArgsIsHelpError", type("_Never", (click.ClickException,), {})
 )
+
+
+def _available(target: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(target.split(":")[0]) is not None
 
 
 def _fail(message: str, code: int) -> None:
