@@ -316,6 +316,22 @@ COMMANDS: Mapping[str, str] = {
 }
 
 
+# The milestone each event records: where a timescale of the schedule is met (`met_by`).
+MILESTONES: Mapping[str, str] = {
+    "record_sin": "sin_notified",
+    "send_scoping": "scoping_sent",
+    "return_scoping": "scoping_returned",
+    "secure_records": "records_secured",
+    "schedule_meeting": "meeting_date_set",
+    "hold_meeting": "meeting_held",
+    "decide": "decision_made",
+    "endorse": "endorsed",
+    "submit": "panel_submission",
+    "share_outcome": "outcome_shared",
+    "close": "closed",
+}
+
+
 def state_label(value: str) -> str:
     for state in RapidReview.states:
         if state.value == value:

@@ -1,0 +1,108 @@
+"""The process diagram, generated from the state machine and the schedule (never drawn by hand), so the
+partnership's flow chart cannot drift from what the software enforces."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+
+from rr_workflow.domain.errors import BadInput
+from rr_workflow.domain.machine import COMMANDS, MILESTONES, RapidReview
+from rr_workflow.domain.schedule import Schedule
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: str
+    target: str
+    command: str
+    timescales: tuple[str, ...]
+
+
+def _timescales(schedule: Schedule, event: str) -> tuple[str, ...]:
+    milestone = MILESTONES.get(event)
+    found = []
+    for rule in schedule.rules:
+        if rule.met_by != milestone:
+            continue
+        days = f"{rule.earliest}–{rule.working_days}" if rule.earliest is not None else f"{rule.working_days}"
+        per = " per agency" if rule.per_agency else ""
+        found.append(f"{days} wd after {rule.counts_from}{per}")
+    return tuple(found)
+
+
+def edges(schedule: Schedule) -> list[Edge]:
+    """Every transition of the machine, with the command that fires it and the timescales it meets. The
+    steps that record a fact without changing the stage are folded into one self-loop per stage."""
+    result = []
+    for state in RapidReview.states:
+        recorded: list[str] = []
+        for transition in state.transitions:
+            guards = {str(c) for c in transition.cond}
+            if "endorsement_optional" in guards and schedule.endorsement_required:
+                continue  # this schedule has the chair endorse before the report goes to the Panel
+            for event in transition.events:
+                timescales = _timescales(schedule, str(event))
+                if transition.target.id == state.id:
+                    recorded.append(
+                        COMMANDS[str(event)] + (f" ({'; '.join(timescales)})" if timescales else "")
+                    )
+                else:
+                    result.append(Edge(state.id, transition.target.id, COMMANDS[str(event)], timescales))
+        if recorded:
+            result.append(Edge(state.id, state.id, "records: " + recorded[0], tuple(recorded[1:])))
+    return result
+
+
+def _state_names() -> dict[str, str]:
+    return {s.id: str(s.name) for s in RapidReview.states}
+
+
+def mermaid(schedule: Schedule) -> str:
+    names = _state_names()
+    lines = ["stateDiagram-v2", f"    %% {schedule.name} (schedule version {schedule.version})"]
+    for state_id, name in names.items():
+        lines.append(f"    {state_id} : {name}")
+    initial = next(s.id for s in RapidReview.states if s.initial)
+    lines.append(f"    [*] --> {initial}")
+    for edge in edges(schedule):
+        label = edge.command + ("<br/>" + "<br/>".join(edge.timescales) if edge.timescales else "")
+        lines.append(f"    {edge.source} --> {edge.target} : {label}")
+    for state in RapidReview.states:
+        if state.final:
+            lines.append(f"    {state.id} --> [*]")
+    return "\n".join(lines) + "\n"
+
+
+def dot(schedule: Schedule) -> str:
+    names = _state_names()
+    lines = [
+        "digraph rapid_review {",
+        '  rankdir=TB; node [shape=box, style="rounded", fontname="Helvetica"]; edge [fontname="Helvetica"];',
+        f'  labelloc="t"; label="{_quote(schedule.name)} (version {_quote(schedule.version)})";',
+    ]
+    for state in RapidReview.states:
+        shape = ", peripheries=2" if state.final else ""
+        lines.append(f'  {state.id} [label="{_quote(names[state.id])}"{shape}];')
+    for edge in edges(schedule):
+        label = "\\n".join([edge.command, *edge.timescales])
+        lines.append(f'  {edge.source} -> {edge.target} [label="{_quote(label)}"];')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _quote(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def svg(schedule: Schedule) -> str:
+    program = shutil.which("dot")
+    if program is None:
+        raise BadInput(
+            "SVG needs Graphviz's `dot` program (apt-get install graphviz); --format mermaid needs nothing"
+        )
+    done = subprocess.run([program, "-Tsvg"], input=dot(schedule), capture_output=True, text=True, timeout=60)
+    if done.returncode != 0:
+        raise BadInput(f"Graphviz could not draw the diagram: {done.stderr.strip().splitlines()[0]}")
+    return done.stdout
