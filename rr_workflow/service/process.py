@@ -86,8 +86,8 @@ def dot(schedule: Schedule) -> str:
         shape = ", peripheries=2" if state.final else ""
         lines.append(f'  {state.id} [label="{_quote(names[state.id])}"{shape}];')
     for edge in edges(schedule):
-        label = "\\n".join([edge.command, *edge.timescales])
-        lines.append(f'  {edge.source} -> {edge.target} [label="{_quote(label)}"];')
+        label = "\\n".join(_quote(part) for part in [edge.command, *edge.timescales])
+        lines.append(f'  {edge.source} -> {edge.target} [label="{label}"];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 
