@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
 
-from rr_workflow.domain.deadlines import Deviation, Milestones
+from rr_workflow.domain.deadlines import Deadline, Deviation, Milestones
 from rr_workflow.domain.events import DomainEvent
 
 OUTCOMES = ("national_cspr", "local_cspr", "alternative_review", "no_review")
@@ -214,6 +214,12 @@ class Case:
         dates += [d for events in milestones.agencies.values() for d in events.values()]
         dates += [m.set_on for m in self.meetings]
         return max(dates)
+
+    def waive_open(self, deadlines: list[Deadline], reason: str, on: date) -> None:
+        """The procedure stopped (a declined referral): its open deadlines no longer apply, and say why."""
+        for deadline in deadlines:
+            if deadline.is_open:
+                self.deviations.append(RecordedDeviation(deadline.key, reason, None, on))
 
     def describe(self) -> dict[str, Any]:
         """Facts safe for logs and audit details: no personal data."""

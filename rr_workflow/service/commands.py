@@ -426,10 +426,7 @@ def decline(app: App, ref: str, reason: str, on: date | None = None) -> Case:
         before = case.state
         machine = machine_for(case, schedule)
         fire(machine, "decline", on=day, reason=reason)
-        # The procedure stops: its open deadlines no longer apply, and say why.
-        for deadline in deadlines_of(app, uow, case, schedule):
-            if deadline.is_open:
-                case.deviations.append(RecordedDeviation(deadline.key, "referral declined", None, day))
+        case.waive_open(deadlines_of(app, uow, case, schedule), "referral declined", day)
         _save(app, uow, case, schedule, "decline", day, before, machine=machine)
         uow.commit()
         return case
