@@ -1,0 +1,291 @@
+"""The compliance report over 10,000 closed cases, on SQLite and on PostgreSQL.
+
+Prints, for each database:
+  - seeding: 10,000 closed cases referred over two years (2026-2027, bank holidays included), three
+    agencies each (13 deadlines a case, ~130,000 rows), every deadline met on a seeded-random day (some
+    early, some late, 5% of the overall limits extended), computed by the real deadline module and
+    written in bulk;
+  - `compliance()` over all of them (goal <= 5 s): the first call on a new App (the calendar's bank
+    holidays and the stored schedule loaded too) and the best of three;
+  - the baseline: a bare SQLAlchemy Core `SELECT * FROM deadlines`, every row fetched, in the same run
+    (best of three), and the ratio of the two;
+  - `rr report compliance --format csv --out FILE` as a user runs it (a new process: imports included).
+
+Run: python benchmarks/report_bench.py [--cases N] [--postgres URL]
+(PostgreSQL: a fresh database is created on that server and dropped afterwards.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy.engine import make_url
+
+from rr_workflow.adapters import config
+from rr_workflow.adapters.db import tables as t
+from rr_workflow.domain.calendar import WorkingCalendar
+from rr_workflow.domain.deadlines import Deviation, Milestones, compute_deadlines
+from rr_workflow.service import setup
+from rr_workflow.service.app import App, open_app
+from rr_workflow.service.clock import LONDON, FixedClock, iso_moment_of
+from rr_workflow.service.compliance import compliance
+
+AGENCIES = ("la", "police", "health")
+FIRST = date(2026, 1, 5)
+SPAN_DAYS = 700  # referrals from January 2026 to late 2027
+AS_OF = date(2028, 3, 1)  # every case long closed
+
+
+def _case(n: int, rng: random.Random, cal: WorkingCalendar) -> tuple[dict, Milestones, list[Deviation]]:
+    received = FIRST + timedelta(days=rng.randrange(SPAN_DAYS))
+    aware = received - timedelta(days=rng.choice((0, 0, 0, 1, 2, 3)))
+    sent = cal.add(received, rng.choice((1, 1, 2, 2, 3)))
+    held = cal.add(received, rng.randint(7, 15))
+    endorsed = cal.add(held, rng.randint(0, 2))
+    submitted = cal.add(endorsed, rng.randint(0, 2))
+    shared = cal.add(held, rng.randint(1, 3))
+    closed = max(submitted, shared)
+    case = {
+        "referral_received": received,
+        "aware": aware,
+        "sin_notified": cal.add(aware, rng.randint(1, 7)),
+        "scoping_sent": sent,
+        "meeting_date_set": cal.add(sent, rng.choice((0, 1, 1, 2))),
+        "meeting_held": held,
+        "decision_made": held,
+        "endorsed": endorsed,
+        "panel_submission": submitted,
+        "outcome_shared": shared,
+        "closed": closed,
+    }
+    agencies = {
+        a: {
+            "scoping_sent": sent,
+            "scoping_returned": cal.add(sent, rng.randint(2, 8)),
+            "records_secured": cal.add(sent, rng.randint(1, 6)),
+        }
+        for a in AGENCIES
+    }
+    deviations = []
+    if rng.random() < 0.05:
+        deviations.append(Deviation("review_complete", "agreed with the Panel", cal.add(aware, 20)))
+    row = {
+        "id": n + 1,
+        "ref": f"RR-{n:05d}",
+        "state": "closed",
+        "version": 1,
+        "received": received,
+        "aware": aware,
+        "referrer": "police",
+        "sin_notified_on": case["sin_notified"],
+        "meeting_date_set_on": case["meeting_date_set"],
+        "outcome": "no_review",
+        "rationale": "benchmark",
+        "decided_on": held,
+        "endorsed_on": endorsed,
+        "endorsed_by": "Independent Chair",
+        "submitted_on": submitted,
+        "outcome_shared_on": shared,
+        "closed_on": closed,
+    }
+    return row, Milestones(case=case, agencies=agencies), deviations
+
+
+def seed(home: Path, cases: int) -> tuple[float, int]:
+    """A training database with `cases` closed cases; returns the seconds it took and the deadlines."""
+    os.environ["RR_USER"] = "bench"
+    setup.init(home=home, training=True)
+    app = open_app(home=home, clock=FixedClock(datetime(2026, 1, 2, 9, tzinfo=LONDON)), actor="bench")
+    for key in AGENCIES:
+        setup.agency_add(app, key, key.title(), f"{key}@agency.example", key)
+    schedule, source = config.schedule_in_force()
+    moment = iso_moment_of(app.clock.now())
+    rng = random.Random(20261126)
+    started = time.perf_counter()
+    written = 0
+    with app.engine.begin() as connection:
+        connection.execute(
+            insert(t.schedules).values(
+                version=schedule.version,
+                name=schedule.name,
+                source_text=source,
+                sha256="bench",
+                loaded_at=moment,
+            )
+        )
+        for first in range(0, cases, 1000):
+            case_rows, involvement_rows, deadline_rows = [], [], []
+            for n in range(first, min(first + 1000, cases)):
+                row, milestones, deviations = _case(n, rng, app.calendar)
+                row.update(schedule_version=schedule.version, allowed="", opened_at=moment, changed_at=moment)
+                case_rows.append(row)
+                involvement_rows += [
+                    {
+                        "case_id": n + 1,
+                        "agency": a,
+                        "sent_on": events["scoping_sent"],
+                        "returned_on": events["scoping_returned"],
+                        "secured_on": events["records_secured"],
+                    }
+                    for a, events in milestones.agencies.items()
+                ]
+                for d in compute_deadlines(schedule, app.calendar, milestones, AS_OF, deviations):
+                    deadline_rows.append(
+                        {
+                            "case_id": n + 1,
+                            "key": d.key,
+                            "rule_key": d.rule_key,
+                            "label": d.label,
+                            "agency": d.agency,
+                            "owner": d.owner,
+                            "counts_from": d.counts_from,
+                            "original_due": d.original_due,
+                            "due": d.due,
+                            "earliest": d.earliest,
+                            "due_soon_from": d.due_soon_from,
+                            "met_on": d.met_on,
+                            "deviation": d.deviation,
+                            "reason": d.reason,
+                            "status": d.status,
+                        }
+                    )
+            connection.execute(insert(t.cases), case_rows)
+            connection.execute(insert(t.involvements), involvement_rows)
+            connection.execute(insert(t.deadlines), deadline_rows)
+            written += len(deadline_rows)
+        if connection.dialect.name == "postgresql":  # ids were given explicitly: move the sequence on
+            connection.execute(
+                text("SELECT setval(pg_get_serial_sequence('cases', 'id'), (SELECT max(id) FROM cases))")
+            )
+    app.engine.dispose()
+    return time.perf_counter() - started, written
+
+
+def _app(home: Path) -> App:
+    return open_app(
+        home=home, clock=FixedClock(datetime.combine(AS_OF, datetime.min.time(), LONDON)), actor="bench"
+    )
+
+
+def time_report(home: Path) -> tuple[float, float, dict]:
+    """(first call on a new App, best of three more, the report)."""
+    app = _app(home)
+    started = time.perf_counter()
+    report = compliance(app, None, None)
+    first = time.perf_counter() - started
+    runs = []
+    for _ in range(3):
+        del report  # so that each call builds its report alone in memory, as the command does
+        started = time.perf_counter()
+        report = compliance(app, None, None)
+        runs.append(time.perf_counter() - started)
+    app.engine.dispose()
+    return first, min(runs), report
+
+
+def time_baseline(home: Path) -> tuple[float, int]:
+    """Bare Core: every row of the deadlines table fetched, best of three."""
+    engine = _app(home).engine
+    runs, count = [], 0
+    for _ in range(3):
+        with engine.connect() as connection:
+            started = time.perf_counter()
+            count = len(connection.execute(select(t.deadlines)).all())
+            runs.append(time.perf_counter() - started)
+    engine.dispose()
+    return min(runs), count
+
+
+def time_cli(home: Path, url: str | None) -> tuple[float, int]:
+    env = {k: v for k, v in os.environ.items() if k not in ("RR_NOW", "RR_DATABASE_URL")}
+    env.update({"RR_HOME": str(home), "RR_USER": "bench", "RR_NOW": f"{AS_OF}T09:00"})
+    if url:
+        env["RR_DATABASE_URL"] = url
+    out = home / "compliance.csv"
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            str(Path(sys.executable).with_name("rr")),
+            "report",
+            "compliance",
+            "--format",
+            "csv",
+            "--out",
+            str(out),
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - started, out.stat().st_size
+
+
+def one_database(label: str, home: Path, url: str | None, cases: int) -> None:
+    seconds, deadlines = seed(home, cases)
+    print(f"{label}: {cases:,} closed cases, {deadlines:,} deadlines seeded in {seconds:.1f} s")
+    first, best, report = time_report(home)
+    base, fetched = time_baseline(home)
+    cli_seconds, size = time_cli(home, url)
+    rows = len(report["rows"])
+    print(f"  compliance(), first call     {first:7.2f} s  {rows:,} rows, a new App (goal <= 5 s)")
+    print(f"  compliance(), best of 3      {best:7.2f} s  {rows:,} rows (goal <= 5 s)")
+    print(f"  baseline: SELECT * deadlines {base:7.2f} s  {fetched:,} rows fetched by bare Core (best of 3)")
+    print(f"  ratio                        {best / base:7.1f} x  compliance() best / baseline")
+    print(f"  rr report compliance (CSV)   {cli_seconds:7.2f} s  a new process ({size / 1e6:.1f} MB written)")
+    review = next(s for s in report["summary"] if s["rule_key"] == "review_complete")
+    panel = report["panel"]
+    print(
+        f"  (check: review_complete {review['pct_on_time']}% on time of {review['decided']:,}, median "
+        f"{review['median_working_days']:g} and p90 {review['p90_working_days']} working days; "
+        f"{panel['within_limit']:,} of {panel['decided']:,} reports with the Panel within "
+        f"{panel['working_days']} working days)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--cases", type=int, default=10_000)
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("RR_TEST_DATABASE_URL"),
+        help="a PostgreSQL server URL (default: $RR_TEST_DATABASE_URL); omit to skip",
+    )
+    args = parser.parse_args()
+    for name in ("RR_NOW", "RR_DATABASE_URL", "RR_SCHEDULE", "RR_CALENDAR"):
+        os.environ.pop(name, None)
+    with tempfile.TemporaryDirectory(prefix="rr-report-") as folder:
+        one_database("SQLite", Path(folder) / "sqlite", None, args.cases)
+    if not args.postgres:
+        print("PostgreSQL: skipped (no --postgres URL)")
+        return
+    server = make_url(args.postgres)
+    name = f"rr_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = server.set(database=name).render_as_string(hide_password=False)
+        os.environ["RR_DATABASE_URL"] = url
+        with tempfile.TemporaryDirectory(prefix="rr-report-") as folder:
+            one_database("PostgreSQL", Path(folder) / "pg", url, args.cases)
+    finally:
+        os.environ.pop("RR_DATABASE_URL", None)
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()

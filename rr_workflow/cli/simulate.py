@@ -1,0 +1,172 @@
+"""`rr simulate`: a partnership's timescales tried on synthetic referrals before it changes them."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from rr_workflow.cli.params import DATE, echo_json, echo_table
+
+
+def _delay(name: str):  # -> click callback parsing MEAN[:SD]
+    def parse(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
+        if value is None:
+            return None
+        from rr_workflow.service.simulate import Delay
+
+        return Delay.parse(value, name)
+
+    return parse
+
+
+@click.command()
+@click.option(
+    "--cases", type=click.IntRange(1, 100_000), default=100, show_default=True, help="How many referrals."
+)
+@click.option("--from", "start", type=DATE, required=True, help="Referrals received from this date...")
+@click.option("--to", "end", type=DATE, required=True, help="...to this date.")
+@click.option(
+    "--schedule",
+    "schedule_path",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="The timescales to try (default: the schedule in force).",
+)
+@click.option(
+    "--compare",
+    "compare_path",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Run the same referrals under this second schedule and show both.",
+)
+@click.option(
+    "--seed", type=int, default=1, show_default=True, help="The same seed gives the same referrals."
+)
+@click.option(
+    "--agency-delay",
+    callback=_delay("--agency-delay"),
+    metavar="MEAN[:SD]",
+    help="Working days agencies take to return templates (default 4:2).",
+)
+@click.option(
+    "--records-delay",
+    callback=_delay("--records-delay"),
+    metavar="MEAN[:SD]",
+    help="Working days to secure records (default 2:1).",
+)
+@click.option(
+    "--endorse-delay",
+    callback=_delay("--endorse-delay"),
+    metavar="MEAN[:SD]",
+    help="Working days from the meeting to the chair's endorsement (default 1:1).",
+)
+@click.option(
+    "--inquorate",
+    type=click.FloatRange(0, 0.9),
+    default=0.1,
+    show_default=True,
+    help="Chance that a meeting is inquorate.",
+)
+@click.option(
+    "--decline",
+    type=click.FloatRange(0, 1),
+    default=0.05,
+    show_default=True,
+    help="Chance that a referral is declined.",
+)
+@click.option(
+    "--keep",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Keep the simulated training database in this (new) folder, to look at with rr commands.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def simulate(
+    cases: int,
+    start: date,
+    end: date,
+    schedule_path: Path | None,
+    compare_path: Path | None,
+    seed: int,
+    agency_delay: Any,
+    records_delay: Any,
+    endorse_delay: Any,
+    inquorate: float,
+    decline: float,
+    keep: Path | None,
+    as_json: bool,
+) -> None:
+    """Run synthetic referrals through the real procedure and show how timely they would be.
+
+    Nothing touches your own database: the simulation builds a training database of its own.
+
+    \b
+    Example:
+      $ rr simulate --cases 200 --from 2027-01-01 --to 2027-12-31
+      $ rr simulate --cases 200 --from 2027-01-01 --to 2027-12-31 --compare seven_day_returns.toml
+    """
+    import dataclasses
+
+    from rr_workflow.service import simulate as simulation
+
+    assumptions = simulation.Assumptions(inquorate=inquorate, decline=decline)
+    changes = {"agency_delay": agency_delay, "records_delay": records_delay, "endorse_delay": endorse_delay}
+    assumptions = dataclasses.replace(assumptions, **{k: v for k, v in changes.items() if v is not None})
+    runs = [("schedule" if compare_path else "result", schedule_path, keep)]
+    if compare_path:
+        runs.append(("compare", compare_path, None))
+    results = {
+        label: simulation.simulate(cases, start, end, path, seed, assumptions, folder)
+        for label, path, folder in runs
+    }
+    if as_json:
+        echo_json(
+            {
+                label: dataclasses.asdict(r) | {"home": str(r.home) if r.home else None}
+                for label, r in results.items()
+            }
+        )
+        return
+    for label, result in results.items():
+        name = {"result": "", "schedule": "A: ", "compare": "B: "}[label]
+        source = (schedule_path if label != "compare" else compare_path) or "the schedule in force"
+        click.echo(
+            f"{name}{result.cases} referral(s) under {source}: {result.declined} declined, "
+            f"{result.inquorate_meetings} inquorate meeting(s), {result.transitions} steps, "
+            f"{result.escalations} escalation notice(s) would have been sent"
+        )
+    for label, result in results.items():
+        panel = result.panel
+        click.echo(
+            f"{'' if len(results) == 1 else ('A' if label == 'schedule' else 'B') + ': '}"
+            f"reports with the Panel within the overall limit: {panel.get('within_limit')} of "
+            f"{panel.get('decided')}"
+        )
+    echo_comparison(results)
+    kept = results[runs[0][0]].home
+    if kept:
+        click.echo(f"the simulated database is in {kept} (RR_HOME={kept} rr report compliance)")
+
+
+COLUMNS = (("ON TIME %", "pct_on_time"), ("MEDIAN WD", "median_working_days"), ("P90 WD", "p90_working_days"))
+
+
+def echo_comparison(results: dict[str, Any]) -> None:
+    labels = list(results)
+    columns = COLUMNS
+    first = results[labels[0]].summary
+    others = {label: {row["rule_key"]: row for row in results[label].summary} for label in labels[1:]}
+    headers = ["DEADLINE"] + [
+        f"{title}{'' if len(labels) == 1 else ' ' + ('A' if n == 0 else 'B')}"
+        for title, _ in columns
+        for n in range(len(labels))
+    ]
+    rows = []
+    for row in first:
+        cells: list[Any] = [row["rule_key"]]
+        for _, key in columns:
+            cells.append(row.get(key))
+            cells.extend(others[label].get(row["rule_key"], {}).get(key) for label in labels[1:])
+        rows.append(cells)
+    click.echo()
+    echo_table(headers, rows)

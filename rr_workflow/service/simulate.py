@@ -1,0 +1,287 @@
+"""`rr simulate`: what would a partnership's timescales look like over many referrals?
+
+N synthetic referrals are run through the real state machine, the deadline module and the timer plan,
+on a temporary training database, with a virtual clock: each case's steps happen on working days drawn
+from seeded distributions (how long agencies take to return templates, how often meetings are
+inquorate, how long endorsement takes...). The cases are then stored like real ones, so the compliance
+figures come from the same report a partnership runs on its live database. The same seed gives the same
+referrals and the same delays, so two schedules can be compared on identical cases.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from rr_workflow.adapters import config
+from rr_workflow.domain.calendar import WorkingCalendar
+from rr_workflow.domain.case import Case
+from rr_workflow.domain.deadlines import Deadline, compute_deadlines, meeting_window
+from rr_workflow.domain.errors import BadInput
+from rr_workflow.domain.machine import RapidReview
+from rr_workflow.domain.schedule import Schedule
+from rr_workflow.domain.timers import escalation_day
+from rr_workflow.service.clock import LONDON, FixedClock
+
+PARTNERS = {"la": "la", "police": "police", "health": "health"}
+OTHER_AGENCIES = ("school", "gp", "nursery", "housing", "probation")
+PRESENT = [("la", "Social Work Manager"), ("police", "Detective Sergeant"), ("health", "Designated Nurse")]
+
+
+@dataclass(frozen=True)
+class Delay:
+    """Working days drawn from a normal distribution, rounded and never negative: MEAN[:SD]."""
+
+    mean: float
+    sd: float
+
+    @classmethod
+    def parse(cls, text: str, name: str) -> Delay:
+        try:
+            mean, _, sd = text.partition(":")
+            delay = cls(float(mean), float(sd) if sd else float(mean) / 2)
+        except ValueError:
+            raise BadInput(f"{name} is MEAN[:SD] in working days, e.g. 4:2, not {text!r}") from None
+        if delay.mean < 0 or delay.sd < 0 or delay.mean > 200:
+            raise BadInput(f"{name}: the mean and spread must be between 0 and 200 working days")
+        return delay
+
+    def draw(self, rng: random.Random) -> int:
+        return max(0, round(rng.gauss(self.mean, self.sd)))
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    agency_delay: Delay = Delay(4, 2)  # template returns, from the day it was sent
+    records_delay: Delay = Delay(2, 1)  # records secured, from the day the instruction was sent
+    sin_delay: Delay = Delay(3, 1.5)  # the local authority's notification, from the day it became aware
+    scoping_delay: Delay = Delay(1, 1)  # templates out, from the referral
+    meeting_offset: Delay = Delay(2, 2)  # the meeting, working days into its window
+    endorse_delay: Delay = Delay(1, 1)  # the chair's endorsement, from the meeting
+    submit_delay: Delay = Delay(1, 1)  # the report to the Panel, from the endorsement
+    inquorate: float = 0.1  # chance that a meeting is inquorate
+    decline: float = 0.05  # chance that a referral is declined at scoping
+    extra_agencies: int = 3  # up to this many agencies besides the partners
+
+
+@dataclass
+class Outcome:
+    cases: int
+    declined: int = 0
+    inquorate_meetings: int = 0
+    escalations: int = 0
+    transitions: int = 0
+    home: Path | None = None
+    summary: list[dict[str, Any]] = field(default_factory=list)
+    panel: dict[str, Any] = field(default_factory=dict)  # reports with the Panel within the overall limit
+
+
+@contextmanager
+def _scratch_environment(home: Path, schedule_path: Path | None) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in ("RR_HOME", "RR_SCHEDULE", "RR_DATABASE_URL", "RR_NOW", "RR_USER")}
+    os.environ["RR_HOME"] = str(home)
+    os.environ["RR_USER"] = "simulator"
+    for key in ("RR_DATABASE_URL", "RR_NOW"):
+        os.environ.pop(key, None)
+    if schedule_path is not None:
+        os.environ["RR_SCHEDULE"] = str(schedule_path)
+    else:
+        os.environ.pop("RR_SCHEDULE", None)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def simulate(
+    cases: int,
+    start: date,
+    end: date,
+    schedule_path: Path | None = None,
+    seed: int = 1,
+    assumptions: Assumptions = Assumptions(),
+    keep: Path | None = None,
+) -> Outcome:
+    """Run `cases` referrals received between `start` and `end`; return counts and the compliance summary."""
+    if not 1 <= cases <= 100_000:
+        raise BadInput("--cases is between 1 and 100,000")
+    if end < start:
+        raise BadInput(f"--to {end} is before --from {start}")
+    if keep is not None and keep.exists() and any(keep.iterdir()):
+        raise BadInput(f"{keep} is not empty: give a new folder to keep the simulated database in")
+    with tempfile.TemporaryDirectory(prefix="rr-simulate-") as scratch:
+        home = keep or Path(scratch)
+        home.mkdir(parents=True, exist_ok=True)
+        with _scratch_environment(home, schedule_path):
+            return _run(cases, start, end, seed, assumptions, home, keep is not None)
+
+
+def _run(
+    cases: int, start: date, end: date, seed: int, assumptions: Assumptions, home: Path, kept: bool
+) -> Outcome:
+    from rr_workflow.service import commands, compliance, setup
+    from rr_workflow.service.app import open_app
+
+    setup.init(home=home, training=True, name="Simulator")
+    app = open_app(home=home, clock=FixedClock(datetime.combine(end, time(18), LONDON)), actor="simulator")
+    schedule, text = config.schedule_in_force()
+    calendar = app.calendar
+    for key in (*PARTNERS, *OTHER_AGENCIES):
+        setup.agency_add(app, key, key.title(), f"{key}@simulated.example", PARTNERS.get(key))
+    rng = random.Random(seed)
+    outcome = Outcome(cases=cases, home=home if kept else None)
+    working_days = [d for d in _days(start, end) if calendar.is_working_day(d)]
+    if not working_days:
+        raise BadInput(f"there is no working day between {start} and {end}")
+    simulated: list[tuple[Case, list[Deadline]]] = []
+    for number in range(1, cases + 1):
+        case, machine_steps, inquorate = _one_case(number, rng, working_days, schedule, calendar, assumptions)
+        outcome.transitions += machine_steps
+        outcome.inquorate_meetings += inquorate
+        outcome.declined += case.state == "declined"
+        finished = case.closed_on or case.declined_on or end
+        deadlines = compute_deadlines(
+            schedule, calendar, case.milestones(), finished, case.deadline_deviations()
+        )
+        outcome.escalations += sum(_escalations(d, schedule, calendar, finished) for d in deadlines)
+        simulated.append((case, deadlines))
+    with app.uow() as uow:
+        commands._store_schedule(app, uow, schedule, text)
+        for case, _ in simulated:
+            case.allowed = ""  # type: ignore[attr-defined]
+            case.opened_at = case.changed_at = app.moment()  # type: ignore[attr-defined]
+            uow.cases.add(case)
+        uow.flush()
+        for case, deadlines in simulated:
+            uow.materialise_deadlines(case.id, deadlines)  # type: ignore[attr-defined]
+        uow.audit(
+            actor=app.actor,
+            recorded_at=app.moment(),
+            action="simulation",
+            details={"cases": cases, "seed": seed, "schedule_version": schedule.version},
+        )
+        uow.commit()
+    report = compliance.compliance(app, None, None)
+    outcome.summary, outcome.panel = report["summary"], report["panel"]
+    app.engine.dispose()
+    return outcome
+
+
+def _days(start: date, end: date) -> Iterator[date]:
+    for ordinal in range(start.toordinal(), end.toordinal() + 1):
+        yield date.fromordinal(ordinal)
+
+
+def _one_case(
+    number: int,
+    rng: random.Random,
+    working_days: list[date],
+    schedule: Schedule,
+    calendar: WorkingCalendar,
+    a: Assumptions,
+) -> tuple[Case, int, int]:
+    """Draw one referral and drive it through the machine; returns the case, its steps, inquorate meetings."""
+    received = rng.choice(working_days)
+    aware = calendar.subtract(received, rng.choice((0, 0, 0, 1, 2)))
+    case = Case(
+        f"SIM-{number:05d}",
+        received,
+        aware,
+        rng.choice(list(PARTNERS)),
+        schedule.version,
+        summary="simulated referral",
+    )
+    machine = RapidReview(case, endorsement_required=schedule.endorsement_required)
+    steps = 0
+
+    def fire(event: str, **kwargs: Any) -> None:
+        nonlocal steps
+        machine.send(event, **kwargs)
+        steps += 1
+
+    agencies = [*PARTNERS, *rng.sample(OTHER_AGENCIES, rng.randint(0, a.extra_agencies))]
+    sent = calendar.add(received, a.scoping_delay.draw(rng))
+    fire("send_scoping", agencies=agencies, on=sent)
+    fire("record_sin", on=calendar.add(aware, a.sin_delay.draw(rng)))
+    if rng.random() < a.decline:
+        declined = calendar.add(sent, 1)
+        fire("decline", on=declined, reason="simulated: does not meet the criteria")
+        deadlines = compute_deadlines(
+            schedule, calendar, case.milestones(), declined, case.deadline_deviations()
+        )
+        case.waive_open(deadlines, "referral declined", declined)
+        return case, steps, 0
+    for agency in agencies:
+        fire("return_scoping", agency=agency, on=calendar.add(sent, a.agency_delay.draw(rng)))
+        fire("secure_records", agency=agency, on=calendar.add(sent, a.records_delay.draw(rng)))
+    window = meeting_window(compute_deadlines(schedule, calendar, case.milestones(), sent))
+    earliest = window[0] if window else calendar.add(received, 7)
+    latest = window[1] if window else calendar.add(received, 13)
+    meeting = calendar.add(max(earliest, calendar.add(sent, 1)), a.meeting_offset.draw(rng))
+    inquorate = 0
+    set_on = calendar.add(sent, 1)
+    while True:
+        fire(
+            "schedule_meeting",
+            on=meeting,
+            at=time(10),
+            mode="in_person",
+            mode_reason=None,
+            window=(earliest, latest),
+            outside_window_reason="simulated" if not earliest <= meeting <= latest else None,
+            recorded_on=min(set_on, meeting),
+        )
+        partners = dict(schedule.partners)
+        if rng.random() < a.inquorate and inquorate < 3:
+            inquorate += 1
+            fire(
+                "record_inquorate",
+                on=meeting,
+                attendees=PRESENT[:2],
+                required_partners=partners,
+                partners_present={"la", "police"},
+            )
+            set_on, meeting = meeting, calendar.add(meeting, rng.randint(2, 4))
+            continue
+        fire(
+            "hold_meeting",
+            on=meeting,
+            attendees=PRESENT,
+            required_partners=partners,
+            partners_present=set(PARTNERS),
+        )
+        break
+    outcome = rng.choices(("national_cspr", "local_cspr", "alternative_review", "no_review"), (1, 3, 3, 5))[0]
+    fire("decide", outcome=outcome, rationale="simulated decision", actions=[], on=meeting)
+    endorsed = calendar.add(meeting, a.endorse_delay.draw(rng))
+    if schedule.endorsement_required:
+        fire("endorse", on=endorsed, by="Simulated Chair")
+    submitted = calendar.add(endorsed, a.submit_delay.draw(rng))
+    fire("submit", on=submitted)
+    fire("share_outcome", on=submitted)
+    fire("close", on=submitted)
+    return case, steps, inquorate
+
+
+def _escalations(deadline: Deadline, schedule: Schedule, calendar: WorkingCalendar, finished: date) -> int:
+    """How many escalation notices the timer plan would have sent before the deadline was met (or the case
+    finished, or the deadline was waived)."""
+    if deadline.deviation == "waived" and deadline.met_on is None:
+        return 0
+    until = deadline.met_on or finished
+    policy = schedule.rule(deadline.rule_key).policy
+    count = 0
+    while escalation_day(deadline.due, count + 1, policy, calendar) <= until and count < 1000:
+        count += 1
+    return count

@@ -1,0 +1,134 @@
+"""The simulator: real machine and deadline rules on synthetic referrals; deterministic for a seed; its
+figures are the compliance report's over the database it builds."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from rr_workflow.adapters.config import shipped_dir
+from rr_workflow.cli.app import cli
+from rr_workflow.domain.errors import BadInput
+from rr_workflow.service import compliance, simulate
+from rr_workflow.service.app import open_app
+
+START, END = date(2027, 1, 1), date(2027, 6, 30)
+
+
+@pytest.fixture
+def quiet(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """The simulator must not touch the user's own database: point RR_HOME somewhere it can see."""
+    own = tmp_path / "own-home"
+    monkeypatch.setenv("RR_HOME", str(own))
+    monkeypatch.delenv("RR_DATABASE_URL", raising=False)
+    monkeypatch.delenv("RR_SCHEDULE", raising=False)
+    return own
+
+
+def seven_day_returns(tmp_path: Path) -> Path:
+    text = (shipped_dir("schedules") / "rapid_review.toml").read_text()
+    text = text.replace('version = "2026.1"', 'version = "seven-day-returns"')
+    start = text.index('key = "scoping_returned"')
+    days = text.index("working_days = 5", start)
+    path = tmp_path / "seven.toml"
+    path.write_text(text[:days] + "working_days = 7" + text[days + len("working_days = 5") :])
+    return path
+
+
+def comparable(outcome: simulate.Outcome) -> dict[str, Any]:
+    return {k: v for k, v in dataclasses.asdict(outcome).items() if k != "home"}
+
+
+def test_the_same_seed_gives_the_same_figures_and_another_seed_others(quiet: Path) -> None:
+    first = simulate.simulate(60, START, END, seed=7)
+    assert comparable(simulate.simulate(60, START, END, seed=7)) == comparable(first)
+    assert comparable(simulate.simulate(60, START, END, seed=8)) != comparable(first)
+    assert not quiet.exists()  # the user's own RR_HOME was never touched
+
+
+def test_its_figures_are_the_compliance_report_over_the_database_it_built(
+    quiet: Path, tmp_path: Path
+) -> None:
+    kept = tmp_path / "kept"
+    outcome = simulate.simulate(80, START, END, seed=3, keep=kept)
+    app = open_app(home=kept, actor="simulator")
+    report = compliance.compliance(app, None, None)
+    assert report["summary"] == outcome.summary and report["panel"] == outcome.panel
+    with app.engine.connect() as connection:
+        cases = connection.exec_driver_sql("SELECT count(*), sum(state = 'declined') FROM cases").one()
+    assert (cases[0], cases[1]) == (80, outcome.declined)
+    assert {row["rule_key"] for row in outcome.summary} >= {
+        "scoping_returned",
+        "meeting_held",
+        "review_complete",
+    }
+
+
+def returns_on_time(outcome: simulate.Outcome) -> float:
+    return next(r["pct_on_time"] for r in outcome.summary if r["rule_key"] == "scoping_returned")
+
+
+def test_longer_returns_make_returns_more_timely_on_the_same_referrals(quiet: Path, tmp_path: Path) -> None:
+    base = simulate.simulate(100, START, END, seed=11)
+    longer = simulate.simulate(100, START, END, schedule_path=seven_day_returns(tmp_path), seed=11)
+    assert returns_on_time(longer) > returns_on_time(base)
+    assert longer.escalations < base.escalations
+    assert (longer.declined, longer.inquorate_meetings) == (base.declined, base.inquorate_meetings)
+
+
+def test_the_assumptions_change_the_figures(quiet: Path) -> None:
+    slow = simulate.Assumptions(agency_delay=simulate.Delay(9, 1), inquorate=0.0, decline=0.0)
+    outcome = simulate.simulate(40, START, END, seed=5, assumptions=slow)
+    returns = next(r for r in outcome.summary if r["rule_key"] == "scoping_returned")
+    assert returns["pct_on_time"] < 20 and outcome.inquorate_meetings == 0 and outcome.declined == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--cases", "0"], "--cases"),
+        (["--from", "2027-06-30", "--to", "2027-01-01"], "before"),
+        (["--agency-delay", "soon"], "MEAN[:SD]"),
+        (["--from", "2027-13-01"], "not a date"),
+    ],
+    ids=["no-cases", "to-before-from", "bad-delay", "bad-date"],
+)
+def test_bad_input_is_one_line_and_exit_2(quiet: Path, args: list[str], fragment: str) -> None:
+    base = {"--cases": "5", "--from": "2027-01-01", "--to": "2027-01-31"}
+    for name, value in zip(args[::2], args[1::2], strict=True):
+        base[name] = value
+    argv = ["simulate", *[item for pair in base.items() for item in pair]]
+    result = CliRunner().invoke(cli, argv)
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.stderr.splitlines() if line]
+    assert len(lines) == 1 and fragment in lines[0] and "Traceback" not in result.output
+
+
+def test_the_cli_compares_two_schedules_side_by_side(quiet: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "simulate",
+            "--cases",
+            "30",
+            "--from",
+            "2027-01-01",
+            "--to",
+            "2027-03-31",
+            "--compare",
+            str(seven_day_returns(tmp_path)),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "ON TIME % A" in result.output and "ON TIME % B" in result.output
+    assert "scoping_returned" in result.output and "escalation notice(s)" in result.output
+
+
+def test_an_empty_period_is_refused(quiet: Path) -> None:
+    with pytest.raises(BadInput, match="no working day"):
+        simulate.simulate(5, date(2027, 12, 25), date(2027, 12, 26))
