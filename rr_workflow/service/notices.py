@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import insert, or_, select
 
 from rr_workflow.adapters import config
 from rr_workflow.adapters.db import tables as t
@@ -121,8 +121,18 @@ def _candidates(app: App, uow: UnitOfWork, now: datetime, zone: ZoneInfo) -> Ite
 def _claim(
     uow: UnitOfWork, candidates: list[Candidate], now: datetime, token: str, app: App
 ) -> list[tuple[int, Candidate, int]]:
-    """Insert the claims; return (notice id, candidate, slots missed since the last one sent) we won."""
+    """Insert the claims; return (notice id, candidate, slots missed since the last one sent) we won.
+
+    A slot behind what was already sent for the same deadline is never sent late (a catch-up to an
+    earlier moment after a later one): no reminder after a nearer reminder or any escalation, no
+    escalation after a later one."""
     if not candidates:
+        return []
+    sent = _already_sent(uow, candidates)
+    fresh = [
+        k for k in candidates if not _behind(k, sent.get((k.case_ref, k.timer.deadline_key, k.timer.due)))
+    ]
+    if not fresh:
         return []
     fired_at = app.moment()
     rows = [
@@ -136,7 +146,7 @@ def _claim(
             "claimed_by": token,
             "due": k.timer.due,
         }
-        for k in candidates
+        for k in fresh
     ]
     dialect = uow.session.get_bind().dialect.name
     if dialect == "postgresql":
@@ -157,34 +167,53 @@ def _claim(
             )
         )
     }
-    earlier = _earlier_escalations(uow, [k for k in candidates if k.timer.kind == ESCALATION], token)
     result = []
-    for k in candidates:
+    for k in fresh:
         key = (k.case_ref, k.timer.deadline_key, k.timer.due, k.timer.kind, k.timer.slot)
         if key in won:
             missed = 0
             if k.timer.kind == ESCALATION:
-                missed = k.timer.slot - 1 - earlier.get((k.case_ref, k.timer.deadline_key, k.timer.due), 0)
+                before = sent.get((k.case_ref, k.timer.deadline_key, k.timer.due))
+                missed = k.timer.slot - 1 - (before.last_escalation if before else 0)
             result.append((won[key], k, max(missed, 0)))
     return result
 
 
-def _earlier_escalations(
-    uow: UnitOfWork, escalations: list[Candidate], token: str
-) -> dict[tuple[str, str, date], int]:
-    """The last escalation slot already sent before this tick, per (case, deadline)."""
-    if not escalations:
-        return {}
+@dataclass
+class Sent:
+    """What was already sent about one (case, deadline, due date)."""
+
+    nearest_reminder: int | None = None  # the fewest working days before the due date
+    last_escalation: int = 0
+
+
+def _behind(candidate: Candidate, sent: Sent | None) -> bool:
+    if sent is None:
+        return False
+    if candidate.timer.kind == ESCALATION:
+        return candidate.timer.slot <= sent.last_escalation
+    return sent.last_escalation > 0 or (
+        sent.nearest_reminder is not None and candidate.timer.slot >= sent.nearest_reminder
+    )
+
+
+def _already_sent(uow: UnitOfWork, candidates: list[Candidate]) -> dict[tuple[str, str, date], Sent]:
     n = t.notices
-    refs = sorted({k.case_ref for k in escalations})
-    latest: dict[tuple[str, str, date], int] = defaultdict(int)
+    refs = sorted({k.case_ref for k in candidates})
+    found: dict[tuple[str, str, date], Sent] = defaultdict(Sent)
     for start in range(0, len(refs), 500):
-        query = select(n.c.case_ref, n.c.deadline_key, n.c.due, n.c.slot).where(
-            and_(n.c.kind == ESCALATION, n.c.claimed_by != token, n.c.case_ref.in_(refs[start : start + 500]))
+        query = select(n.c.case_ref, n.c.deadline_key, n.c.due, n.c.kind, n.c.slot).where(
+            n.c.case_ref.in_(refs[start : start + 500])
         )
-        for ref, key, due, slot in uow.session.execute(query):
-            latest[(ref, key, due)] = max(latest[(ref, key, due)], slot)
-    return latest
+        for ref, key, due, kind, slot in uow.session.execute(query):
+            sent = found[(ref, key, due)]
+            if kind == ESCALATION:
+                sent.last_escalation = max(sent.last_escalation, slot)
+            else:
+                sent.nearest_reminder = (
+                    slot if sent.nearest_reminder is None else min(sent.nearest_reminder, slot)
+                )
+    return found
 
 
 # -- e-mail --------------------------------------------------------------------------------------------
