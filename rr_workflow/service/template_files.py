@@ -76,6 +76,33 @@ def _sample_values() -> dict[str, Any]:
         "missed_slots": 1,
         "every": 2,
         "audience": "managers",
+        "board": {  # reports/board.html.j2 (rr report html)
+            "title": SAMPLE_TEXT,
+            "generated": "Monday 4 January 2027",
+            "training": True,
+            "amber_within": 2,
+            "counts": {"red": 1, "amber": 0, "green": 1},
+            "cases": [
+                {
+                    "ref": SAMPLE_TEXT,
+                    "state": SAMPLE_TEXT,
+                    "received": "Mon 04 Jan 2027",
+                    "rag": "red",
+                    "overdue": 2,
+                    "next": {"label": SAMPLE_TEXT, "due": "Mon 11 Jan 2027", "when": SAMPLE_TEXT},
+                    "picture": "data:image/svg+xml;base64,PHN2Zy8+",
+                },
+                {
+                    "ref": SAMPLE_TEXT,
+                    "state": SAMPLE_TEXT,
+                    "received": "Mon 04 Jan 2027",
+                    "rag": "green",
+                    "overdue": 0,
+                    "next": None,
+                    "picture": None,
+                },
+            ],
+        },
     }
 
 
