@@ -33,6 +33,7 @@ from sqlalchemy.engine import make_url
 
 from rr_workflow.adapters import config
 from rr_workflow.adapters.db import tables as t
+from rr_workflow.adapters.db.unit_of_work import deadline_rows as rows_for
 from rr_workflow.domain.calendar import WorkingCalendar
 from rr_workflow.domain.deadlines import Deviation, Milestones, compute_deadlines
 from rr_workflow.service import setup
@@ -139,26 +140,9 @@ def seed(home: Path, cases: int) -> tuple[float, int]:
                     }
                     for a, events in milestones.agencies.items()
                 ]
-                for d in compute_deadlines(schedule, app.calendar, milestones, AS_OF, deviations):
-                    deadline_rows.append(
-                        {
-                            "case_id": n + 1,
-                            "key": d.key,
-                            "rule_key": d.rule_key,
-                            "label": d.label,
-                            "agency": d.agency,
-                            "owner": d.owner,
-                            "counts_from": d.counts_from,
-                            "original_due": d.original_due,
-                            "due": d.due,
-                            "earliest": d.earliest,
-                            "due_soon_from": d.due_soon_from,
-                            "met_on": d.met_on,
-                            "deviation": d.deviation,
-                            "reason": d.reason,
-                            "status": d.status,
-                        }
-                    )
+                deadline_rows.extend(
+                    rows_for(n + 1, compute_deadlines(schedule, app.calendar, milestones, AS_OF, deviations))
+                )
             connection.execute(insert(t.cases), case_rows)
             connection.execute(insert(t.involvements), involvement_rows)
             connection.execute(insert(t.deadlines), deadline_rows)

@@ -32,6 +32,7 @@ from sqlalchemy.engine import make_url
 
 from rr_workflow.adapters import config
 from rr_workflow.adapters.db import tables as t
+from rr_workflow.adapters.db.unit_of_work import deadline_rows
 from rr_workflow.domain.deadlines import Milestones, compute_deadlines
 from rr_workflow.service import setup
 from rr_workflow.service.app import open_app
@@ -94,28 +95,7 @@ def seed(home: Path, cases: int, received: date) -> float:
                 [{"case_id": n + 1, "agency": a, "sent_on": received} for n in batch for a in AGENCIES],
             )
             connection.execute(
-                insert(t.deadlines),
-                [
-                    {
-                        "case_id": n + 1,
-                        "key": d.key,
-                        "rule_key": d.rule_key,
-                        "label": d.label,
-                        "agency": d.agency,
-                        "owner": d.owner,
-                        "counts_from": d.counts_from,
-                        "original_due": d.original_due,
-                        "due": d.due,
-                        "earliest": d.earliest,
-                        "due_soon_from": d.due_soon_from,
-                        "met_on": None,
-                        "deviation": None,
-                        "reason": None,
-                        "status": d.status,
-                    }
-                    for n in batch
-                    for d in deadlines
-                ],
+                insert(t.deadlines), [row for n in batch for row in deadline_rows(n + 1, deadlines)]
             )
         if connection.dialect.name == "postgresql":  # ids were given explicitly: move the sequences on
             for table in ("cases", "involvements", "deadlines"):

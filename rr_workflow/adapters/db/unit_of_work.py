@@ -136,26 +136,7 @@ class UnitOfWork:
 
     def materialise_deadlines(self, case_id: int, deadlines: Iterable[Deadline]) -> None:
         self.session.execute(delete(t.deadlines).where(t.deadlines.c.case_id == case_id))
-        rows = [
-            {
-                "case_id": case_id,
-                "key": d.key,
-                "rule_key": d.rule_key,
-                "label": d.label,
-                "agency": d.agency,
-                "owner": d.owner,
-                "counts_from": d.counts_from,
-                "original_due": d.original_due,
-                "due": d.due,
-                "earliest": d.earliest,
-                "due_soon_from": d.due_soon_from,
-                "met_on": d.met_on,
-                "deviation": d.deviation,
-                "reason": d.reason,
-                "status": d.status,
-            }
-            for d in deadlines
-        ]
+        rows = deadline_rows(case_id, deadlines)
         if rows:
             self.session.execute(insert(t.deadlines), rows)
 
@@ -171,6 +152,30 @@ class UnitOfWork:
         return self.session.execute(
             select(t.schedules.c.source_text).where(t.schedules.c.version == version)
         ).scalar()
+
+
+def deadline_rows(case_id: int, deadlines: Iterable[Deadline]) -> list[dict[str, Any]]:
+    """The `deadlines` table's rows for a case's computed deadlines."""
+    return [
+        {
+            "case_id": case_id,
+            "key": d.key,
+            "rule_key": d.rule_key,
+            "label": d.label,
+            "agency": d.agency,
+            "owner": d.owner,
+            "counts_from": d.counts_from,
+            "original_due": d.original_due,
+            "due": d.due,
+            "earliest": d.earliest,
+            "due_soon_from": d.due_soon_from,
+            "met_on": d.met_on,
+            "deviation": d.deviation,
+            "reason": d.reason,
+            "status": d.status,
+        }
+        for d in deadlines
+    ]
 
 
 _CONCURRENCY_SQLSTATES = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock not available
