@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
 import sys
 from typing import Any
 
 import click
 
+from rr_workflow.cli.lazy import LazyGroup
 from rr_workflow.domain.errors import RRError
 
 # name -> "module:attribute"; a group's module is imported only when it is used or listed.
@@ -44,19 +44,10 @@ COMMAND_GROUPS = {
 }
 
 
-class RootGroup(click.Group):
+class RootGroup(LazyGroup):
     """Loads command groups lazily and reports every error as one line on stderr (SPEC §5)."""
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(name for name, target in COMMAND_GROUPS.items() if _available(target))
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = COMMAND_GROUPS.get(cmd_name)
-        if target is None or not _available(target):
-            return None
-        module_name, attribute = target.split(":")
-        command: click.Command = getattr(importlib.import_module(module_name), attribute)
-        return command
+    lazy_commands = COMMAND_GROUPS
 
     def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         kwargs["standalone_mode"] = False
@@ -81,12 +72,6 @@ class RootGroup(click.Group):
 _NO_ARGS_IS_HELP: type[click.ClickException] = getattr(
     click.exceptions, "NoArgsIsHelpError", type("_Never", (click.ClickException,), {})
 )
-
-
-def _available(target: str) -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec(target.split(":")[0]) is not None
 
 
 def _fail(message: str, code: int) -> None:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-
 import click
+
+from rr_workflow.cli.lazy import LazyGroup
 
 # name -> "module:attribute"; each is imported only when used or listed.
 REPORTS = {
@@ -16,21 +15,8 @@ REPORTS = {
 }
 
 
-class ReportGroup(click.Group):
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(name for name, target in REPORTS.items() if _available(target))
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = REPORTS.get(cmd_name)
-        if target is None or not _available(target):
-            return None
-        module, attribute = target.split(":")
-        command: click.Command = getattr(importlib.import_module(module), attribute)
-        return command
-
-
-def _available(target: str) -> bool:
-    return importlib.util.find_spec(target.split(":")[0]) is not None
+class ReportGroup(LazyGroup):
+    lazy_commands = REPORTS
 
 
 @click.group(cls=ReportGroup)
