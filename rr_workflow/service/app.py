@@ -74,6 +74,26 @@ def engine_for(home: Path) -> Engine:
     return make_engine(database_url(home))
 
 
+@contextmanager
+def environment(**values: str | None) -> Iterator[None]:
+    """Set (a value) or unset (None) RR_* variables for a block, and put them all back after it: the demo
+    and the simulator run the real use cases against a database of their own."""
+    saved = {key: os.environ.get(key) for key in values}
+    try:
+        for key, value in values.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
 def clock_from_environment(mode: str) -> Clock:
     rr_now = os.environ.get("RR_NOW")
     if not rr_now:

@@ -5,14 +5,12 @@ Every step goes through the same use cases the CLI calls; only the clock is simu
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date, datetime, time
 from pathlib import Path
 
 from rr_workflow.service import commands, queries, setup
-from rr_workflow.service.app import App, open_app
+from rr_workflow.service.app import App, environment, open_app
 from rr_workflow.service.clock import LONDON, FixedClock
 
 REF = "RR-DEMO-1"
@@ -109,25 +107,11 @@ def steps() -> list[Step]:
     ]
 
 
-@contextmanager
-def _environment(**values: str) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 def run(home: Path, show: Callable[[datetime, str, list[dict[str, object]]], None]) -> dict[str, object]:
     """Walk the demonstration case; `show` gets the moment, the step and the board after each step."""
     clock = FixedClock(_at("2026-12-21", 9))
-    with _environment(RR_HOME=str(home), RR_USER="demo-coordinator"):
-        os.environ.pop("RR_DATABASE_URL", None)  # the demonstration always runs on the embedded database
+    # The demonstration always runs on an embedded training database of its own.
+    with environment(RR_HOME=str(home), RR_USER="demo-coordinator", RR_DATABASE_URL=None, RR_NOW=None):
         setup.init(home=home, training=True, name="Demo Coordinator", email="coordinator@lscp.example")
         app = open_app(home=home, clock=clock, actor="demo-coordinator")
         for key, name, partner in (

@@ -10,11 +10,9 @@ referrals and the same delays, so two schedules can be compared on identical cas
 
 from __future__ import annotations
 
-import os
 import random
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -28,6 +26,7 @@ from rr_workflow.domain.errors import BadInput
 from rr_workflow.domain.machine import RapidReview
 from rr_workflow.domain.schedule import Schedule
 from rr_workflow.domain.timers import escalation_day
+from rr_workflow.service.app import environment
 from rr_workflow.service.clock import LONDON, FixedClock
 
 PARTNERS = {"la": "la", "police": "police", "health": "health"}
@@ -83,27 +82,6 @@ class Outcome:
     panel: dict[str, Any] = field(default_factory=dict)  # reports with the Panel within the overall limit
 
 
-@contextmanager
-def _scratch_environment(home: Path, schedule_path: Path | None) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in ("RR_HOME", "RR_SCHEDULE", "RR_DATABASE_URL", "RR_NOW", "RR_USER")}
-    os.environ["RR_HOME"] = str(home)
-    os.environ["RR_USER"] = "simulator"
-    for key in ("RR_DATABASE_URL", "RR_NOW"):
-        os.environ.pop(key, None)
-    if schedule_path is not None:
-        os.environ["RR_SCHEDULE"] = str(schedule_path)
-    else:
-        os.environ.pop("RR_SCHEDULE", None)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 def simulate(
     cases: int,
     start: date,
@@ -123,7 +101,10 @@ def simulate(
     with tempfile.TemporaryDirectory(prefix="rr-simulate-") as scratch:
         home = keep or Path(scratch)
         home.mkdir(parents=True, exist_ok=True)
-        with _scratch_environment(home, schedule_path):
+        schedule = str(schedule_path) if schedule_path is not None else None
+        with environment(
+            RR_HOME=str(home), RR_USER="simulator", RR_SCHEDULE=schedule, RR_DATABASE_URL=None, RR_NOW=None
+        ):
             return _run(cases, start, end, seed, assumptions, home, keep is not None)
 
 
