@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -58,6 +59,17 @@ class App:
 
     def moment(self) -> str:
         return iso_moment(self.clock)
+
+    def documents_folder(self, ref: str, *below: str) -> Path:
+        """RR_HOME/documents/<case>/..., each folder readable by the service user only (SPEC §8)."""
+        folder = self.home / "documents"
+        for part in (re.sub(r"[^A-Za-z0-9_.-]", "_", ref), *below):
+            folder.mkdir(exist_ok=True, mode=0o700)
+            folder.chmod(0o700)
+            folder = folder / part
+        folder.mkdir(exist_ok=True, mode=0o700)
+        folder.chmod(0o700)
+        return folder
 
     @cached_property
     def calendar(self) -> WorkingCalendar:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
 from collections.abc import Mapping, Sequence
 from datetime import date, time
 from pathlib import Path
@@ -490,22 +489,19 @@ def doc_add(app: App, ref: str, kind: str, source: Path) -> dict[str, Any]:
         raise BadInput(f"unknown document kind {kind!r} (expected one of: {', '.join(DOCUMENT_KINDS)})")
     if not source.is_file():
         raise BadInput(f"no such file: {source}")
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    content = source.read_bytes()
+    digest = hashlib.sha256(content).hexdigest()
     with app.uow() as uow:
         permissions.require(uow, app.actor, "record")
         case = uow.cases.get(ref)
-        folder = app.home / "documents" / re.sub(r"[^A-Za-z0-9_.-]", "_", ref)
-        for private in (folder.parent, folder):
-            private.mkdir(exist_ok=True, mode=0o700)
-            private.chmod(0o700)
-        stored = folder / f"{digest[:16]}-{source.name}"
+        stored = app.documents_folder(ref) / f"{digest[:16]}-{source.name}"
         row = {
-            "case_id": case.id,
+            "case_id": case.id,  # type: ignore[attr-defined]
             "kind": kind,
             "filename": source.name,
-            "path": str(stored),  # type: ignore[attr-defined]
+            "path": str(stored),
             "sha256": digest,
-            "size": source.stat().st_size,
+            "size": len(content),
             "added_by": app.actor,
             "added_at": app.moment(),
         }
@@ -521,13 +517,6 @@ def doc_add(app: App, ref: str, kind: str, source: Path) -> dict[str, Any]:
             to_state=case.state,
             details={"kind": kind, "sha256": digest},
         )
-        existed = stored.exists()  # the same file attached before: same name, same content
-        shutil.copyfile(source, stored)
-        stored.chmod(0o600)
-        try:
-            uow.commit()
-        except BaseException:
-            if not existed:
-                stored.unlink(missing_ok=True)
-            raise
+        uow.write_file(stored, content)  # removed again if the commit fails
+        uow.commit()
         return {"ref": ref, "kind": kind, "sha256": digest, "path": str(stored), "size": row["size"]}

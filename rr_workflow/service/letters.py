@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -372,10 +371,7 @@ def write(
 
 
 def _store(app: App, uow: UnitOfWork, case: Case, letter: Letter, recipients: Sequence[str]) -> int:
-    folder = app.home / "documents" / re.sub(r"[^A-Za-z0-9_.-]", "_", case.ref) / "generated"
-    for private in (folder.parent.parent, folder.parent, folder):
-        private.mkdir(exist_ok=True, mode=0o700)
-        private.chmod(0o700)
+    folder = app.documents_folder(case.ref, "generated")
     digest = hashlib.sha256(letter.content).hexdigest()
     path = folder / f"{digest[:12]}-{letter.filename}"
     uow.write_file(path, letter.content)
@@ -512,6 +508,7 @@ def meeting_pack(app: App, ref: str) -> dict[str, Any]:
             pack.writestr("00-index.html", index)
             for n, item in enumerate((i for i in items if i["doc"]), start=1):
                 pack.writestr(f"{n:02d}-{item['doc']['filename']}", Path(item["doc"]["path"]).read_bytes())
+        uow.touch(case, app.moment())  # the case row first: the same lock order as every step
         stored_index = _store(
             app, uow, case, Letter("meeting_pack_index", "meeting-pack-index.html", index, HTML), []
         )
@@ -522,7 +519,6 @@ def meeting_pack(app: App, ref: str) -> dict[str, Any]:
             Letter("meeting_pack", "meeting-pack.zip", buffer.getvalue(), "application/zip"),
             [],
         )
-        uow.touch(case, app.moment())
         uow.audit(
             actor=app.actor,
             recorded_at=app.moment(),
