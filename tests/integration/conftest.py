@@ -10,7 +10,6 @@ procedure.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -18,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.service import commands, queries, setup
@@ -36,33 +34,6 @@ START = datetime(2026, 11, 2, 10, 0)
 AGENCIES = (("la", "la"), ("police", "police"), ("health", "health"), ("school", None))
 PARTNERS = ("la", "police", "health")
 ATTENDEES = ("la:A Smith", "police:DS Jones", "health:Dr Patel")
-
-
-# -- PostgreSQL: one throw-away database per test -------------------------------------------------------
-
-
-def create_pg_database() -> str:
-    """A new, empty PostgreSQL database; returns its URL."""
-    assert PG_URL is not None
-    name = f"rr_i_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        admin.dispose()
-    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_pg_database(url: str) -> None:
-    assert PG_URL is not None
-    name = make_url(url).database
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
 
 
 # -- the environment -------------------------------------------------------------------------------------
@@ -85,31 +56,31 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def database_url(backend: str, home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def database_url(
+    backend: str, home: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[str]:
     """The database the product will use: the SQLite file in RR_HOME, or a fresh PostgreSQL database
     named by RR_DATABASE_URL (dropped after the test)."""
     if backend == "sqlite":
         yield f"sqlite:///{home / 'rr.sqlite3'}"
         return
-    url = create_pg_database()
-    monkeypatch.setenv("RR_DATABASE_URL", url)
-    try:
-        yield url
-    finally:
-        drop_pg_database(url)
+    yield from _fresh_postgres(request, monkeypatch)
 
 
 @pytest.fixture
-def pg_url(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def pg_url(home: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Iterator[str]:
     """PostgreSQL only: a fresh database named by RR_DATABASE_URL; skips without RR_TEST_DATABASE_URL."""
-    if not PG_URL:
-        pytest.skip("RR_TEST_DATABASE_URL is not set")
-    url = create_pg_database()
+    yield from _fresh_postgres(request, monkeypatch)
+
+
+def _fresh_postgres(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    server = request.getfixturevalue("postgres_server")  # tests/conftest.py: skips when it is not set
+    url = server.create()
     monkeypatch.setenv("RR_DATABASE_URL", url)
     try:
         yield url
     finally:
-        drop_pg_database(url)
+        server.drop(url)
 
 
 # -- the application, driven through the service layer ------------------------------------------------
