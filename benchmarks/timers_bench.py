@@ -27,8 +27,8 @@ import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from _scratch import scratch_postgres
 from sqlalchemy import create_engine, insert, text
-from sqlalchemy.engine import make_url
 
 from rr_workflow.adapters import config
 from rr_workflow.adapters.db import tables as t
@@ -283,21 +283,8 @@ def main() -> None:
     if not args.postgres:
         print("PostgreSQL: skipped (no --postgres URL)")
         return
-    server = make_url(args.postgres)
-    name = f"rr_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = server.set(database=name).render_as_string(hide_password=False)
-        os.environ["RR_DATABASE_URL"] = url
-        with tempfile.TemporaryDirectory(prefix="rr-timers-") as folder:
-            one_database("PostgreSQL", Path(folder) / "pg", url, args.cases)
-    finally:
-        os.environ.pop("RR_DATABASE_URL", None)
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres(args.postgres) as url, tempfile.TemporaryDirectory(prefix="rr-timers-") as folder:
+        one_database("PostgreSQL", Path(folder) / "pg", url, args.cases)
 
 
 if __name__ == "__main__":
