@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from rr_workflow.adapters.db import audit
+from rr_workflow.adapters.db import tables as t
 from rr_workflow.domain.deadlines import Status
 from rr_workflow.domain.machine import state_label
 from rr_workflow.service import permissions, views
@@ -23,13 +26,16 @@ def case_show(app: App, ref: str) -> dict[str, Any]:
 def case_list(app: App, open_only: bool = False, overdue_only: bool = False) -> list[dict[str, Any]]:
     """The board: each case's state and its next open deadline, overdue first."""
     today = app.today()
-    with app.uow() as uow:
-        permissions.require(uow, app.actor, "case_list")
+    c = t.cases
+    with app.engine.connect() as connection:  # a read model: no aggregate needed for the board
+        permissions.require(connection, app.actor, "case_list")
         board = []
-        for case in uow.cases.all():
+        for case in connection.execute(
+            select(c.c.id, c.c.ref, c.c.state, c.c.received).order_by(c.c.received, c.c.ref)
+        ):
             if open_only and case.state in FINISHED:
                 continue
-            deadlines = views.deadlines(uow.connection, case.id, app)  # type: ignore[attr-defined]
+            deadlines = views.deadlines(connection, case.id, app)
             live = [d for d in deadlines if d["status"] in Status.OPEN] if case.state not in FINISHED else []
             overdue = [d for d in live if d["status"] == Status.OVERDUE]
             if overdue_only and not overdue:

@@ -43,9 +43,6 @@ class CaseRepository:
     def add(self, case: Case) -> None:
         self.session.add(case)
 
-    def all(self) -> list[Case]:
-        return list(self.session.scalars(select(Case).order_by(t.cases.c.received, t.cases.c.ref)))
-
 
 class UnitOfWork:
     def __init__(self, engine: Engine) -> None:
