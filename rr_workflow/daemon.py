@@ -132,36 +132,6 @@ def change_counter(app: App) -> int:
         return int(connection.execute(select(func.coalesce(func.max(t.audit_events.c.id), 0))).scalar() or 0)
 
 
-def next_moments(app: App, limit: int = 500) -> list[datetime]:
-    """The distinct moments at which some open deadline next has a reminder or escalation."""
-    from rr_workflow.adapters import config
-    from rr_workflow.domain.deadlines import Status
-    from rr_workflow.domain.timers import next_timer
-
-    zone = ZoneInfo(app.calendar.settings.timezone)
-    now = app.clock.now()
-    d, c = t.deadlines, t.cases
-    moments: set[datetime] = set()
-    with app.engine.connect() as connection:
-        schedules = {
-            v: config.parse_schedule_text(source, f"schedule version {v}")
-            for v, source in connection.execute(select(t.schedules.c.version, t.schedules.c.source_text))
-        }
-        query = (
-            select(d.c.key, d.c.rule_key, d.c.due, c.c.schedule_version)
-            .join(c, c.c.id == d.c.case_id)
-            .where(
-                c.c.state.not_in(("closed", "declined")),
-                d.c.met_on.is_(None),
-                (d.c.deviation.is_(None)) | (d.c.deviation != Status.WAIVED),
-            )
-        )
-        for key, rule_key, due, version in connection.execute(query):
-            policy = schedules[version].rule(rule_key).policy
-            moments.add(next_timer(key, due, policy, app.calendar, now, zone).fires_at)
-    return sorted(moments)[:limit]
-
-
 class Daemon:
     def __init__(
         self, app: App, stop: threading.Event, poll_seconds: float = 5.0, on_event: Callable[..., None] = log
@@ -258,6 +228,8 @@ class Daemon:
             self.log("error", where="sync", error=type(error).__name__, detail=str(error)[:200])
 
     def _rebuild(self) -> None:
+        from rr_workflow.service.notices import next_moments
+
         moments = next_moments(self.app)
         for job in self.scheduler.get_jobs():
             if job.id.startswith("timer-"):

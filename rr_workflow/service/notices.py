@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -23,8 +23,8 @@ from rr_workflow.adapters.db import tables as t
 from rr_workflow.adapters.db.unit_of_work import UnitOfWork
 from rr_workflow.domain.deadlines import Status
 from rr_workflow.domain.errors import BadInput
-from rr_workflow.domain.schedule import Schedule
-from rr_workflow.domain.timers import ESCALATION, Timer, due_timers
+from rr_workflow.domain.schedule import DeadlineRule, Schedule
+from rr_workflow.domain.timers import ESCALATION, Timer, due_timers, next_timer
 from rr_workflow.service.app import App
 from rr_workflow.service.clock import iso_moment_of
 
@@ -74,14 +74,24 @@ def tick(app: App, now: datetime | None = None) -> dict[str, int]:
     return {"candidates": len(candidates), "claimed": len(claimed), "mails": mails}
 
 
-def _schedules(uow: UnitOfWork) -> dict[str, Schedule]:
-    rows = uow.session.execute(select(t.schedules.c.version, t.schedules.c.source_text))
+def stored_schedules(db: Any) -> dict[str, Schedule]:
+    """Every schedule version cases were opened under; `db` is a session or a connection."""
+    rows = db.execute(select(t.schedules.c.version, t.schedules.c.source_text))
     return {v: config.parse_schedule_text(text, f"schedule version {v}") for v, text in rows}
 
 
-def _candidates(app: App, uow: UnitOfWork, now: datetime, zone: ZoneInfo) -> Iterable[Candidate]:
-    schedules = _schedules(uow)
+def open_deadlines(db: Any, reminders_from: date | None = None) -> Iterator[tuple[Any, DeadlineRule]]:
+    """Each deadline that may still fire (case not finished, not met, not waived) with its rule; with
+    `reminders_from`, only those whose first reminder day (the day they become due soon) has come."""
+    schedules = stored_schedules(db)
     d, c = t.deadlines, t.cases
+    conditions = [
+        c.c.state.not_in(FINISHED),
+        d.c.met_on.is_(None),
+        or_(d.c.deviation.is_(None), d.c.deviation != Status.WAIVED),
+    ]
+    if reminders_from is not None:
+        conditions.append(d.c.due_soon_from <= reminders_from)
     query = (
         select(
             d.c.key,
@@ -95,16 +105,14 @@ def _candidates(app: App, uow: UnitOfWork, now: datetime, zone: ZoneInfo) -> Ite
             c.c.schedule_version,
         )
         .join(c, c.c.id == d.c.case_id)
-        .where(
-            c.c.state.not_in(FINISHED),
-            d.c.met_on.is_(None),
-            or_(d.c.deviation.is_(None), d.c.deviation != Status.WAIVED),
-            # nothing fires before the first reminder day, which is the day a deadline becomes due soon
-            d.c.due_soon_from <= now.astimezone(zone).date(),
-        )
+        .where(*conditions)
     )
-    for row in uow.session.execute(query):
-        rule = schedules[row.schedule_version].rule(row.rule_key)
+    for row in db.execute(query):
+        yield row, schedules[row.schedule_version].rule(row.rule_key)
+
+
+def _candidates(app: App, uow: UnitOfWork, now: datetime, zone: ZoneInfo) -> Iterable[Candidate]:
+    for row, rule in open_deadlines(uow.session, reminders_from=now.astimezone(zone).date()):
         for timer in due_timers(row.key, row.due, rule.policy, app.calendar, now, zone):
             yield Candidate(
                 row.ref,
@@ -116,6 +124,19 @@ def _candidates(app: App, uow: UnitOfWork, now: datetime, zone: ZoneInfo) -> Ite
                 rule.policy.escalation_every,
                 timer,
             )
+
+
+def next_moments(app: App, limit: int = 500) -> list[datetime]:
+    """The distinct moments at which some open deadline next has a reminder or escalation (the daemon's
+    timer jobs)."""
+    zone = ZoneInfo(app.calendar.settings.timezone)
+    now = app.clock.now()
+    with app.engine.connect() as connection:
+        moments = {
+            next_timer(row.key, row.due, rule.policy, app.calendar, now, zone).fires_at
+            for row, rule in open_deadlines(connection)
+        }
+    return sorted(moments)[:limit]
 
 
 def _claim(
