@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -44,21 +45,20 @@ def case_schedule(uow: UnitOfWork, case: Case) -> Schedule:
     return config.parse_schedule_text(text, source=f"schedule version {case.schedule_version}")
 
 
-def effective_date(
-    app: App,
-    case: Case,
-    on: date | None,
-    earliest: date | None = None,
-    earliest_is: str = "the referral was received",
-) -> date:
-    """`--on`: today by default; never in the future, never before the referral (or `earliest`)."""
+def effective_date(app: App, case: Case, on: date | None, from_aware: bool = False) -> date:
+    """`--on`: today by default; never in the future, never before the referral (or, for a step that may
+    come before the referral like the SIN, before the partnership became aware)."""
     today = app.today()
     on = on or today
     if on > today:
         raise BadInput(f"{on} is in the future (today is {today})")
-    floor = earliest or case.received
+    floor, what = (
+        (case.aware, "the partnership became aware")
+        if from_aware
+        else (case.received, "the referral was received")
+    )
     if on < floor:
-        raise BadInput(f"{on} is before {earliest_is} ({floor})")
+        raise BadInput(f"{on} is before {what} ({floor})")
     return on
 
 
@@ -134,17 +134,20 @@ def _step(
     event: str,
     on: date | None,
     details: Mapping[str, Any] | None = None,
-    earliest: date | None = None,
     action: str = "record",
-    earliest_is: str = "the referral was received",
+    from_aware: bool = False,
+    check: Callable[[UnitOfWork], object] | None = None,
     **kwargs: Any,
 ) -> Case:
-    """One recording step: the common shape of most commands."""
+    """One recording step: the common shape of most commands. `check` validates input that needs the
+    database (after the role check, in the same unit of work)."""
     with app.uow() as uow:
         permissions.require(uow, app.actor, action)
         case = uow.cases.get(ref)
+        if check is not None:
+            check(uow)
         schedule = case_schedule(uow, case)
-        day = effective_date(app, case, on, earliest, earliest_is)
+        day = effective_date(app, case, on, from_aware)
         before = case.state
         machine = machine_for(case, schedule)
         fire(machine, event, on=day, **kwargs)
@@ -255,18 +258,22 @@ def _store_schedule(app: App, uow: UnitOfWork, schedule: Schedule, text: str) ->
 
 
 def sin_notified(app: App, ref: str, on: date | None = None) -> Case:
-    with app.uow() as uow:
-        aware = uow.cases.get(ref).aware
-    return _step(app, ref, "record_sin", on, earliest=aware, earliest_is="the partnership became aware")
+    return _step(app, ref, "record_sin", on, from_aware=True)
 
 
 def scoping_send(app: App, ref: str, agencies: Sequence[str], on: date | None = None) -> Case:
     if not agencies:
         raise BadInput("name at least one agency")
     unique = list(dict.fromkeys(agencies))
-    with app.uow() as uow:
-        _require_agencies(uow, unique)
-    return _step(app, ref, "send_scoping", on, {"agencies": unique}, agencies=unique)
+    return _step(
+        app,
+        ref,
+        "send_scoping",
+        on,
+        {"agencies": unique},
+        check=partial(_require_agencies, keys=unique),
+        agencies=unique,
+    )
 
 
 def scoping_returned(app: App, ref: str, agency: str, on: date | None = None) -> Case:
