@@ -1,6 +1,6 @@
 """Fixtures shared by the end-to-end tests: a database on SQLite or PostgreSQL, the `rr` command run
 in-process as a coordinator would type it, and a dump of the database to check a refused command
-changed nothing (SPEC §5).
+changed nothing (docs/coordinators-guide.md).
 
 - `database_url`: parametrised over sqlite and postgresql. SQLite is the embedded default (the file
   `rr.sqlite3` in RR_HOME, RR_DATABASE_URL unset); PostgreSQL runs only when RR_TEST_DATABASE_URL names

@@ -10,12 +10,12 @@ tools/make_docx_templates.py builds the shipped ones. They are rendered in a san
 markup or template code (`&`, `<`, `{{ 7*7 }}` all come out as typed). Dates are written out in English
 ("Monday 21 December 2026"); `None` means "not known": the form shows a line to fill in.
 
-Values of `scoping_template_docx` (the Initial Scoping and Information Sharing template, SPEC §2 step 2):
+Values of `scoping_template_docx` (the Initial Scoping and Information Sharing template, docs/procedure.md):
     ref, received, aware, agency (the agency it is sent to), due (its return date): required
-    child_initials, child_dob, child_name, child_address: optional (SPEC §8: pass only what is needed)
+    child_initials, child_dob, child_name, child_address: optional (pass only what is needed)
     partnership (its name), return_to (where to send the template back), training: optional
 
-Values of `report_draft_docx` (the Rapid Review report, SPEC §2 steps 5-7):
+Values of `report_draft_docx` (the Rapid Review report, docs/procedure.md steps 5-7):
     ref, received, aware: required
     referrer, sin_notified, child_initials, child_dob, summary, partnership, training: optional
     agencies: [{name (or key), sent_on, returned_on, secured_on}], dates or None
@@ -24,7 +24,7 @@ Values of `report_draft_docx` (the Rapid Review report, SPEC §2 steps 5-7):
     decision ('national_cspr' | 'local_cspr' | 'alternative_review' | 'no_review', or None: not yet),
     rationale, actions: [{owner, text}] or [(owner, text)], endorsed_on, endorsed_by
 
-`training` true (a training database, SPEC §7) puts "TRAINING — NOT A REAL CASE" at the top of the first
+`training` true (a training database) puts "TRAINING — NOT A REAL CASE" at the top of the first
 page and in the page header.
 
 `meeting_invitation_ics` builds an Outlook-friendly iTIP invitation or cancellation (RFC 5545/5546) and

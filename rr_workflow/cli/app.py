@@ -45,7 +45,7 @@ COMMAND_GROUPS = {
 
 
 class RootGroup(LazyGroup):
-    """Loads command groups lazily and reports every error as one line on stderr (SPEC §5)."""
+    """Loads command groups lazily and reports every error as one line on stderr."""
 
     lazy_commands = COMMAND_GROUPS
 

@@ -1,4 +1,4 @@
-"""`rr calendar ...`: working-day arithmetic (SPEC §3)."""
+"""`rr calendar ...`: working-day arithmetic (docs/working-days.md)."""
 
 from __future__ import annotations
 

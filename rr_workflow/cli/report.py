@@ -1,4 +1,4 @@
-"""`rr report ...`: compliance figures, pictures and the case board page (SPEC §2, §4)."""
+"""`rr report ...`: compliance figures, pictures and the case board page (docs/procedure.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`rr report timeline|chart|html`: pictures of the procedure and the case board page (issue 6)."""
+"""`rr report timeline|chart|html`: pictures of the procedure and the case board page."""
 
 from __future__ import annotations
 

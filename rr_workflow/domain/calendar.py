@@ -1,4 +1,4 @@
-"""Working days (SPEC §3): the only place in the product where they are counted.
+"""Working days (docs/working-days.md): the only place in the product where they are counted.
 
 A working day is Monday to Friday, except the region's bank holidays (from the `holidays` package,
 substitute days included), the partnership's annual closure days and its extra non-working days.

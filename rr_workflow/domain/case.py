@@ -96,7 +96,7 @@ class ChildDetails:
 
 @dataclass(frozen=True)
 class ChildIdentity:
-    """What a case keeps about the child by default (SPEC §8): initials and date of birth."""
+    """What a case keeps about the child by default (docs/security.md): initials and date of birth."""
 
     initials: str | None
     date_of_birth: date | None

@@ -1,4 +1,4 @@
-"""Due dates and statuses of a case's deadlines (SPEC §4): the single place a due date is computed.
+"""Due dates and statuses of a case's deadlines (docs/procedure.md): the single place a due date is computed.
 
 Given the schedule, the working calendar, the dates of the case's milestones and its recorded
 deviations, `compute_deadlines` returns every deadline whose starting event has happened, with its due

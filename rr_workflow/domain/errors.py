@@ -1,4 +1,4 @@
-"""Errors the domain and service layers raise; the CLI maps each kind to an exit code (SPEC §5).
+"""Errors the domain and service layers raise; the CLI maps each kind to an exit code.
 
 Messages are shown to coordinators as they are: they must be one clear line and must never contain
 personal data about a child.

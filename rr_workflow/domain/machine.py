@@ -1,4 +1,4 @@
-"""The Rapid Review procedure (SPEC §2) as a state machine: the only list of stages and legal steps.
+"""The Rapid Review procedure (docs/procedure.md) as a state machine: the only list of stages and legal steps.
 
 Each event is a command a coordinator runs. Validators are named methods that refuse with a reason a
 coordinator understands; `on_<event>` hooks record what happened on the case and raise the domain events

@@ -1,4 +1,4 @@
-"""Timescales as validated data (SPEC §2, §4): which deadline counts from what, how many working days,
+"""Timescales as validated data (docs/procedure.md): which deadline counts from what, how many working days,
 who owns it, and when reminders and escalations go out.
 
 The numbers live in `schedules/*.toml`, never in code; this module turns the parsed file into frozen
@@ -51,7 +51,7 @@ class EscalationStep:
 
 @dataclass(frozen=True)
 class NoticePolicy:
-    """When reminders and escalations about one deadline go out (SPEC §4)."""
+    """When reminders and escalations about one deadline go out (docs/procedure.md)."""
 
     reminder_days_before: tuple[int, ...] = (1, 0)
     reminder_time: time = time(9, 0)

@@ -1,4 +1,4 @@
-"""The timer plan (SPEC §4): when reminders and escalations about a deadline fall due.
+"""The timer plan (docs/procedure.md): when reminders and escalations about a deadline fall due.
 
 For an open deadline due on D, with the default policy:
   reminders   09:00 one working day before D, and 09:00 on D (slot = working days before D);

@@ -61,7 +61,7 @@ class App:
         return iso_moment(self.clock)
 
     def documents_folder(self, ref: str, *below: str) -> Path:
-        """RR_HOME/documents/<case>/..., each folder readable by the service user only (SPEC §8)."""
+        """RR_HOME/documents/<case>/..., each folder readable by the service user only (docs/security.md)."""
         folder = self.home / "documents"
         for part in (re.sub(r"[^A-Za-z0-9_.-]", "_", ref), *below):
             folder.mkdir(exist_ok=True, mode=0o700)

@@ -1,4 +1,4 @@
-"""The case board page (issue 6): one self-contained HTML file for managers.
+"""The case board page: one self-contained HTML file for managers.
 
 Open cases, their state and next deadline, red/amber/green by the working days left, overdue first,
 each with its timeline picture. Everything is inside the one file (inline CSS, pictures as SVG data:

@@ -1,4 +1,4 @@
-"""The compliance report (SPEC §2 last paragraph, §4): how timely every stage of every case was.
+"""The compliance report (docs/procedure.md): how timely every stage of every case was.
 
 A read model like `views.py`: one SQLAlchemy Core query over the materialised `deadlines` table joined
 to `cases` (no aggregate, no ORM), statuses re-derived for today by the domain's one rule
@@ -9,7 +9,7 @@ Definitions, per deadline:
 - `due` is the ORIGINAL due date; `extended_to` the agreed new date when the deadline was extended.
 - `working_days_late` = `between(due, met_on)`: negative = early, 0 = met on the due date itself. It is
   counted against the original date even when the deadline was extended: an extended deadline met
-  after its original date is late (SPEC §2: "the original deadline still shows as missed").
+  after its original date is late (docs/procedure.md: "the original deadline still shows as missed").
 - `on_time`: True when met on or before the original date; False when met after it, or not met and
   today is past it (extended or overdue); None while it is not yet due, or when it was waived.
 - `working_days_taken` = `between(counts_from, met_on)`, for met deadlines.
@@ -43,7 +43,7 @@ from rr_workflow.domain.errors import BadInput, RRError
 from rr_workflow.service import permissions
 from rr_workflow.service.app import App
 
-PANEL_RULE = "review_complete"  # the overall limit: the report with the Panel (SPEC §2 step 8)
+PANEL_RULE = "review_complete"  # the overall limit: the report with the Panel (docs/procedure.md)
 P90 = 90
 OUTCOMES = ("met_on_time", "met_late", "overdue", "waived", "not_yet_due")
 DECIDED = frozenset({"met_on_time", "met_late", "overdue"})

@@ -1,4 +1,4 @@
-"""Draining the mail outbox: each message is claimed, sent, then marked sent (SPEC §7).
+"""Draining the mail outbox: each message is claimed, sent, then marked sent (docs/operators-guide.md).
 
 A crash between sending and marking leaves the row `sending`; after `STALE` it is sent again with the
 same Message-ID, so at worst a recipient's mail client sees a duplicate it can fold, and nothing is

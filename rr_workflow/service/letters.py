@@ -1,4 +1,4 @@
-"""Letters from domain events (SPEC §6): each step's documents, written in the same unit of work as the step.
+"""Letters from domain events (docs/letters.md): each step's documents, written with the step.
 
 A handler per event kind renders the letters the step needs, stores each as a file under
 RR_HOME/documents/<ref>/generated (mode 0600) with a `documents` row (kind, hash, recipients), and queues

@@ -1,4 +1,4 @@
-"""`rr tick`: fire every reminder and escalation due up to a moment, once each (SPEC §4).
+"""`rr tick`: fire every reminder and escalation due up to a moment, once each (docs/procedure.md).
 
 The claim of a (case, deadline, kind, slot) is a row in `notices` under a unique key, inserted with
 ON CONFLICT DO NOTHING: however many ticks or daemons run at once, one of them sends it. The e-mail

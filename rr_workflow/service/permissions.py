@@ -1,4 +1,4 @@
-"""Who may do what: the one table of permissions (SPEC §8). Refusals name the missing role."""
+"""Who may do what: the one table of permissions (docs/security.md). Refusals name the missing role."""
 
 from __future__ import annotations
 

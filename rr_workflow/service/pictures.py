@@ -1,9 +1,9 @@
-"""Pictures of the procedure (issue 6): one case's timeline, and the on-time rate chart.
+"""Pictures of the procedure: one case's timeline, and the on-time rate chart.
 
 Both read the tables with SQLAlchemy Core (no ORM) and draw with matplotlib, which is imported only
 inside the functions that draw (it costs a second to import, and most commands never draw). Nothing
 drawn is personal data: case references, deadline labels, agency keys and dates only, so showing a
-picture is not a read of a case's personal details and is not written to the audit trail (SPEC §8).
+picture is not a read of a case's personal details and is not written to the audit trail (docs/security.md).
 
 Sizes are fixed, whatever the data, so a picture drops into a board paper or the board page the same
 way every time: 96 dots per inch (a CSS pixel), `TIMELINE_WIDTH_PX` wide, and for a timeline
@@ -39,7 +39,7 @@ TIMELINE_BASE_PX = 330  # title, the non-working-day strip, the date axis and th
 TIMELINE_ROW_PX = 30
 CHART_SIZE_PX = (1200, 600)
 
-# Stages in the order a case goes through them (the default schedule's deadline keys, SPEC §4, and the
+# Stages in the order a case goes through them (the default schedule's deadline keys, and the
 # milestones that have no deadline of their own). A partnership's own extra deadlines come after these.
 STAGE_ORDER = (
     "referral_received",

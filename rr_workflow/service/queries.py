@@ -1,6 +1,6 @@
 """Use cases that read: the case board, one case, its history, the audit check.
 
-Reading a case's details is itself recorded in the audit trail (SPEC §8).
+Reading a case's details is itself recorded in the audit trail (docs/security.md).
 """
 
 from __future__ import annotations

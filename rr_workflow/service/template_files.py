@@ -1,6 +1,6 @@
 """`rr templates list|check`: which template file wins, and does every template render.
 
-Partnerships edit their own copies (SPEC §6), so a broken template must be found before a case needs it:
+Partnerships edit their own copies, so a broken template must be found before a case needs it:
 `check` renders every template against a sample case with hostile values and reports each failure.
 """
 

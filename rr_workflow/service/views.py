@@ -49,7 +49,7 @@ def deadlines(connection: Connection, case_id: int, app: App) -> list[dict[str, 
 
 
 def case_show(app: App, ref: str) -> dict[str, Any]:
-    """Everything about one case (SPEC §5 keys); the read itself goes into the audit trail (SPEC §8)."""
+    """Everything about one case (the keys docs/coordinators-guide.md lists); the read itself is audited."""
     with app.engine.begin() as connection:
         permissions.require(connection, app.actor, "case_show")
         case = connection.execute(select(t.cases).where(t.cases.c.ref == ref)).mappings().first()

@@ -1,5 +1,5 @@
 """The `rr calendar` and `rr schedule` commands, run in-process as a coordinator would type them
-(SPEC §3, §5): plain text and --json output, one-line errors with exit 2, help with examples, and a
+(docs/working-days.md): plain text and --json output, one-line errors with exit 2, help with examples, and a
 `rr --help` that loads no database or scheduler code."""
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def ok(result: Result) -> str:
 
 
 def one_line_error(result: Result, code: int = 2) -> str:
-    """The error line of a command that must have failed cleanly (SPEC §5)."""
+    """The error line of a command that must have failed cleanly (docs/coordinators-guide.md)."""
     assert result.exit_code == code, (result.exit_code, result.output)
     assert "Traceback" not in result.output
     assert result.stdout == ""
@@ -74,7 +74,7 @@ def one_line_error(result: Result, code: int = 2) -> str:
 
 
 def test_add_text(rr) -> None:
-    """`rr calendar add 2026-12-21 2`: the templates are due Wednesday 2026-12-23 (SPEC §3)."""
+    """`rr calendar add 2026-12-21 2`: the templates are due Wednesday 2026-12-23 (docs/working-days.md)."""
     assert ok(rr("calendar", "add", "2026-12-21", "2")).split() == ["2026-12-23", "Wednesday"]
 
 
@@ -331,7 +331,7 @@ COMMANDS = list(command_paths())
 
 
 def test_the_command_tree_has_the_calendar_and_schedule_commands() -> None:
-    """The commands SPEC §5 asks of this part of the product exist."""
+    """The commands docs/coordinators-guide.md asks of this part of the product exist."""
     paths = {" ".join(path) for path, _ in COMMANDS}
     assert {"calendar add", "calendar window", "calendar between", "calendar holidays"} <= paths
     assert {"schedule show", "schedule check"} <= paths

@@ -1,4 +1,4 @@
-"""Every `rr` command and group answers --help (SPEC §5), and every command's help shows an example.
+"""Every `rr` command and group answers --help, and every command's help shows an example.
 
 The tree is walked from the root group the way click itself lists it (RootGroup.list_commands /
 get_command), so a command added later is checked without touching this file.

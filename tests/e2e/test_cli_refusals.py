@@ -1,4 +1,4 @@
-"""Every bad input and every refused step, on SQLite and PostgreSQL (SPEC §5, §8).
+"""Every bad input and every refused step, on SQLite and PostgreSQL: exit codes, one line, nothing changed.
 
 Each row runs one command against a training database holding cases at every stage of the procedure
 and checks what a coordinator sees: the exit code (2 bad input, 3 refused), exactly one line on stderr
@@ -360,7 +360,7 @@ BAD_INPUT = [
         "training-init-on-a-live-database", 2, "init --training",
         "this database is live", now=None, database="live",
     ),
-    # dates out of order: SPEC §5 says only "never before the referral", but these cannot have happened
+    # out of order: the rule for --on says only "never before the referral", but these cannot have happened
     row(
         "returned-before-sent", 2, "scoping returned SCOPING la --on 2026-12-21", "2026-12-22",
     ),
@@ -433,7 +433,7 @@ REFUSED = [
     row("decline-after-the-meeting", 3, "decline HELD --reason x", "cannot `rr decline`", "'meeting held'"),
     row("extend-on-a-closed-case", 3, "extend CLOSED review_complete --to 2027-02-01 --reason x", "closed"),
     row("waive-on-a-closed-case", 3, "waive CLOSED outcome_shared --reason x", "closed"),
-    # roles (SPEC §8)
+    # roles (docs/security.md)
     row(
         "manager-records", 3, "sin notified NEW",
         "this needs the coordinator role; 'boss' has: manager", user="boss",
@@ -493,7 +493,7 @@ def test_refused_with_one_line_and_nothing_changed(case: Row, databases: Databas
 
 
 def test_a_refused_live_init_writes_nothing(rr: RRRunner) -> None:
-    """`RR_NOW=... rr init` (no --training) is refused before anything is written (SPEC §5, §7): the
+    """`RR_NOW=... rr init` (no --training) is refused before anything is written: the
     next plain `rr init` creates the database and records its creation."""
     rr.now = NOW
     assert "live database" in rr.fails(2, "init")

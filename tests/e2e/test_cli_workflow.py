@@ -1,7 +1,7 @@
-"""The whole Rapid Review procedure through the `rr` command, on SQLite and PostgreSQL (SPEC §2, §5, §7).
+"""The whole Rapid Review procedure through the `rr` command, on SQLite and PostgreSQL (docs/procedure.md).
 
 A training database (`rr init --training`) takes its time from RR_NOW, so a test walks a case over
-Christmas 2026 in seconds: the referral of SPEC §3 (received Monday 2026-12-21, the partnership aware
+Christmas 2026 in seconds: the worked example's referral (received Monday 2026-12-21, the partnership aware
 since Friday 2026-12-18), scoping, records, the SIN, an inquorate meeting and a quorate one, the
 decision, endorsement, the report to the Panel, the outcome, closure. Also the other ways a case goes:
 declined, deadlines extended or waived, documents attached, the overdue board.
@@ -23,7 +23,7 @@ import pytest
 REF = "RR-2026-014"
 RECEIVED = "2026-12-21"  # Monday
 AWARE = "2026-12-18"  # Friday
-SPEC_CASE_KEYS = {
+DOCUMENTED_CASE_KEYS = {
     "ref",
     "state",
     "received",
@@ -36,8 +36,8 @@ SPEC_CASE_KEYS = {
     "agencies",
     "allowed",
 }
-SPEC_DEADLINE_KEYS = {"key", "label", "due", "status", "met_on"}
-SPEC_AGENCY_KEYS = {"key", "sent_on", "returned_on", "secured_on"}
+DOCUMENTED_DEADLINE_KEYS = {"key", "label", "due", "status", "met_on"}
+DOCUMENTED_AGENCY_KEYS = {"key", "sent_on", "returned_on", "secured_on"}
 PARTNER_ATTENDEES = ("--attendee", "la:A Smith", "--attendee", "police:DI Jones")
 QUORATE_ATTENDEES = (*PARTNER_ATTENDEES, "--attendee", "health:Dr Patel")
 
@@ -140,7 +140,7 @@ def test_init_is_idempotent_and_registers_agencies_and_people(partnership) -> No
 def test_whole_procedure_from_referral_to_closure(partnership) -> None:
     rr = partnership
 
-    # 1. Referral: Monday 21 December; aware since Friday 18 December (SPEC §3's worked examples).
+    # 1. Referral: Monday 21 December; aware since Friday 18 December (docs/working-days.md).
     rr.now = "2026-12-21T10:00"
     out = rr.ok(
         "case", "open", REF, "--received", RECEIVED, "--aware", AWARE, "--referrer", "police",
@@ -155,8 +155,8 @@ def test_whole_procedure_from_referral_to_closure(partnership) -> None:
     assert any("2026-12-29" in line and "Serious Incident Notification" in line for line in lines), out
 
     shown = show(rr)
-    assert shown.keys() >= SPEC_CASE_KEYS
-    assert all(d.keys() >= SPEC_DEADLINE_KEYS for d in shown["deadlines"])
+    assert shown.keys() >= DOCUMENTED_CASE_KEYS
+    assert all(d.keys() >= DOCUMENTED_DEADLINE_KEYS for d in shown["deadlines"])
     assert (shown["ref"], shown["state"], shown["received"], shown["aware"], shown["referrer"]) == (
         REF,
         "referred",
@@ -178,7 +178,7 @@ def test_whole_procedure_from_referral_to_closure(partnership) -> None:
     assert shown["decision"] is None
     assert shown["agencies"] == []
     assert shown["allowed"] == ["sin notified", "scoping send", "decline"]
-    # SPEC §8: the case keeps the child's initials and date of birth, not the name or address
+    # docs/security.md: the case keeps the child's initials and date of birth, not the name or address
     assert shown["child"] == {"initials": "AE", "date_of_birth": "2025-03-01"}
     shown_text = rr.ok("case", "show", REF)
     for personal in ("Alex", "Example", "High Street"):
@@ -187,7 +187,7 @@ def test_whole_procedure_from_referral_to_closure(partnership) -> None:
     # 2. Scoping: templates out on Tuesday 22 December, returns due 31 December (5 working days).
     shown = step(rr, "scoping", "send", REF, "la", "police", "health", "school", now="2026-12-22T10:00")
     assert shown["state"] == "scoping"
-    assert all(a.keys() >= SPEC_AGENCY_KEYS for a in shown["agencies"])
+    assert all(a.keys() >= DOCUMENTED_AGENCY_KEYS for a in shown["agencies"])
     assert [a["key"] for a in shown["agencies"]] == ["la", "police", "health", "school"]
     assert {a["sent_on"] for a in shown["agencies"]} == {"2026-12-22"}
     dl = deadlines(shown)
@@ -335,7 +335,7 @@ def test_whole_procedure_from_referral_to_closure(partnership) -> None:
     assert [(r["from_state"], r["to_state"]) for r in trail if r["action"] == "close"] == [
         ("submitted", "closed")
     ]
-    assert any(r["action"] == "case_viewed" for r in trail)  # SPEC §8: reads are recorded too
+    assert any(r["action"] == "case_viewed" for r in trail)  # docs/security.md: reads are recorded too
     history_text = rr.ok("history", REF)
     for action in ("case_opened", "record_inquorate", "hold_meeting", "endorse", "close"):
         assert action in history_text
@@ -516,7 +516,7 @@ def test_reading_changes_nothing_but_viewing_a_case_is_audited(partnership, db_s
     rr.ok("case", "list", user="boss")
     assert db_snapshot() == before
 
-    # SPEC §8: every read of a case's details goes into the audit trail, with who read it
+    # docs/security.md: every read of a case's details goes into the audit trail, with who read it
     rr.ok("case", "show", REF, user="boss")
     after = db_snapshot()
     changed = {table for table in after if after[table] != before[table]}

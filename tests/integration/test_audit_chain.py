@@ -1,4 +1,4 @@
-"""The hash-chained audit trail (SPEC §8, `rr audit verify`), on SQLite and PostgreSQL.
+"""The hash-chained audit trail (docs/security.md, `rr audit verify`), on SQLite and PostgreSQL.
 
 Real commands write the trail; the tests then tamper with `audit_events` directly in SQL, as someone with
 database access could, and check that `queries.audit_verify` and `rr audit verify` both name the first

@@ -1,4 +1,4 @@
-"""The compliance report (SPEC §2 last paragraph, §4; issue 6) against figures counted by hand.
+"""The compliance report (docs/procedure.md) against figures counted by hand.
 
 Five small cases are walked through the service layer, one command at a time with the clock on the
 day each step happened, over real bank holidays of England (Christmas 2026, Easter and the May bank

@@ -1,4 +1,4 @@
-"""Two coordinators changing the same case at the same moment (SPEC §5: exit 4, nothing changed).
+"""Two coordinators changing the same case at the same moment: exit 4, nothing changed.
 
 On PostgreSQL two commands really do run side by side: each thread has its own application (its own
 engine, as two `rr` processes would) whose unit of work waits at a barrier just before its first write,

@@ -1,4 +1,4 @@
-"""`rr daemon` as a real process (SPEC §4, §7): catch-up at start, clean stop on SIGTERM, no notice lost
+"""`rr daemon` as a real process: catch-up at start, clean stop on SIGTERM, no notice lost
 or sent under two Message-IDs when killed mid-delivery, one active daemon per database with a hot
 standby, and `rr daemon --check`.
 

@@ -1,4 +1,4 @@
-"""Letters written by the steps of the procedure (SPEC §6): stored, private, escaped, e-mailed."""
+"""Letters written by the steps of the procedure (docs/letters.md): stored, private, escaped, e-mailed."""
 
 from __future__ import annotations
 

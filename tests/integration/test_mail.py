@@ -1,4 +1,4 @@
-"""Delivering the mail outbox through a real SMTP server (aiosmtpd on 127.0.0.1), SPEC §4 and §7.
+"""Delivering the mail outbox through a real SMTP server (aiosmtpd on 127.0.0.1), docs/operators-guide.md.
 
 Each notice is one message with a stable, unique Message-ID; To and Cc are the notice's recipients and
 every one of them is an SMTP recipient; no message carries the child's name. An SMTP outage delays

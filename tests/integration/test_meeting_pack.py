@@ -1,4 +1,4 @@
-"""The meeting pack, the document list and the templates (SPEC §2 step 4, §6)."""
+"""The meeting pack, the document list and the templates (docs/procedure.md, docs/letters.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Pictures and the case board page (issue 6): `rr report timeline|chart|html`.
+"""Pictures and the case board page: `rr report timeline|chart|html`.
 
 Cases are built through the service layer on each database (`rig`); the pictures are checked as files
 (a PNG's signature and IHDR size, an SVG parsed as XML), the chart's figures against hand-counted

@@ -1,4 +1,4 @@
-"""Storage and running (SPEC §7, §8): the schema and its migration, `rr init`, file permissions, the
+"""Storage and running: the schema and its migration, `rr init`, file permissions, the
 training clock, and a case keeping the schedule version it was opened under. SQLite always, PostgreSQL
 too when RR_TEST_DATABASE_URL is set.
 """
@@ -157,7 +157,7 @@ def test_init_refused_for_rr_now_on_a_live_database_changes_nothing(
     assert (result["created"], created) == (True, 1)
 
 
-# -- files readable by the service user only (SPEC §8) ------------------------------------------------
+# -- files readable by the service user only ------------------------------------------------------
 
 
 def _mode(path: Path) -> int:

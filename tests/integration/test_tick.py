@@ -1,4 +1,4 @@
-"""`rr tick` on a real database (SQLite; PostgreSQL too with RR_TEST_DATABASE_URL), SPEC §4.
+"""`rr tick` on a real database (SQLite; PostgreSQL too with RR_TEST_DATABASE_URL), docs/procedure.md.
 
 A case's dates decide which reminders and escalations fall due; a tick at a moment claims each
 (case, deadline, kind, slot) once, resolves its recipients (the agency for a per-agency deadline, the

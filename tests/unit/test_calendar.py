@@ -1,8 +1,9 @@
-"""Working-day arithmetic (SPEC §3): worked examples and the awkward days of 2025-2030.
+"""Working-day arithmetic (docs/working-days.md): worked examples and the awkward days of 2025-2030.
 
-Every expected date below comes from the SPEC's worked examples or was worked out by hand from the
-published UK bank holidays, never from the code under test. Dates are written "Mon 2026-12-21" and the
-weekday is checked when the table is built, so a slip in a table fails loudly instead of testing nonsense.
+Every expected date below comes from the worked examples of docs/working-days.md or was worked out
+by hand from the published UK bank holidays, never from the code under test. Dates are written
+"Mon 2026-12-21" and the weekday is checked when the table is built, so a slip in a table fails loudly
+instead of testing nonsense.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ ENGLAND_WEEKDAY_BANK_HOLIDAYS = {
 }
 
 
-# -- SPEC §3 worked examples -----------------------------------------------------------------------
+# -- the worked examples of docs/working-days.md -------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -66,7 +67,7 @@ ENGLAND_WEEKDAY_BANK_HOLIDAYS = {
     ],
 )
 def test_spec_worked_examples(start: str, n: int, expected: str) -> None:
-    """Each 'within N working days of X' example of SPEC §3 gives the date the SPEC states."""
+    """Each 'within N working days of X' example of docs/working-days.md gives the date stated there."""
     assert ENG.add(day(start), n) == day(expected)
 
 
@@ -343,7 +344,7 @@ def test_regions_differ(start: str, n: int, eng: str, sct: str, nir: str) -> Non
 
 @pytest.mark.parametrize("year", range(2025, 2031))
 def test_wales_has_the_bank_holidays_of_england(year: int) -> None:
-    """Wales and England share their bank holidays (SPEC §3: 'England and Wales')."""
+    """Wales and England share their bank holidays (docs/working-days.md: 'England and Wales')."""
     assert [d for d, _ in CALENDARS["WLS"].non_working_days(year)] == [
         d for d, _ in ENG.non_working_days(year)
     ]

@@ -1,4 +1,4 @@
-"""Properties of working-day arithmetic (SPEC §3), over 2000-2099 and 0-60 working days.
+"""Properties of working-day arithmetic (docs/working-days.md), over 2000-2099 and 0-60 working days.
 
 The calendar answers from a precomputed list of working days with a binary search; here it is checked
 against a slow reference written straight from the `holidays` package, stepping one day at a time.

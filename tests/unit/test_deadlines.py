@@ -1,4 +1,4 @@
-"""Due dates and statuses of a case's deadlines (SPEC §2, §4), with the shipped schedule and England's
+"""Due dates and statuses of a case's deadlines (docs/procedure.md), with the shipped schedule and England's
 bank holidays. Expected dates are worked out by hand in the comments, from a real 2026-27 calendar:
 Christmas Fri 25 Dec 2026, Boxing Day Sat 26 (substitute Mon 28), New Year's Day Fri 1 Jan 2027."""
 
@@ -56,7 +56,7 @@ def status(key: str, as_of: date, case=None, agencies=None, deviations=()) -> st
 
 def test_a_new_case_has_the_deadlines_of_its_first_events() -> None:
     """Referral Mon 2026-12-21, aware Fri 2026-12-18: only the deadlines counted from those two events
-    exist yet, with their SPEC §3 due dates."""
+    exist yet, with their docs/working-days.md due dates."""
     found = deadlines()
     assert {k: d.due for k, d in found.items()} == {
         # Fri 18 + 5: Mon 21, Tue 22, Wed 23, Thu 24, (Fri 25, Mon 28 holidays) Tue 29.
@@ -97,7 +97,7 @@ def test_per_agency_deadlines_only_for_agencies_sent_the_template() -> None:
     )
     per_agency = {k: (d.agency, d.due) for k, d in found.items() if d.agency}
     assert per_agency == {
-        # Tue 22 + 5: Wed 23, Thu 24, Tue 29, Wed 30, Thu 31 (SPEC §3 worked example).
+        # Tue 22 + 5: Wed 23, Thu 24, Tue 29, Wed 30, Thu 31 (docs/working-days.md worked example).
         "scoping_returned:police": ("police", date(2026, 12, 31)),
         "records_secured:police": ("police", date(2026, 12, 31)),
         # Wed 23 + 5: Thu 24, Tue 29, Wed 30, Thu 31, (Fri 1 Jan) Mon 4 Jan.
@@ -122,7 +122,7 @@ def test_deadlines_counted_from_the_meeting() -> None:
 
 
 def test_review_complete_counted_from_the_sin_when_configured() -> None:
-    """A partnership that counts the overall limit from the SIN (SPEC §2.8) gets review_complete only
+    """A partnership that counts the overall limit from the SIN (docs/procedure.md) gets review_complete only
     once the SIN is recorded, 15 working days after it."""
     import tomllib
 
@@ -257,7 +257,7 @@ def test_extended(as_of: date, expected: str) -> None:
     ],
 )
 def test_an_extension_does_not_make_a_late_step_timely(met_on: date, expected: str) -> None:
-    """Met after the original date but within the extension is still met late (SPEC §2.8: the original
+    """Met after the original date but within the extension is still met late (docs/procedure.md: the original
     deadline still shows as missed)."""
     case = {**NEW_CASE, "scoping_sent": met_on}
     assert status("scoping_sent", date(2027, 1, 8), case=case, deviations=(EXTENSION,)) == expected

@@ -1,4 +1,4 @@
-"""The documents (SPEC §6): the Word forms and the meeting invitations.
+"""The documents (docs/letters.md): the Word forms and the meeting invitations.
 
 - Word forms are filled in from docxtpl templates; a value is text, never markup or template code: '&',
   '<script>', '{{ 7*7 }}', '{% raw %}', non-ASCII names and 5,000-character texts come out exactly as

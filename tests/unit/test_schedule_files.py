@@ -1,5 +1,5 @@
 """The shipped timescales and calendar files load; every mistake in a file is refused with one line
-naming the file, the key and the fault (SPEC §2: every number lives in `schedules/`)."""
+naming the file, the key and the fault (docs/procedure.md: every number lives in `schedules/`)."""
 
 from __future__ import annotations
 
@@ -40,13 +40,13 @@ def refused(path: Path, load=check_file) -> str:
 
 
 def test_shipped_schedule_has_the_spec_timescales() -> None:
-    """The default schedule holds SPEC §2's numbers, under SPEC §4's keys."""
+    """The default schedule holds the numbers and keys of docs/procedure.md."""
     schedule = load_schedule(SHIPPED_SCHEDULE)
     assert schedule.source == str(SHIPPED_SCHEDULE)
     rules = {
         r.key: (r.counts_from, r.met_by, r.working_days, r.earliest, r.per_agency) for r in schedule.rules
     }
-    # SPEC §2.3 sets no number for the meeting date ("as soon as the templates have gone out").
+    # docs/procedure.md sets no number for the meeting date ("as soon as the templates have gone out").
     assert rules.pop("meeting_date_set")[:2] == ("scoping_sent", "meeting_date_set")
     assert rules == {
         "sin_notified": ("aware", "sin_notified", 5, None, False),
@@ -64,7 +64,7 @@ def test_shipped_schedule_has_the_spec_timescales() -> None:
 
 def test_shipped_schedule_has_the_spec_notice_policy() -> None:
     """Reminders at 09:00 one working day before and on the due date; escalations at 09:00 on the first
-    working day after, every 2 working days, to the managers and from the 3rd to the chair (SPEC §4)."""
+    working day after, every 2 working days, to the managers and from the 3rd to the chair."""
     for rule in load_schedule(SHIPPED_SCHEDULE).rules:
         policy = rule.policy
         assert sorted(policy.reminder_days_before) == [0, 1]
@@ -628,6 +628,6 @@ def test_a_file_not_in_utf8(tmp_path: Path) -> None:
 
 
 def test_config_error_is_bad_input() -> None:
-    """A bad file is bad input: the CLI exits 2 (SPEC §5)."""
+    """A bad file is bad input: the CLI exits 2 (docs/coordinators-guide.md)."""
     assert issubclass(ConfigError, BadInput)
     assert ConfigError.exit_code == 2

@@ -1,4 +1,4 @@
-"""The timer plan (SPEC §4): when reminders and escalations about a deadline fall due.
+"""The timer plan (docs/procedure.md): when reminders and escalations about a deadline fall due.
 
 Default policy: a reminder to the owner at 09:00 one working day before the due date and at 09:00 on
 it; an escalation to the managers at 09:00 on the 1st working day after a missed deadline, repeated
@@ -77,7 +77,7 @@ def due_now(due: date, now: datetime) -> list[tuple[str, int, date]]:
 
 
 def test_templates_due_wed_23_dec_2026_remind_tue_and_wed_then_escalate_over_christmas() -> None:
-    # SPEC §3: referral received Mon 21 Dec 2026 -> templates due Wed 23 Dec.
+    # docs/working-days.md: referral received Mon 21 Dec 2026 -> templates due Wed 23 Dec.
     assert plan(date(2026, 12, 23), 5) == [
         (REMINDER, 1, date(2026, 12, 22), ()),
         (REMINDER, 0, date(2026, 12, 23), ()),
@@ -101,7 +101,7 @@ def test_due_on_the_first_working_day_after_christmas_2026_is_reminded_on_christ
 
 
 def test_scoping_return_due_new_years_eve_2026_escalates_after_new_year() -> None:
-    # SPEC §3: template sent Tue 22 Dec 2026 -> return due Thu 31 Dec.
+    # docs/working-days.md: template sent Tue 22 Dec 2026 -> return due Thu 31 Dec.
     assert plan(date(2026, 12, 31), 3) == [
         (REMINDER, 1, date(2026, 12, 30), ()),
         (REMINDER, 0, date(2026, 12, 31), ()),
@@ -128,7 +128,7 @@ def test_christmas_2027_substitute_days_and_new_year_2028_substitute_never_fire(
 
 
 def test_easter_2027_good_friday_and_easter_monday_never_fire() -> None:
-    # SPEC §3: referral received Thu 25 Mar 2027 -> templates due Wed 31 Mar.
+    # docs/working-days.md: referral received Thu 25 Mar 2027 -> templates due Wed 31 Mar.
     assert plan(date(2027, 3, 31), 2) == [
         (REMINDER, 1, date(2027, 3, 30), ()),
         (REMINDER, 0, date(2027, 3, 31), ()),
