@@ -55,6 +55,61 @@ def agency_add(key: str, name: str, email: str, partner: str | None) -> None:
     click.echo(f"agency {key} added" + (f" (safeguarding partner: {partner})" if partner else ""))
 
 
+def _echo_changes(what: str, changes: dict) -> None:
+    for field, (before, after) in changes.items():
+        click.echo(f"{what}: {field} {before or '(none)'} -> {after or '(none)'}")
+
+
+@agency.command("edit")
+@click.argument("key")
+@click.option("--name", help="The agency's new name.")
+@click.option("--email", help="Its new address for letters and notices.")
+@click.option("--partner", help="The safeguarding partner it represents, or `none`.")
+def agency_edit(key: str, name: str | None, email: str | None, partner: str | None) -> None:
+    """Change an agency's name, e-mail or partner. The change and its before/after are audited;
+    letters already sent are not sent again.
+
+    \b
+    Example:
+      $ rr agency edit police --email safeguarding@police.example
+    """
+    from rr_workflow.service import directory
+
+    changes = directory.agency_edit(open_app(), key, name, email, partner)
+    _echo_changes(f"agency {key.lower()}", changes)
+
+
+@agency.command("deactivate")
+@click.argument("key")
+@click.option("--reason", required=True, help="Why (kept in the audit trail).")
+def agency_deactivate(key: str, reason: str) -> None:
+    """Deactivate an agency: it gets no new letters or notices and cannot be sent a scoping
+    template. It is never deleted: the cases and the audit trail still name it.
+
+    \b
+    Example:
+      $ rr agency deactivate oldtrust --reason "merged into health"
+    """
+    from rr_workflow.service import directory
+
+    done = directory.agency_set_active(open_app(), key, False, reason)
+    click.echo(f"agency {done} deactivated: no new letters or notices go to it (rr agency activate {done})")
+
+
+@agency.command("activate")
+@click.argument("key")
+def agency_activate(key: str) -> None:
+    """Reactivate a deactivated agency.
+
+    \b
+    Example:
+      $ rr agency activate oldtrust
+    """
+    from rr_workflow.service import directory
+
+    click.echo(f"agency {directory.agency_set_active(open_app(), key, True)} is active again")
+
+
 @agency.command("list")
 @json_option
 def agency_list(as_json: bool) -> None:
@@ -71,9 +126,13 @@ def agency_list(as_json: bool) -> None:
         echo_json(rows)
     else:
         echo_table(
-            ("KEY", "NAME", "E-MAIL", "PARTNER"),
-            [(r["key"], r["name"], r["email"], r["partner"]) for r in rows],
+            ("KEY", "NAME", "E-MAIL", "PARTNER", "ACTIVE"),
+            [(r["key"], r["name"], r["email"], r["partner"], _yes(r["active"])) for r in rows],
         )
+
+
+def _yes(active: object) -> str:
+    return "yes" if active else "no (deactivated)"
 
 
 @click.group()
@@ -106,6 +165,54 @@ def person_add(login: str, name: str, email: str, roles: tuple[str, ...]) -> Non
     click.echo(f"{login}: {', '.join(held)}")
 
 
+@person.command("edit")
+@click.argument("login")
+@click.option("--name", help="The person's new name.")
+@click.option("--email", help="Their new e-mail address.")
+def person_edit(login: str, name: str | None, email: str | None) -> None:
+    """Change a person's name or e-mail (an admin for anyone; anyone for themselves). Roles are
+    granted by an admin (rr person add LOGIN --role ...), not here.
+
+    \b
+    Example:
+      $ rr person edit jbloggs --email jo.bloggs@lscp.example
+    """
+    from rr_workflow.service import directory
+
+    _echo_changes(login, directory.person_edit(open_app(), login, name, email))
+
+
+@person.command("deactivate")
+@click.argument("login")
+@click.option("--reason", required=True, help="Why (kept in the audit trail).")
+def person_deactivate(login: str, reason: str) -> None:
+    """Deactivate a person: they can no longer act and get no notices. Never deleted: the audit
+    trail names them.
+
+    \b
+    Example:
+      $ rr person deactivate jbloggs --reason "left the business unit"
+    """
+    from rr_workflow.service import directory
+
+    done = directory.person_set_active(open_app(), login, False, reason)
+    click.echo(f"{done} deactivated: they can no longer act (rr person activate {done})")
+
+
+@person.command("activate")
+@click.argument("login")
+def person_activate(login: str) -> None:
+    """Reactivate a deactivated person, with the roles they had.
+
+    \b
+    Example:
+      $ rr person activate jbloggs
+    """
+    from rr_workflow.service import directory
+
+    click.echo(f"{directory.person_set_active(open_app(), login, True)} is active again")
+
+
 @person.command("list")
 @json_option
 def person_list(as_json: bool) -> None:
@@ -122,6 +229,6 @@ def person_list(as_json: bool) -> None:
         echo_json(rows)
     else:
         echo_table(
-            ("LOGIN", "NAME", "E-MAIL", "ROLES"),
-            [(r["login"], r["name"], r["email"], ", ".join(r["roles"])) for r in rows],
+            ("LOGIN", "NAME", "E-MAIL", "ROLES", "ACTIVE"),
+            [(r["login"], r["name"], r["email"], ", ".join(r["roles"]), _yes(r["active"])) for r in rows],
         )

@@ -156,11 +156,17 @@ def _step(
         return case
 
 
-def _require_agencies(uow: UnitOfWork, keys: Sequence[str]) -> dict[str, Mapping[str, Any]]:
+def _require_agencies(
+    uow: UnitOfWork, keys: Sequence[str], active: bool = True
+) -> dict[str, Mapping[str, Any]]:
+    """The agencies by key; each of `keys` must exist and, unless `active` is False (who attended a
+    meeting), be active: a deactivated agency gets no new letters."""
     rows = {r["key"]: r for r in uow.rows(t.agencies)}
     for key in keys:
         if key not in rows:
             raise BadInput(f"no agency {key!r} (rr agency list shows them; rr agency add registers one)")
+        if active and not rows[key]["active"]:
+            raise Refused(f"agency {key} is deactivated: it gets no new letters (rr agency activate {key})")
     return rows
 
 
@@ -338,7 +344,7 @@ def _parse_attendees(uow: UnitOfWork, attendees: Sequence[str]) -> tuple[list[tu
         if not agency or not name.strip():
             raise BadInput(f"an attendee is AGENCY:NAME, not {item!r}")
         parsed.append((agency.strip(), name.strip()))
-    rows = _require_agencies(uow, [a for a, _ in parsed])
+    rows = _require_agencies(uow, [a for a, _ in parsed], active=False)
     present = {rows[a]["partner"] for a, _ in parsed if rows[a]["partner"]}
     return parsed, present
 

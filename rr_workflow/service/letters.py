@@ -69,6 +69,10 @@ class Context:
     deadlines: Sequence[Deadline]
     agencies: Mapping[str, Mapping[str, Any]]
 
+    def partner_emails(self) -> list[str]:
+        """The addresses of the active safeguarding partners' agencies (a deactivated one gets no letters)."""
+        return [str(a["email"]) for a in self.agencies.values() if a["partner"] and a["active"]]
+
     def due(self, key: str) -> date | None:
         return next((d.due for d in self.deadlines if d.key == key), None)
 
@@ -160,7 +164,7 @@ def _meeting_scheduled(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
     meeting = ctx.case.current_meeting
     if meeting is None:
         return []
-    partners = [a for a in ctx.agencies.values() if a["partner"]]
+    partners = ctx.partner_emails()
     sequence = len(ctx.case.meetings) - 1
     values = ctx.common("the safeguarding partners", "Rapid Review meeting", event.on)
     values.update(
@@ -177,12 +181,12 @@ def _meeting_scheduled(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
         _html("meeting_invitation", **values),
         HTML,
     )
-    invitation = _invitation(ctx, meeting, [str(a["email"]) for a in partners], "REQUEST", event.on)
+    invitation = _invitation(ctx, meeting, partners, "REQUEST", event.on)
     when = values["meeting_date"]
     body = f"Rapid Review {ctx.case.ref}: the meeting is on {when}; the invitation is attached.\n"
     return [
         Mail(
-            [str(a["email"]) for a in partners],
+            partners,
             f"[{ctx.case.ref}] Rapid Review meeting invitation",
             body,
             [letter, invitation],
@@ -233,6 +237,8 @@ def _outcome_shared(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
     mails = []
     for key in keys:
         agency = ctx.agencies[key]
+        if not agency["active"]:
+            continue  # deactivated: no new letters
         values = _decision_values(ctx, event.on, str(agency["name"]), "Rapid Review: outcome")
         letter = Letter(
             "outcome_notification", f"outcome-{key}.html", _html("outcome_notification", **values), HTML
@@ -284,7 +290,7 @@ def _case_declined(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
     meeting = ctx.case.current_meeting
     if meeting is None or meeting.status != Meeting.SCHEDULED:
         return []
-    partners = [str(a["email"]) for a in ctx.agencies.values() if a["partner"]]
+    partners = ctx.partner_emails()
     cancel = _invitation(ctx, meeting, partners, "CANCEL", event.on)
     body = f"Rapid Review {ctx.case.ref}: the referral was declined and the meeting is cancelled.\n"
     return [Mail(partners, f"[{ctx.case.ref}] Rapid Review meeting cancelled", body, [cancel])]

@@ -250,8 +250,10 @@ class Directory:
     @classmethod
     def load(cls, uow: UnitOfWork) -> Directory:
         by_role: dict[str, list[str]] = defaultdict(list)
-        query = select(t.person_roles.c.role, t.people.c.email).join(
-            t.people, t.people.c.login == t.person_roles.c.login
+        query = (
+            select(t.person_roles.c.role, t.people.c.email)
+            .join(t.people, t.people.c.login == t.person_roles.c.login)
+            .where(t.people.c.active == 1)  # a deactivated person gets no notices
         )
         for role, email in uow.session.execute(query):
             by_role[role].append(email)
@@ -263,15 +265,20 @@ class Directory:
         owner = candidate.owner
         if owner == "agency" and candidate.agency in self.agencies:
             agency = self.agencies[candidate.agency]
-            return [agency["email"]], str(agency["name"])
+            return _active([agency]), str(agency["name"])
         if owner == "referrer" and candidate.referrer in self.agencies:
             agency = self.agencies[candidate.referrer]
-            return [agency["email"]], f"{agency['name']} (the referrer)"
+            return _active([agency]), f"{agency['name']} (the referrer)"
         if owner.startswith("partner:"):
             partner = owner.removeprefix("partner:")
             found = [a for a in self.agencies.values() if a["partner"] == partner]
-            return [a["email"] for a in found], ", ".join(str(a["name"]) for a in found) or owner
+            return _active(found), ", ".join(str(a["name"]) for a in found) or owner
         return list(self.by_role.get(owner, [])), f"the partnership's {owner}s"
+
+
+def _active(agencies: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The addresses of the agencies still active: a deactivated agency gets no notices."""
+    return [str(a["email"]) for a in agencies if a["active"]]
 
 
 def _unique(addresses: Iterable[str], exclude: Iterable[str] = ()) -> list[str]:

@@ -17,7 +17,10 @@ ADMIN = frozenset({"admin"})
 # action -> roles any one of which allows it
 PERMISSIONS: Mapping[str, frozenset[str]] = {
     "agency_add": ADMIN,
+    "agency_edit": ADMIN,  # name, e-mail, partner; deactivate and reactivate
     "person_add": ADMIN,
+    "person_edit": ADMIN,  # someone else's name and e-mail; deactivate and reactivate (never roles)
+    "person_edit_self": READ,  # one's own name and e-mail
     "agency_list": READ,
     "person_list": READ,
     "case_open": RECORD,
@@ -26,6 +29,7 @@ PERMISSIONS: Mapping[str, frozenset[str]] = {
     "history": READ,
     "audit_verify": READ,
     "record": RECORD,  # every recording step of a case
+    "correct": RECORD,  # correct or withdraw a recorded fact, undo the last step
     "endorse": frozenset({"chair", "coordinator"}),  # a coordinator records it on the chair's behalf (--by)
 }
 
@@ -37,11 +41,25 @@ def roles_of(db: Any, login: str) -> set[str]:
     return set(executor.execute(query).scalars())
 
 
+def _roles_and_active(db: Any, login: str) -> tuple[set[str], bool]:
+    executor = getattr(db, "session", db)
+    query = (
+        select(t.person_roles.c.role, t.people.c.active)
+        .join(t.people, t.people.c.login == t.person_roles.c.login)
+        .where(t.person_roles.c.login == login)
+    )
+    rows = executor.execute(query).all()
+    return {role for role, _ in rows}, all(active for _, active in rows)
+
+
 def require(db: Any, login: str, action: str) -> set[str]:
-    """The acting person's roles, if one of them allows `action`; otherwise `Refused`."""
-    roles = roles_of(db, login)
+    """The acting person's roles, if one of them allows `action`; otherwise `Refused`. A deactivated
+    person can do nothing."""
+    roles, active = _roles_and_active(db, login)
     if not roles:
         raise Refused(f"{login!r} is not registered: an admin must add them (rr person add {login} ...)")
+    if not active:
+        raise Refused(f"{login!r} was deactivated: an admin can reactivate them (rr person activate {login})")
     needed = PERMISSIONS[action]
     if roles.isdisjoint(needed):
         raise Refused(

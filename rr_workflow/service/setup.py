@@ -92,10 +92,19 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _check_email(email: str) -> str:
+def check_email(email: str) -> str:
     if not EMAIL.match(email):
         raise BadInput(f"not an e-mail address: {email!r}")
     return email
+
+
+def check_partner(partner: str) -> str:
+    from rr_workflow.service import reference
+
+    partners = reference.schedule().partners
+    if partner not in partners:
+        raise BadInput(f"unknown partner {partner!r} (expected one of: {', '.join(partners)})")
+    return partner
 
 
 def agency_add(app: App, key: str, name: str, email: str, partner: str | None) -> None:
@@ -103,12 +112,9 @@ def agency_add(app: App, key: str, name: str, email: str, partner: str | None) -
         raise BadInput(f"an agency key is lower case letters, digits, - and _ (e.g. police), not {key!r}")
     if not name.strip():
         raise BadInput("an agency needs a name (--name)")
-    _check_email(email)
-    from rr_workflow.service import reference
-
-    partners = reference.schedule().partners
-    if partner is not None and partner not in partners:
-        raise BadInput(f"unknown partner {partner!r} (expected one of: {', '.join(partners)})")
+    check_email(email)
+    if partner is not None:
+        check_partner(partner)
     with app.uow() as uow:
         permissions.require(uow, app.actor, "agency_add")
         if uow.session.execute(select(t.agencies.c.key).where(t.agencies.c.key == key)).first():
@@ -132,7 +138,7 @@ def person_add(app: App, login: str, name: str, email: str, roles: list[str]) ->
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
         raise BadInput(f"unknown role {unknown[0]!r} (expected one of: {', '.join(ROLES)})")
-    _check_email(email)
+    check_email(email)
     with app.uow() as uow:
         permissions.require(uow, app.actor, "person_add")
         exists = uow.session.execute(select(t.people.c.login).where(t.people.c.login == login)).first()
@@ -158,7 +164,7 @@ def person_add(app: App, login: str, name: str, email: str, roles: list[str]) ->
 def agency_list(app: App) -> list[dict[str, object]]:
     with app.uow() as uow:
         permissions.require(uow, app.actor, "agency_list")
-        return [dict(r) for r in uow.rows(t.agencies, order_by=t.agencies.c.key)]
+        return [{**r, "active": bool(r["active"])} for r in uow.rows(t.agencies, order_by=t.agencies.c.key)]
 
 
 def person_list(app: App) -> list[dict[str, object]]:
@@ -166,4 +172,5 @@ def person_list(app: App) -> list[dict[str, object]]:
         permissions.require(uow, app.actor, "person_list")
         people = uow.rows(t.people, order_by=t.people.c.login)
         roles = uow.rows(t.person_roles)
-    return [{**p, "roles": sorted(r["role"] for r in roles if r["login"] == p["login"])} for p in people]
+    held = {p["login"]: sorted(r["role"] for r in roles if r["login"] == p["login"]) for p in people}
+    return [{**p, "active": bool(p["active"]), "roles": held[p["login"]]} for p in people]

@@ -54,6 +54,7 @@ agencies = Table(
     Column("name", Text, nullable=False),
     Column("email", Text, nullable=False),
     Column("partner", String(64), nullable=True),  # la, police, health: a safeguarding partner
+    Column("active", Integer, nullable=False, server_default="1"),  # 0: deactivated (never deleted)
 )
 
 people = Table(
@@ -62,6 +63,7 @@ people = Table(
     Column("login", String(128), primary_key=True),
     Column("name", Text, nullable=False),
     Column("email", Text, nullable=False),
+    Column("active", Integer, nullable=False, server_default="1"),  # 0: deactivated, can no longer act
 )
 
 person_roles = Table(
