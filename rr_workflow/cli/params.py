@@ -3,30 +3,42 @@
 from __future__ import annotations
 
 import json
-import re
+import os
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 import click
 
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
 
 class DateType(click.ParamType):
-    """A calendar date written YYYY-MM-DD."""
+    """A calendar date: YYYY-MM-DD or DD/MM/YYYY (never month first), or `today` / `yesterday`."""
 
     name = "DATE"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        from rr_workflow.domain.dates import parse_day
+
         if isinstance(value, date):
             return value
         try:
-            if not ISO_DATE.fullmatch(value):
-                raise ValueError
-            return date.fromisoformat(value)
-        except (TypeError, ValueError):
-            self.fail(f"{value!r} is not a date (expected YYYY-MM-DD)", param, ctx)
+            return parse_day(str(value), _today())
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+
+
+def _today() -> date:
+    """Today in Europe/London by the clock the command will run on: RR_NOW where it is set (a live
+    database refuses RR_NOW when it opens, so the word never outlives that check), else the system's."""
+    from rr_workflow.service.clock import FixedClock, SystemClock, local_today, parse_moment
+
+    rr_now = os.environ.get("RR_NOW")
+    if rr_now:
+        try:
+            return local_today(FixedClock(parse_moment(rr_now)))
+        except ValueError:
+            pass  # open_app reports the bad RR_NOW
+    return local_today(SystemClock())
 
 
 DATE = DateType()
@@ -64,7 +76,8 @@ on_option = click.option(
     "on",
     type=DATE,
     default=None,
-    help="When it happened (YYYY-MM-DD; default today, never in the future).",
+    help="When it happened (YYYY-MM-DD or DD/MM/YYYY, or today/yesterday; default today; never in the "
+    "future, never before the referral).",
 )
 
 
@@ -75,12 +88,26 @@ def open_app():  # -> rr_workflow.service.app.App
     return open_()
 
 
+def long_day(day: date) -> str:
+    """`Tuesday 5 January 2027`: the weekday named, as in letters."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def short_day(day: date) -> str:
+    """`Tue 5 Jan`."""
+    return f"{day:%a} {day.day} {day:%b}"
+
+
 def echo_case_step(case: Any, what: str) -> None:
-    """One line after a recording command: what was recorded, the state now, and what may come next."""
+    """After a recording command: what was recorded, the state now, any deadline it met late, and what
+    may come next."""
     from rr_workflow.domain.machine import COMMANDS, state_label
 
     allowed = [COMMANDS[e] for e in (case.allowed or "").split(",") if e]
     click.echo(f"{case.ref}: {what}. Now: {state_label(case.state)}.")
+    for late in case.met_late:
+        days = f"{late.working_days} working day{'s' if late.working_days != 1 else ''}"
+        click.echo(f"  met late: {late.label}: due {short_day(late.due)}, {days} late")
     if allowed:
         click.echo(f"  next: {', '.join('rr ' + a for a in allowed)}")
 

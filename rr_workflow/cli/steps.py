@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from rr_workflow.cli.params import DATE, echo_case_step, on_option, open_app
+from rr_workflow.cli.params import DATE, echo_case_step, long_day, on_option, open_app
 
 
 def _commands():  # the service module, imported only when a command runs
@@ -132,17 +132,31 @@ def meeting() -> None:
 @click.option("--mode", type=click.Choice(["in_person", "remote"]), default="in_person", show_default=True)
 @click.option("--reason", help="Why it must be remote (needed with --mode remote).")
 @click.option("--outside-window-reason", help="Why the date falls outside the meeting window.")
+@click.option(
+    "--on",
+    "on",
+    type=DATE,
+    default=None,
+    help="The day the date was set (default today; the meeting cannot be before it).",
+)
 def meeting_schedule(
-    ref: str, date: date, at: time | None, mode: str, reason: str | None, outside_window_reason: str | None
+    ref: str,
+    date: date,
+    at: time | None,
+    mode: str,
+    reason: str | None,
+    outside_window_reason: str | None,
+    on: date | None,
 ) -> None:
     """Set (or reset) the meeting DATE; invitations are generated.
 
     \b
-    Example:
+    Examples:
       $ rr meeting schedule RR-2026-014 2027-01-05 --time 10:00
+      $ rr meeting schedule RR-2026-014 07/01/2027 --on 22/12/2026   # set last month
     """
-    case = _commands().meeting_schedule(open_app(), ref, date, at, mode, reason, outside_window_reason)
-    echo_case_step(case, f"meeting set for {date}")
+    case = _commands().meeting_schedule(open_app(), ref, date, at, mode, reason, outside_window_reason, on=on)
+    echo_case_step(case, f"meeting set for {long_day(date)}")
 
 
 attendee_option = click.option(
@@ -154,24 +168,36 @@ attendee_option = click.option(
 )
 
 
+held_on_option = click.option(
+    "--on",
+    "on",
+    type=DATE,
+    default=None,
+    help="The day it met (default: its scheduled date, once that has come; never before it).",
+)
+
+
 @meeting.command("held")
 @click.argument("ref")
-@on_option
+@held_on_option
 @attendee_option
 def meeting_held(ref: str, on: date | None, attendees: tuple[str, ...]) -> None:
     """Record the meeting as held; refused unless every safeguarding partner was represented.
+
+    The meeting is recorded on its scheduled date, never before it.
 
     \b
     Example:
       $ rr meeting held RR-2026-014 --attendee "la:A Smith" --attendee "police:DI Jones" \
           --attendee "health:Dr Patel"
     """
-    echo_case_step(_commands().meeting_held(open_app(), ref, list(attendees), on), "meeting held (quorate)")
+    case = _commands().meeting_held(open_app(), ref, list(attendees), on)
+    echo_case_step(case, f"meeting held on {long_day(case.held_meeting.held_on)} (quorate)")
 
 
 @meeting.command("inquorate")
 @click.argument("ref")
-@on_option
+@held_on_option
 @attendee_option
 def meeting_inquorate(ref: str, on: date | None, attendees: tuple[str, ...]) -> None:
     """Record the meeting as inquorate: a new date must be set.
@@ -181,7 +207,8 @@ def meeting_inquorate(ref: str, on: date | None, attendees: tuple[str, ...]) -> 
       $ rr meeting inquorate RR-2026-014 --attendee "la:A Smith"
     """
     case = _commands().meeting_inquorate(open_app(), ref, list(attendees), on)
-    echo_case_step(case, "meeting recorded as inquorate")
+    held_on = case.current_meeting.held_on
+    echo_case_step(case, f"meeting of {long_day(held_on)} recorded as inquorate")
 
 
 @click.command()
@@ -254,14 +281,15 @@ def outcome_shared(ref: str, on: date | None) -> None:
 
 @click.command()
 @click.argument("ref")
-def close(ref: str) -> None:
+@on_option
+def close(ref: str, on: date | None) -> None:
     """Close a case whose report went to the Panel and whose outcome was shared.
 
     \b
     Example:
-      $ rr close RR-2026-014
+      $ rr close RR-2026-014 --on 2027-01-12
     """
-    echo_case_step(_commands().close(open_app(), ref), "case closed")
+    echo_case_step(_commands().close(open_app(), ref, on), "case closed")
 
 
 @click.command()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
 
-from rr_workflow.domain.deadlines import Deadline, Deviation, Milestones
+from rr_workflow.domain.deadlines import Deadline, Deviation, Lateness, Milestones
 from rr_workflow.domain.events import DomainEvent
 
 OUTCOMES = ("national_cspr", "local_cspr", "alternative_review", "no_review")
@@ -158,6 +158,15 @@ class Case:
 
     def raise_event(self, event: DomainEvent) -> None:
         self.events.append(event)
+
+    @property
+    def met_late(self) -> list[Lateness]:
+        """Deadlines the current command met after their date (said when it is recorded; not stored)."""
+        late: list[Lateness] | None = self.__dict__.get("_met_late")
+        if late is None:
+            late = []
+            self.__dict__["_met_late"] = late
+        return late
 
     # -- reading ------------------------------------------------------------------------------------
 

@@ -159,6 +159,26 @@ def deadline_status(
     return Status.PENDING
 
 
+@dataclass(frozen=True)
+class Lateness:
+    """A deadline met after its original date, and by how many working days."""
+
+    key: str
+    label: str
+    due: date  # the original date: an extension does not make a late step timely
+    met_on: date
+    working_days: int
+
+
+def lateness(deadline: Deadline, calendar: WorkingCalendar) -> Lateness | None:
+    """How late `deadline` was met, or None when it is not met or was met on time. A step done on a
+    non-working day after the date counts as done on the next working day (at least 1 day late)."""
+    if deadline.met_on is None or deadline.met_on <= deadline.original_due:
+        return None
+    days = max(1, calendar.between(deadline.original_due, deadline.met_on))
+    return Lateness(deadline.key, deadline.label, deadline.original_due, deadline.met_on, days)
+
+
 def meeting_window(deadlines: Iterable[Deadline]) -> tuple[date, date] | None:
     """The (earliest, latest) days for the meeting, from the deadline that carries the window."""
     for deadline in deadlines:

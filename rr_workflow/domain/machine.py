@@ -123,7 +123,13 @@ class RapidReview(StateMachine):
         mode_reason: str | None,
         window: tuple[date, date] | None,
         outside_window_reason: str | None,
+        recorded_on: date,
     ) -> None:
+        _not_before(recorded_on, self.case.scoping_first_sent_on, "the scoping templates were sent")
+        previous = self.case.current_meeting
+        if previous is not None:
+            what = "the previous meeting was " + ("held" if previous.held_on else "set")
+            _not_before(recorded_on, previous.held_on or previous.set_on, what)
         if mode not in MEETING_MODES:
             raise BadInput(f"unknown meeting mode {mode!r} (expected one of: {', '.join(MEETING_MODES)})")
         if mode == "remote" and not (mode_reason and mode_reason.strip()):
@@ -148,12 +154,19 @@ class RapidReview(StateMachine):
             raise BadInput(f"{agency} was never sent the scoping template on this case")
         return involvement
 
+    def _check_meeting_day(self, on: date) -> None:
+        """A meeting is recorded on its date (or later, when recorded after it), never before it."""
+        meeting = self.case.current_meeting
+        if meeting is not None and on < meeting.on:
+            raise Refused(
+                f"the meeting is set for {meeting.on:%A} {meeting.on}: it cannot be recorded before that "
+                f"day (on {on}); to move it, rr meeting schedule"
+            )
+
     def check_quorate(
         self, required_partners: Mapping[str, str], partners_present: set[str], on: date
     ) -> None:
-        meeting = self.case.current_meeting
-        if meeting is not None:
-            _not_before(on, meeting.set_on, "the meeting date was set")
+        self._check_meeting_day(on)
         missing = [label for key, label in required_partners.items() if key not in partners_present]
         if missing:
             raise Refused(
@@ -161,7 +174,10 @@ class RapidReview(StateMachine):
                 "record it with `rr meeting inquorate` and set a new date"
             )
 
-    def check_inquorate(self, required_partners: Mapping[str, str], partners_present: set[str]) -> None:
+    def check_inquorate(
+        self, required_partners: Mapping[str, str], partners_present: set[str], on: date
+    ) -> None:
+        self._check_meeting_day(on)
         if all(key in partners_present for key in required_partners):
             raise Refused("every safeguarding partner was present: record the meeting with `rr meeting held`")
 
@@ -196,9 +212,11 @@ class RapidReview(StateMachine):
         return self.case.outcome_shared_on is None
 
     @close.validators
-    def validate_close(self) -> None:
+    def validate_close(self, on: date) -> None:
         if self.case.outcome_shared_on is None:
             raise Refused("the outcome has not been shared with the agencies (rr outcome shared)")
+        _not_before(on, self.case.outcome_shared_on, "the outcome was shared")
+        _not_before(on, self.case.submitted_on, "the report went to the Panel")
 
     # -- hooks: record what happened ----------------------------------------------------------------
 

@@ -23,7 +23,13 @@ from rr_workflow.adapters.db import tables as t
 from rr_workflow.adapters.db.unit_of_work import UnitOfWork
 from rr_workflow.domain import events as ev
 from rr_workflow.domain.case import Case, ChildDetails, ChildIdentity, RecordedDeviation
-from rr_workflow.domain.deadlines import Deadline, Status, compute_deadlines, meeting_window
+from rr_workflow.domain.deadlines import (
+    Deadline,
+    Status,
+    compute_deadlines,
+    lateness,
+    meeting_window,
+)
 from rr_workflow.domain.errors import BadInput, Refused
 from rr_workflow.domain.machine import COMMANDS, RapidReview, allowed_events, state_label
 from rr_workflow.domain.schedule import Schedule
@@ -110,8 +116,14 @@ def _save(
     machine = machine or machine_for(case, schedule)  # building one costs milliseconds: reuse the command's
     case.allowed = ",".join(allowed_events(machine))  # type: ignore[attr-defined]
     uow.touch(case, app.moment())
+    open_before = uow.open_deadline_keys(case.id)  # type: ignore[attr-defined]
     deadlines = deadlines_of(app, uow, case, schedule)
     uow.materialise_deadlines(case.id, deadlines)  # type: ignore[attr-defined]
+    case.met_late.extend(
+        late
+        for late in (lateness(d, app.calendar) for d in deadlines if d.key in open_before)
+        if late is not None
+    )
     uow.audit(
         actor=app.actor,
         recorded_at=app.moment(),
@@ -298,14 +310,18 @@ def meeting_schedule(
     mode: str = "in_person",
     mode_reason: str | None = None,
     outside_window_reason: str | None = None,
+    on: date | None = None,
 ) -> Case:
+    """Set (or move) the meeting to `meeting_date`; `on` is the day the date was set (default today),
+    and the meeting cannot be before it."""
     with app.uow() as uow:
         permissions.require(uow, app.actor, "record")
         case = uow.cases.get(ref)
         schedule = case_schedule(uow, case)
-        today = app.today()
-        if meeting_date < today:
-            raise BadInput(f"the meeting date {meeting_date} is in the past (today is {today})")
+        day = effective_date(app, case, on)
+        if meeting_date < day:
+            when = "today" if day == app.today() else "the day it was set"
+            raise BadInput(f"the meeting date {meeting_date} is in the past ({when} is {day})")
         window = meeting_window(deadlines_of(app, uow, case, schedule))
         before = case.state
         machine = machine_for(case, schedule)
@@ -318,7 +334,7 @@ def meeting_schedule(
             mode_reason=mode_reason,
             window=window,
             outside_window_reason=outside_window_reason,
-            recorded_on=today,
+            recorded_on=day,
         )
         _save(
             app,
@@ -326,7 +342,7 @@ def meeting_schedule(
             case,
             schedule,
             "schedule_meeting",
-            today,
+            day,
             before,
             {"date": meeting_date, "mode": mode, "outside_window": bool(outside_window_reason)},
             machine,
@@ -354,6 +370,9 @@ def _meeting_record(app: App, ref: str, event: str, on: date | None, attendees: 
         permissions.require(uow, app.actor, "record")
         case = uow.cases.get(ref)
         schedule = case_schedule(uow, case)
+        meeting = case.current_meeting
+        if on is None and meeting is not None and meeting.on <= app.today():
+            on = meeting.on  # recorded after the day: it was held on its date
         day = effective_date(app, case, on)
         parsed, present = _parse_attendees(uow, attendees)
         before = case.state
@@ -423,8 +442,8 @@ def outcome_shared(app: App, ref: str, on: date | None = None) -> Case:
     return _step(app, ref, "share_outcome", on)
 
 
-def close(app: App, ref: str) -> Case:
-    return _step(app, ref, "close", None)
+def close(app: App, ref: str, on: date | None = None) -> Case:
+    return _step(app, ref, "close", on)
 
 
 def decline(app: App, ref: str, reason: str, on: date | None = None) -> Case:

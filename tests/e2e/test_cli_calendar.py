@@ -189,7 +189,7 @@ def test_the_calendar_in_rr_home_is_used(rr, home: Path) -> None:
     ("args", "words"),
     [
         pytest.param(["calendar", "add", "2026-13-01", "2"], "2026-13-01", id="bad-date"),
-        pytest.param(["calendar", "add", "21/12/2026", "2"], "21/12/2026", id="british-date-order"),
+        pytest.param(["calendar", "add", "12/21/2026", "2"], "12/21/2026", id="american-date-order"),
         pytest.param(["calendar", "add", "2026-12-21T09:00", "2"], "2026-12-21T09:00", id="date-with-time"),
         pytest.param(["calendar", "add", "2026-12-21", "two"], "two", id="bad-number"),
         pytest.param(["calendar", "add", "2026-12-21", "2.5"], "2.5", id="fractional-number"),

@@ -250,7 +250,7 @@ BAD_INPUT = [
     row("unknown-document-kind", 2, f"doc add NEW photo {FILE}", "'photo' is not one of", "referral_form"),
     row("doc-file-missing", 2, "doc add NEW other no/such/file.pdf", "no such file"),
     # dates and times
-    row("bad-date", 2, open_x(received="21/12/2026"), "'21/12/2026' is not a date", "YYYY-MM-DD"),
+    row("month-first-date", 2, open_x(received="12/21/2026"), "'12/21/2026' is not a date", "DD/MM/YYYY"),
     row("impossible-date", 2, "sin notified NEW --on 2026-02-30", "'2026-02-30' is not a date"),
     row("short-date", 2, "scoping send NEW la --on 2027-1-4", "YYYY-MM-DD"),
     row(

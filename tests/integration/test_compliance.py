@@ -387,7 +387,7 @@ def test_a_formula_in_a_reason_does_not_run_in_excel(rig: Any, tmp_path: Path) -
 def test_bad_dates_and_a_reversed_period_are_one_line_and_exit_2(rig: Any) -> None:
     for args, message in (
         (("--from", "2027-02-30"), "'2027-02-30' is not a date"),
-        (("--to", "31/01/2027"), "'31/01/2027' is not a date"),
+        (("--to", "01/31/2027"), "'01/31/2027' is not a date"),
         (("--from", "2027-02-01", "--to", "2027-01-31"), "--from 2027-02-01 is after --to 2027-01-31"),
         (("--format", "xlsx"), "'xlsx' is not one of"),
     ):

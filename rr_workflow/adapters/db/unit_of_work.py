@@ -131,6 +131,12 @@ class UnitOfWork:
         if rows:
             self.session.execute(insert(t.outbox), rows)
 
+    def open_deadline_keys(self, case_id: int) -> set[str]:
+        """The keys of the case's deadlines not yet met, as last materialised."""
+        d = t.deadlines.c
+        query = select(d.key).where(d.case_id == case_id, d.met_on.is_(None))
+        return set(self.session.execute(query).scalars())
+
     def materialise_deadlines(self, case_id: int, deadlines: Iterable[Deadline]) -> None:
         self.session.execute(delete(t.deadlines).where(t.deadlines.c.case_id == case_id))
         rows = deadline_rows(case_id, deadlines)
