@@ -278,3 +278,33 @@ def test_new_rows_after_a_break_do_not_hide_it(trail: Any) -> None:
     queries.case_show(trail.later().app, "RR-1")  # appends a row chained onto the (intact) last one
 
     assert_fault(trail, target["id"], CHANGED, position(trail, target["id"]))
+
+
+# -- the newest row --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("column", "value"), [("actor", "mallory"), ("details", '{"forged": true}')])
+def test_changing_the_newest_row_is_detected_at_that_row(trail: Any, column: str, value: Any) -> None:
+    """Planted bug caught: `verify` stopping before the last row but still counting it."""
+    rows = chain(trail)
+    newest = rows[-1]
+    assert newest["action"] == "case_viewed"
+    trail.execute(f"UPDATE audit_events SET {column} = :value WHERE id = :id", value=value, id=newest["id"])
+
+    assert_fault(trail, newest["id"], CHANGED, len(rows) - 1)
+
+
+def test_a_forged_row_appended_with_a_made_up_hash_is_detected_at_itself(trail: Any) -> None:
+    rows = chain(trail)
+    forged = {**_forgery(rows[-1], rows[-1]["id"] + 1), "hash": "e" * 64}
+    _insert(trail, forged)
+
+    assert_fault(trail, forged["id"], CHANGED, len(rows))
+
+
+def test_a_forged_row_appended_onto_the_wrong_row_is_detected_at_itself(trail: Any) -> None:
+    rows = chain(trail)
+    forged = _forgery(rows[-2], rows[-1]["id"] + 1)  # chained onto the row before the newest
+    _insert(trail, forged)
+
+    assert_fault(trail, forged["id"], DELETED_OR_INSERTED, len(rows))
