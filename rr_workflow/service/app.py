@@ -22,9 +22,9 @@ from sqlalchemy.exc import OperationalError
 
 from rr_workflow.adapters import config
 from rr_workflow.adapters.db import tables as t
-from rr_workflow.adapters.db.engine import database_url, make_engine
+from rr_workflow.adapters.db.engine import BUSY, database_url, is_concurrent_change, make_engine
 from rr_workflow.domain.calendar import WorkingCalendar
-from rr_workflow.domain.errors import BadInput, Unavailable
+from rr_workflow.domain.errors import BadInput, Conflict, Unavailable
 from rr_workflow.service.clock import Clock, FixedClock, SystemClock, iso_moment, local_today, parse_moment
 
 if TYPE_CHECKING:
@@ -127,6 +127,8 @@ def reachable(engine: Engine) -> Iterator[None]:
     try:
         yield
     except OperationalError as error:
+        if is_concurrent_change(error):  # another command holds the database (SQLite's write lock)
+            raise Conflict(BUSY) from None
         where = engine.url.render_as_string(hide_password=True)
         reason = str(error.orig).strip().splitlines()[0] if error.orig else "connection failed"
         raise Unavailable(f"cannot use the database {where}: {reason}") from None

@@ -7,8 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 
 SQLITE_FILE = "rr.sqlite3"
+LOCK_WAIT_SECONDS = 30  # how long a command waits for another to finish with the database (SQLite)
+
+_CONCURRENCY_SQLSTATES = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock not available
+BUSY = "the database was busy with a concurrent change: nothing was saved; try again"
 
 
 def database_url(home: Path) -> str:
@@ -17,7 +22,7 @@ def database_url(home: Path) -> str:
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": LOCK_WAIT_SECONDS})
         event.listen(engine, "connect", _sqlite_connect)
         # Every transaction takes the write lock at once: two commands on one case queue instead of
         # both reading, then one failing to write (and the audit chain never forks).
@@ -31,9 +36,15 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA journal_mode = WAL")
-    cursor.execute("PRAGMA busy_timeout = 30000")
+    cursor.execute(f"PRAGMA busy_timeout = {LOCK_WAIT_SECONDS * 1000}")
     cursor.close()
 
 
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
+
+
+def is_concurrent_change(error: OperationalError) -> bool:
+    """Lost to, or waited too long for, another command's lock (SQLite: "database is locked")."""
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    return sqlstate in _CONCURRENCY_SQLSTATES or "database is locked" in str(error.orig)

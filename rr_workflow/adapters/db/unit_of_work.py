@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from rr_workflow.adapters.db import audit
 from rr_workflow.adapters.db import tables as t
+from rr_workflow.adapters.db.engine import BUSY, is_concurrent_change
 from rr_workflow.adapters.db.orm import start_mappers
 from rr_workflow.domain.case import Case
 from rr_workflow.domain.deadlines import Deadline
@@ -51,6 +52,8 @@ class UnitOfWork:
 
     def __enter__(self) -> UnitOfWork:
         self.session = Session(self.engine, expire_on_commit=False, autoflush=True)
+        with _concurrent_changes_as_conflicts(self.session):
+            self.session.connection()  # begin now (SQLite: the write lock), so a busy database is a Conflict
         self.cases = CaseRepository(self.session)
         self._new_files: list[Path] = []
         self._committed = False
@@ -181,9 +184,6 @@ def deadline_rows(case_id: int, deadlines: Iterable[Deadline]) -> list[dict[str,
     ]
 
 
-_CONCURRENCY_SQLSTATES = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock not available
-
-
 @contextmanager
 def _concurrent_changes_as_conflicts(session: Session) -> Iterator[None]:
     try:
@@ -202,9 +202,6 @@ def _concurrent_changes_as_conflicts(session: Session) -> Iterator[None]:
         ) from None
     except OperationalError as error:
         session.rollback()
-        sqlstate = getattr(error.orig, "sqlstate", None)
-        if sqlstate in _CONCURRENCY_SQLSTATES or "database is locked" in str(error.orig):
-            raise Conflict(
-                "the database was busy with a concurrent change: nothing was saved; try again"
-            ) from None
+        if is_concurrent_change(error):
+            raise Conflict(BUSY) from None
         raise
