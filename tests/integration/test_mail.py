@@ -149,28 +149,27 @@ def test_an_smtp_outage_delays_mail_with_backoff_and_loses_none(rig: Any, smtp: 
     assert {(r["status"], r["attempts"]) for r in first} == {("pending", 1)}
     assert all(r["last_error"] for r in first)
     retry_at = {datetime.fromisoformat(r["next_attempt_at"]) for r in first}
-    assert retry_at == {start + delivery.backoff(1)}
+    assert retry_at == {start + timedelta(seconds=30)}
 
     # Not yet due again: nothing is tried.
-    rig.at(start + delivery.backoff(1) - timedelta(seconds=1))
+    rig.at(start + timedelta(seconds=29))
     assert delivery.deliver(rig.app, transport_to(smtp)) == {"sent": 0, "failed": 0, "dead": 0}
     assert {r["attempts"] for r in outbox_rows(rig)} == {1}
 
     # Due again, still down: the wait doubles.
-    second_try = rig.at(start + delivery.backoff(1)).clock.now()
+    second_try = rig.at(start + timedelta(seconds=30)).clock.now()
     assert delivery.deliver(rig.app, transport_to(smtp)) == {"sent": 0, "failed": n, "dead": 0}
     assert {(r["status"], r["attempts"]) for r in outbox_rows(rig)} == {("pending", 2)}
-    assert delivery.backoff(2) == 2 * delivery.backoff(1)
     assert {datetime.fromisoformat(r["next_attempt_at"]) for r in outbox_rows(rig)} == {
-        second_try + delivery.backoff(2)
+        second_try + timedelta(seconds=60)
     }
 
     # The server is back, but the backoff still holds until next_attempt_at.
     smtp.start()
-    rig.at(second_try + delivery.backoff(2) - timedelta(seconds=1))
+    rig.at(second_try + timedelta(seconds=59))
     assert delivery.deliver(rig.app, transport_to(smtp)) == {"sent": 0, "failed": 0, "dead": 0}
     assert smtp.received == []
-    rig.at(second_try + delivery.backoff(2))
+    rig.at(second_try + timedelta(seconds=60))
     assert delivery.deliver(rig.app, transport_to(smtp)) == {"sent": n, "failed": 0, "dead": 0}
     assert smtp.wait_for(n, timeout=5)
     assert sorted(smtp.message_ids()) == sorted(r["message_id"] for r in rows)  # once each
@@ -181,25 +180,40 @@ def rr(*args: str) -> Any:
     return CliRunner().invoke(cli, list(args), prog_name="rr")
 
 
+# The waits after each failed attempt (30 s doubling, never more than an hour) and the attempt that
+# dead-letters a message (the 8th failure, as the README and the operator's guide say).
+WAITS_AFTER_FAILURE = [30, 60, 120, 240, 480, 960, 1920]
+DEAD_AFTER = 8
+
+
+def test_backoff_doubles_from_thirty_seconds_up_to_an_hour() -> None:
+    """Planted bug caught: the first retry after 60 s, or no ceiling on the wait."""
+    assert [delivery.backoff(n).total_seconds() for n in range(1, 10)] == [
+        30, 60, 120, 240, 480, 960, 1920, 3600, 3600,
+    ]  # fmt: skip
+    assert delivery.backoff(20) == timedelta(hours=1)
+
+
 def test_after_max_attempts_messages_are_dead_and_listed_by_rr_outbox_list(rig: Any, smtp: SmtpSink) -> None:
+    """Planted bug caught: `MAX_ATTEMPTS` changed from 8 to 3 (mail given up after 3 failures)."""
     rows = queue_notices(rig)
     n = len(rows)
     smtp.stop()
-    counts: dict[str, int] = {}
-    for attempt in range(1, delivery.MAX_ATTEMPTS + 1):  # bounded: MAX_ATTEMPTS runs
+    for attempt, wait in enumerate(WAITS_AFTER_FAILURE, start=1):  # bounded: 7 failures, then the 8th
         counts = delivery.deliver(rig.app, transport_to(smtp))
-        if attempt < delivery.MAX_ATTEMPTS:
-            assert counts == {"sent": 0, "failed": n, "dead": 0}, attempt
-            rig.later(seconds=delivery.backoff(attempt).total_seconds())
-    assert counts == {"sent": 0, "failed": 0, "dead": n}
-    assert {(r["status"], r["attempts"]) for r in outbox_rows(rig)} == {("dead", delivery.MAX_ATTEMPTS)}
-    assert delivery.backoff(20) == delivery.LONGEST_WAIT
+        assert counts == {"sent": 0, "failed": n, "dead": 0}, attempt
+        assert {(r["status"], r["attempts"]) for r in outbox_rows(rig)} == {("pending", attempt)}
+        rig.later(seconds=wait - 1)
+        assert delivery.deliver(rig.app, transport_to(smtp)) == {"sent": 0, "failed": 0, "dead": 0}
+        rig.later(seconds=1)
+    assert delivery.deliver(rig.app, transport_to(smtp)) == {"sent": 0, "failed": 0, "dead": n}
+    assert {(r["status"], r["attempts"]) for r in outbox_rows(rig)} == {("dead", DEAD_AFTER)}
 
     listed = rr("outbox", "list", "--json")
     assert listed.exit_code == 0, listed.output
     entries = json.loads(listed.stdout)
     assert sorted(e["message_id"] for e in entries) == sorted(r["message_id"] for r in rows)
-    assert {(e["status"], e["attempts"]) for e in entries} == {("dead", delivery.MAX_ATTEMPTS)}
+    assert {(e["status"], e["attempts"]) for e in entries} == {("dead", DEAD_AFTER)}
     assert all(e["last_error"] for e in entries)
     table = rr("outbox", "list")
     assert table.exit_code == 0 and table.stdout.count("dead") >= n

@@ -109,12 +109,13 @@ def declined_case(rig: Any, ref: str = "RR-3") -> str:
 # The closed case of `run_procedure`: received, aware, SIN, templates sent, meeting date set, 3 returns,
 # 3 records secured, meeting held, decision, endorsement, submission, outcome shared, review complete,
 # closed: 18 rows.
-CLOSED_CASE_ROWS = 18
 
 
 def test_a_timeline_is_a_valid_png_and_svg_of_the_right_size(rig: Any, tmp_path: Path) -> None:
+    """Planted bug caught: a row height of 25 px (every label squeezed), or 36 px (the picture too tall)."""
     rig.run_procedure("RR-1")
-    width, height = 1200, pictures.TIMELINE_BASE_PX + pictures.TIMELINE_ROW_PX * CLOSED_CASE_ROWS
+    # 1200 px wide; 330 px for the title, strip, axis and legend, then 30 px for each of the 18 rows.
+    width, height = 1200, 870
 
     png = pictures.timeline(rig.app, "RR-1", tmp_path / "RR-1.png")
     assert (png.format, png.width_px, png.height_px) == ("png", width, height)

@@ -299,12 +299,12 @@ def _deadlines(rig: Any, ref: str) -> dict[str, date]:
 
 
 def test_a_case_keeps_its_schedule_version(rig: Any, tmp_path: Path, monkeypatch: Any) -> None:
-    calendar = rig.app.calendar
     rig.at(datetime(2026, 11, 3, 10))
     commands.case_open(rig.app, "RR-OLD", date(2026, 11, 2), date(2026, 11, 2), "police")
     old = _deadlines(rig, "RR-OLD")
-    assert old["scoping_sent"] == calendar.add(date(2026, 11, 2), 2) == date(2026, 11, 4)
-    assert old["sin_notified"] == calendar.add(date(2026, 11, 2), 5) == date(2026, 11, 9)
+    # Received Mon 2 Nov 2026 (no bank holiday near): 2 working days -> Wed 4th, 5 -> Mon 9th.
+    assert old["scoping_sent"] == date(2026, 11, 4)
+    assert old["sin_notified"] == date(2026, 11, 9)
 
     changed = tmp_path / "partnership_schedule.toml"
     changed.write_text(
@@ -314,15 +314,17 @@ def test_a_case_keeps_its_schedule_version(rig: Any, tmp_path: Path, monkeypatch
     commands.case_open(rig.later().app, "RR-NEW", date(2026, 11, 3), date(2026, 11, 3), "police")
 
     new = _deadlines(rig, "RR-NEW")
-    assert new["scoping_sent"] == calendar.add(date(2026, 11, 3), 4) == date(2026, 11, 9)
-    assert new["sin_notified"] == calendar.add(date(2026, 11, 3), 3) == date(2026, 11, 6)
+    # Received Tue 3 Nov under the changed schedule: 4 working days -> Mon 9th, 3 -> Fri 6th.
+    assert new["scoping_sent"] == date(2026, 11, 9)
+    assert new["sin_notified"] == date(2026, 11, 6)
     assert _deadlines(rig, "RR-OLD") == old
 
     # Later steps on the old case still count with the old numbers, on the new one with the new.
     for ref in ("RR-OLD", "RR-NEW"):
         commands.scoping_send(rig.later().app, ref, ["la"])
-    assert _deadlines(rig, "RR-OLD")["meeting_date_set"] == calendar.add(date(2026, 11, 3), 1)
-    assert _deadlines(rig, "RR-NEW")["meeting_date_set"] == calendar.add(date(2026, 11, 3), 3)
+    # Templates sent Tue 3 Nov: the date is set within 1 working day (old) -> Wed 4th, 3 (new) -> Fri 6th.
+    assert _deadlines(rig, "RR-OLD")["meeting_date_set"] == date(2026, 11, 4)
+    assert _deadlines(rig, "RR-NEW")["meeting_date_set"] == date(2026, 11, 6)
 
     shown = {ref: queries.case_show(rig.later().app, ref)["schedule_version"] for ref in ("RR-OLD", "RR-NEW")}
     assert shown == {"RR-OLD": "2026.1", "RR-NEW": "2026.2-test"}
