@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from rr_workflow.adapters.config import shipped_dir
 from rr_workflow.cli.app import cli
 from rr_workflow.domain.errors import BadInput
-from rr_workflow.service import compliance, simulate
+from rr_workflow.service import simulate
 from rr_workflow.service.app import open_app
 
 START, END = date(2027, 1, 1), date(2027, 6, 30)
@@ -51,22 +51,63 @@ def test_the_same_seed_gives_the_same_figures_and_another_seed_others(quiet: Pat
     assert not quiet.exists()  # the user's own RR_HOME was never touched
 
 
-def test_its_figures_are_the_compliance_report_over_the_database_it_built(
-    quiet: Path, tmp_path: Path
-) -> None:
+# Every step on the day it becomes possible, except template returns 6 working days after they were sent
+# (one past the 5 allowed); the three partners only; nobody inquorate or declined.
+EXACT = simulate.Assumptions(
+    agency_delay=simulate.Delay(6, 0),
+    records_delay=simulate.Delay(0, 0),
+    sin_delay=simulate.Delay(0, 0),
+    scoping_delay=simulate.Delay(0, 0),
+    meeting_offset=simulate.Delay(0, 0),
+    endorse_delay=simulate.Delay(0, 0),
+    submit_delay=simulate.Delay(0, 0),
+    inquorate=0.0,
+    decline=0.0,
+    extra_agencies=0,
+)
+
+
+def test_its_figures_are_worked_out_by_hand_for_fixed_delays(quiet: Path, tmp_path: Path) -> None:
+    """With no spread in any delay the figures follow from the timescales alone.
+
+    Planted bug caught: the simulator drawing template returns from the records delay (returns on time).
+    The comparison this replaced (summary == compliance report) could not fail: the summary *is* that
+    report."""
     kept = tmp_path / "kept"
-    outcome = simulate.simulate(80, START, END, seed=3, keep=kept)
-    app = open_app(home=kept, actor="simulator")
-    report = compliance.compliance(app, None, None)
-    assert report["summary"] == outcome.summary and report["panel"] == outcome.panel
-    with app.engine.connect() as connection:
-        cases = connection.exec_driver_sql("SELECT count(*), sum(state = 'declined') FROM cases").one()
-    assert (cases[0], cases[1]) == (80, outcome.declined)
-    assert {row["rule_key"] for row in outcome.summary} >= {
-        "scoping_returned",
-        "meeting_held",
-        "review_complete",
+    outcome = simulate.simulate(10, START, END, seed=3, assumptions=EXACT, keep=kept)
+    # 10 cases x 15 steps: scoping sent, SIN, 3 returns, 3 records secured, meeting set and held,
+    # decision, endorsement, submission, outcome shared, closure.
+    counts = (outcome.cases, outcome.declined, outcome.inquorate_meetings, outcome.transitions)
+    assert counts == (10, 0, 0, 150)
+    # Each of the 30 returns is 1 working day late: one escalation each (the 1st working day after).
+    assert outcome.escalations == 30
+    rows = {r["rule_key"]: r for r in outcome.summary}
+    figures = {
+        k: (r["deadlines"], r["met_on_time"], r["met_late"], r["pct_on_time"]) for k, r in rows.items()
     }
+    assert figures == {
+        "sin_notified": (10, 10, 0, 100.0),
+        "scoping_sent": (10, 10, 0, 100.0),
+        "meeting_date_set": (10, 10, 0, 100.0),
+        "scoping_returned": (30, 0, 30, 0.0),
+        "records_secured": (30, 30, 0, 100.0),
+        "meeting_held": (10, 10, 0, 100.0),
+        "panel_submission": (10, 10, 0, 100.0),
+        "outcome_shared": (10, 10, 0, 100.0),
+        "review_complete": (10, 10, 0, 100.0),
+    }
+    # Returns take 6 working days; the meeting is on the first day of its window (7 after the referral).
+    assert (rows["scoping_returned"]["median_working_days"], rows["meeting_held"]["median_working_days"]) == (
+        6.0,
+        7.0,
+    )
+    assert (outcome.panel["within_limit"], outcome.panel["decided"]) == (10, 10)
+
+    app = open_app(home=kept, actor="simulator")
+    with app.engine.connect() as connection:
+        states = connection.exec_driver_sql("SELECT state, count(*) FROM cases GROUP BY state").all()
+    app.engine.dispose()
+    assert [tuple(r) for r in states] == [("closed", 10)]
 
 
 def returns_on_time(outcome: simulate.Outcome) -> float:
