@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import docx
+import pytest
 from conftest_timers import SmtpSink, smtp_fixture  # noqa: F401 (the `smtp` fixture)
 from icalendar import Calendar
 
 from rr_workflow.adapters.mail import FileTransport, SmtpTransport
+from rr_workflow.domain.errors import Refused
 from rr_workflow.service import commands, delivery
 
 HOSTILE_NAME = "Zoë <script>alert(1)</script> & {{ 7*7 }}"
@@ -87,13 +89,12 @@ def test_the_scoping_letter_names_the_child_escaped_and_the_mail_does_not(rig: A
 
 
 def test_a_refused_step_writes_no_letter_and_leaves_no_file(rig: Any) -> None:
+    """Planted bug caught: the template sent to an agency a second time (the step must be refused)."""
     rig.to_scoping()
     before = generated(rig)
     files = sorted(p for p in rig.home.rglob("*") if p.is_file())
-    try:
-        commands.scoping_send(rig.later().app, "RR-1", ["la"])  # already sent: refused
-    except Exception as error:
-        assert "already sent" in str(error)
+    with pytest.raises(Refused, match="already sent to: la"):
+        commands.scoping_send(rig.later().app, "RR-1", ["la"])
     assert generated(rig) == before
     assert sorted(p for p in rig.home.rglob("*") if p.is_file()) == files
 
