@@ -32,6 +32,7 @@ from sqlalchemy import Connection, func, select, text
 
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.service.app import App
+from rr_workflow.service.failures import describe
 
 HEARTBEAT_KEY = "daemon"
 _LEADER_LOCK = 0x5252_4441  # "RRDA"
@@ -212,7 +213,7 @@ class Daemon:
             if any(sent.values()):
                 self.log("delivery", **sent)
         except Exception as error:  # an SMTP or database outage: log it, retry at the next poll
-            self.log("error", where="delivery", error=type(error).__name__, detail=str(error)[:200])
+            self.log("error", where="delivery", error=type(error).__name__, detail=describe(error))
         finally:
             self._delivering.release()
 
@@ -225,7 +226,7 @@ class Daemon:
                 self._rebuild()
             self.fire("poll")
         except Exception as error:  # a database outage must not kill the daemon: log, retry next poll
-            self.log("error", where="sync", error=type(error).__name__, detail=str(error)[:200])
+            self.log("error", where="sync", error=type(error).__name__, detail=describe(error))
 
     def _rebuild(self) -> None:
         from rr_workflow.service.notices import next_moments

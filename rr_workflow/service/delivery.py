@@ -18,6 +18,7 @@ from rr_workflow.adapters.mail import Transport, build_message
 from rr_workflow.service import letters
 from rr_workflow.service.app import App
 from rr_workflow.service.clock import iso_moment_of
+from rr_workflow.service.failures import describe
 
 MAX_ATTEMPTS = 8
 STALE = timedelta(minutes=10)
@@ -107,7 +108,7 @@ def _failed(app: App, row: dict[str, Any], now: datetime, error: Exception) -> b
                 status="dead" if dead else "pending",
                 attempts=attempts,
                 next_attempt_at=iso_moment_of(now + backoff(attempts)),
-                last_error=f"{type(error).__name__}: {error}"[:500],
+                last_error=describe(error),
             )
         )
         uow.commit()

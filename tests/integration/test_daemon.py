@@ -9,6 +9,7 @@ every process a test starts is killed at its end, whatever happened.
 
 from __future__ import annotations
 
+import email
 import json
 import os
 import signal
@@ -19,6 +20,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from email import policy
 from typing import Any
 
 import pytest
@@ -345,3 +347,61 @@ def test_a_standby_stops_on_sigterm_without_ever_acting_and_the_active_one_on_si
     assert actives(second) == []
     assert first.terminate(timeout=10, how=signal.SIGINT) == 0
     assert first.events("stopped")[-1].get("role") == "active"
+
+
+# -- a failure that quotes the child ---------------------------------------------------------------------
+
+
+class QuotingFilter(SmtpSink):
+    """A receiving server whose content filter refuses a letter naming a child and quotes what it matched
+    (as data-loss-prevention filters do): the refusal's text carries the child's name."""
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = email.message_from_bytes(bytes(envelope.content), policy=policy.default)
+        for part in message.walk():
+            if part.get_content_type() == "text/html" and CHILD in part.get_content():
+                return f"554 5.7.1 refused by content filter: matched '{CHILD}'"
+        return await super().handle_DATA(server, session, envelope)
+
+
+def letter_mail(rig: Any) -> list[dict[str, Any]]:
+    """The steps' letters in the outbox (not the notices')."""
+    return rig.rows("SELECT * FROM mail_outbox WHERE notice_id IS NULL ORDER BY id")
+
+
+def test_a_refusal_quoting_the_childs_name_reaches_neither_the_daemons_log_nor_the_outbox_listing(
+    rig: Any, daemons: list[Daemon]
+) -> None:
+    """Planted bug caught: `last_error` (and the daemon's error detail) keeping the server's text."""
+    staff(rig)
+    now = datetime.now(LONDON)
+    received = now.date() - timedelta(days=1)
+    commands.case_open(rig.at(now).app, "RR-Q", received, received, "police", summary="t", child_name=CHILD)
+    commands.scoping_send(rig.later().app, "RR-Q", ["la"])  # the letter names the child
+    server = QuotingFilter()
+    server.start()
+    try:
+        daemon = start(daemons, daemon_env(rig, server))
+        assert daemon.wait_for("active", timeout=20), daemon.lines
+        assert wait_until(lambda: any(r["attempts"] for r in letter_mail(rig)), timeout=20), daemon.lines
+        assert daemon.terminate(timeout=10) == 0
+    finally:
+        server.stop()
+    failed = [r for r in letter_mail(rig) if r["attempts"]]
+    assert failed and all(r["status"] == "pending" for r in failed)
+    for row in failed:
+        assert row["last_error"] == (
+            "SMTPDataError: the mail server answered 554 (its text is not kept: it may quote the mail)"
+        )
+    listed = subprocess.run(
+        [sys.executable, "-m", "rr_workflow", "outbox", "list", "--json"],
+        env=daemon_env(rig, server),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    logs = "\n".join(daemon.lines)
+    assert any(e.get("failed") for e in daemon.events("delivery")), logs
+    for text in (logs, listed.stdout, listed.stderr):
+        assert CHILD not in text and "Quillfeather" not in text
