@@ -192,20 +192,24 @@ def test_the_table_names_every_stage_and_event() -> None:
     assert sorted(e.id for e in RapidReview.events) == sorted(EVENTS)
 
 
-def _ready_for(case: Case, event: str) -> None:
-    """Facts a step's validators need that are not part of its stage (tested on their own below)."""
+def _ready_for(case: Case, event: str) -> dict[str, Any]:
+    """Facts a step's validators need that are not part of its stage (tested on their own below), and
+    the step's valid arguments in that stage."""
     if event == "submit":
         case.sin_notified_on = ENDORSED
     if event == "close":
         case.outcome_shared_on = SUBMITTED
+    args = VALID[event]()
+    if event == "schedule_meeting" and case.state == "inquorate":  # a new date, set after the meeting
+        args.update(on=date(2027, 1, 12), recorded_on=MEETING)
+    return args
 
 
 @pytest.mark.parametrize(("state", "event"), [p for p in ALL_PAIRS if p[1] in ALLOWED[p[0]]])
 def test_an_allowed_step_leads_to_its_stage(state: str, event: str) -> None:
     """Planted bug caught: `schedule_meeting` from `inquorate` left out, or `decline` leading to `closed`."""
     case = case_at(state)
-    _ready_for(case, event)
-    fire(case, event, **VALID[event]())
+    fire(case, event, **_ready_for(case, event))
     assert case.state == ALLOWED[state][event]
 
 
@@ -213,9 +217,9 @@ def test_an_allowed_step_leads_to_its_stage(state: str, event: str) -> None:
 def test_a_step_not_in_the_table_is_refused_and_changes_nothing(state: str, event: str) -> None:
     """Planted bug caught: `decline` allowed from `meeting_held`, or `close` from `endorsed`."""
     case = case_at(state)
-    _ready_for(case, event)
+    args = _ready_for(case, event)
     with pytest.raises(TransitionNotAllowed):
-        fire(case, event, **VALID[event]())
+        fire(case, event, **args)
     assert case.state == state
     assert case.events == []
 
@@ -397,6 +401,21 @@ class TestMeetingDateValidators:
         fire(case, "schedule_meeting", **schedule_args(mode="remote", mode_reason="snow"))
         assert (case.current_meeting.mode, case.current_meeting.mode_reason) == ("remote", "snow")
 
+    def test_a_date_cannot_be_set_before_the_templates_went(self) -> None:
+        args = schedule_args(recorded_on=RECEIVED)
+        message = refusal(BadInput, case_at("scoping"), "schedule_meeting", **args)
+        assert message == "2026-12-21 is before the scoping templates were sent (2026-12-22)"
+
+    def test_a_new_date_cannot_be_set_before_the_previous_one_was(self) -> None:
+        args = schedule_args(on=date(2027, 1, 8), recorded_on=date(2026, 12, 22))
+        message = refusal(BadInput, case_at("meeting_scheduled"), "schedule_meeting", **args)
+        assert message == "2026-12-22 is before the previous meeting was set (2026-12-23)"
+
+    def test_a_new_date_cannot_be_set_before_an_inquorate_meeting_was_held(self) -> None:
+        args = schedule_args(on=date(2027, 1, 12), recorded_on=date(2027, 1, 6))
+        message = refusal(BadInput, case_at("inquorate"), "schedule_meeting", **args)
+        assert message == "2027-01-06 is before the previous meeting was held (2027-01-07)"
+
     def test_the_meeting_cannot_be_before_the_referral(self) -> None:
         args = schedule_args(on=date(2026, 12, 20), window=None)
         message = refusal(BadInput, case_at("scoping"), "schedule_meeting", **args)
@@ -464,15 +483,20 @@ class TestQuorum:
             Refused, case_at("meeting_scheduled"), "hold_meeting", **args
         )
 
-    def test_a_meeting_cannot_be_held_before_its_date_was_set(self) -> None:
-        args = meeting_args(ALL_PRESENT, on=date(2026, 12, 22))
-        message = refusal(BadInput, case_at("meeting_scheduled"), "hold_meeting", **args)
-        assert message == "2026-12-22 is before the meeting date was set (2026-12-23)"
+    @pytest.mark.parametrize("event", ["hold_meeting", "record_inquorate"])
+    def test_a_meeting_cannot_be_recorded_before_its_date(self, event: str) -> None:
+        present = ALL_PRESENT if event == "hold_meeting" else {"la"}
+        args = meeting_args(present, on=date(2027, 1, 6))
+        message = refusal(Refused, case_at("meeting_scheduled"), event, **args)
+        assert message == (
+            "the meeting is set for Thursday 2027-01-07: it cannot be recorded before that day "
+            "(on 2027-01-06); to move it, rr meeting schedule"
+        )
 
-    def test_a_meeting_may_be_held_the_day_its_date_was_set(self) -> None:
+    def test_a_meeting_may_be_recorded_after_its_date(self) -> None:
         case = case_at("meeting_scheduled")
-        fire(case, "hold_meeting", **meeting_args(ALL_PRESENT, on=SET))
-        assert case.held_meeting.held_on == SET
+        fire(case, "hold_meeting", **meeting_args(ALL_PRESENT, on=date(2027, 1, 8)))
+        assert case.held_meeting.held_on == date(2027, 1, 8)
 
     def test_a_quorate_meeting_cannot_be_recorded_as_inquorate(self) -> None:
         message = refusal(
@@ -545,6 +569,18 @@ class TestDecisionAndAfter:
     def test_a_case_closes_only_once_the_outcome_is_shared(self) -> None:
         message = refusal(Refused, case_at("submitted"), "close", on=SUBMITTED)
         assert message == "the outcome has not been shared with the agencies (rr outcome shared)"
+
+    def test_a_case_cannot_close_before_the_outcome_was_shared(self) -> None:
+        case = case_at("submitted")
+        case.outcome_shared_on = date(2027, 1, 12)
+        message = refusal(BadInput, case, "close", on=SUBMITTED)
+        assert message == "2027-01-11 is before the outcome was shared (2027-01-12)"
+
+    def test_a_case_cannot_close_before_the_report_went_to_the_panel(self) -> None:
+        case = case_at("submitted")
+        case.outcome_shared_on = ENDORSED
+        message = refusal(BadInput, case, "close", on=ENDORSED)
+        assert message == "2027-01-08 is before the report went to the Panel (2027-01-11)"
 
 
 # -- hooks: the facts recorded and the domain events raised ------------------------------------------------
