@@ -17,6 +17,7 @@ COMMAND_GROUPS = {
     "calendar": "rr_workflow.cli.calendar:calendar",
     "case": "rr_workflow.cli.case:case",
     "close": "rr_workflow.cli.steps:close",
+    "correct": "rr_workflow.cli.corrections:correct",
     "daemon": "rr_workflow.cli.timers:daemon",
     "decide": "rr_workflow.cli.steps:decide",
     "decline": "rr_workflow.cli.steps:decline",
@@ -40,6 +41,7 @@ COMMAND_GROUPS = {
     "submit": "rr_workflow.cli.steps:submit",
     "templates": "rr_workflow.cli.documents:templates_group",
     "tick": "rr_workflow.cli.timers:tick",
+    "undo": "rr_workflow.cli.corrections:undo",
     "waive": "rr_workflow.cli.steps:waive",
 }
 

@@ -39,9 +39,12 @@ class Attendance:
 
 class Meeting:
     """A Rapid Review meeting date. A case may have several: an inquorate meeting needs a new date,
-    and a date may be reset before it is held (the earlier one is then `superseded`)."""
+    and a date may be reset before it is held (the earlier one is then `superseded`); a date set by
+    mistake and undone is `withdrawn` (kept, as everything recorded is)."""
 
     SCHEDULED, HELD, INQUORATE, SUPERSEDED = "scheduled", "held", "inquorate", "superseded"
+    WITHDRAWN = "withdrawn"
+    REPLACED = frozenset({SUPERSEDED, WITHDRAWN})  # no longer the date in force
 
     def __init__(
         self,
@@ -176,7 +179,7 @@ class Case:
     @property
     def current_meeting(self) -> Meeting | None:
         """The meeting date in force: the last one set that has not been superseded."""
-        live = [m for m in self.meetings if m.status != Meeting.SUPERSEDED]
+        live = [m for m in self.meetings if m.status not in Meeting.REPLACED]
         return max(live, key=lambda m: m.number) if live else None
 
     @property

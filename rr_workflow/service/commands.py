@@ -552,3 +552,9 @@ def doc_add(app: App, ref: str, kind: str, source: Path) -> dict[str, Any]:
         uow.write_file(stored, content)  # removed again if the commit fails
         uow.commit()
         return {"ref": ref, "kind": kind, "sha256": digest, "path": str(stored), "size": row["size"]}
+
+
+# The one save path and agency check, for the use cases beside these (corrections, undo): every change of
+# a case goes through `save`, so whatever it keeps up to date follows from corrected facts too.
+save = _save
+require_agencies = _require_agencies

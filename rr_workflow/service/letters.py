@@ -183,15 +183,39 @@ def _meeting_scheduled(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
     )
     invitation = _invitation(ctx, meeting, partners, "REQUEST", event.on)
     when = values["meeting_date"]
-    body = f"Rapid Review {ctx.case.ref}: the meeting is on {when}; the invitation is attached.\n"
-    return [
-        Mail(
-            partners,
-            f"[{ctx.case.ref}] Rapid Review meeting invitation",
-            body,
-            [letter, invitation],
+    moved_from = event.data.get("moved_from")
+    if moved_from:  # a corrected date: the old and the new date, in the subject and the body
+        old = _day(date.fromisoformat(moved_from))
+        subject = f"[{ctx.case.ref}] Rapid Review meeting moved from {old} to {when}"
+        body = (
+            f"Rapid Review {ctx.case.ref}: the meeting is now on {when}, not {old}; "
+            "the updated invitation is attached.\n"
         )
-    ]
+    else:
+        subject = f"[{ctx.case.ref}] Rapid Review meeting invitation"
+        body = f"Rapid Review {ctx.case.ref}: the meeting is on {when}; the invitation is attached.\n"
+    return [Mail(partners, subject, body, [letter, invitation])]
+
+
+def _meeting_withdrawn(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
+    """A meeting date set by mistake was undone: the earlier date is back in force (an updated
+    invitation), or there is none (a cancellation)."""
+    withdrawn = next(m for m in ctx.case.meetings if m.number == event.data["number"])
+    partners = ctx.partner_emails()
+    was = _day(withdrawn.on)
+    restored = ctx.case.current_meeting
+    if event.data.get("restored") and restored is not None:
+        now = _day(restored.on)
+        update = _invitation(ctx, restored, partners, "REQUEST", event.on)
+        body = (
+            f"Rapid Review {ctx.case.ref}: the meeting is on {now} as first arranged, not {was}; "
+            "the updated invitation is attached.\n"
+        )
+        subject = f"[{ctx.case.ref}] Rapid Review meeting moved from {was} to {now}"
+        return [Mail(partners, subject, body, [update])]
+    cancel = _invitation(ctx, withdrawn, partners, "CANCEL", event.on)
+    body = f"Rapid Review {ctx.case.ref}: the meeting on {was} is cancelled; a new date will follow.\n"
+    return [Mail(partners, f"[{ctx.case.ref}] Rapid Review meeting on {was} cancelled", body, [cancel])]
 
 
 def _decision_values(ctx: Context, on: date, addressee: str, title: str) -> dict[str, Any]:
@@ -249,12 +273,17 @@ def _outcome_shared(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
 
 
 def _series(case: Case, meeting: Meeting) -> tuple[int, int]:
-    """(which meeting, how many times its date changed): the UID stays while a date is only moved."""
-    earlier = [m for m in case.meetings if m.number < meeting.number]
-    series = 1 + sum(1 for m in earlier if m.status == Meeting.INQUORATE)
-    since = max((m.number for m in earlier if m.status == Meeting.INQUORATE), default=0)
-    moves = sum(1 for m in earlier if m.number > since and m.status == Meeting.SUPERSEDED)
-    return series, moves
+    """(which meeting, how many times it changed): the UID stays while a date is only moved, and the
+    sequence rises with every date set after the first and every date withdrawn (an undone schedule)."""
+    series, number_of = 1, {}
+    for m in sorted(case.meetings, key=lambda m: m.number):
+        number_of[m.number] = series
+        if m.status == Meeting.INQUORATE:
+            series += 1
+    own = [m for m in case.meetings if number_of[m.number] == number_of[meeting.number]]
+    sent = [m for m in own if m.number <= meeting.number or m.status == Meeting.WITHDRAWN]
+    withdrawn = sum(1 for m in sent if m.status == Meeting.WITHDRAWN)  # each also sent a cancellation
+    return number_of[meeting.number], len(sent) - 1 + withdrawn
 
 
 def _invitation(ctx: Context, meeting: Meeting, attendees: list[str], method: str, on: date) -> Letter:
@@ -265,7 +294,7 @@ def _invitation(ctx: Context, meeting: Meeting, attendees: list[str], method: st
     start = datetime.combine(meeting.on, meeting.at or time(10), ZoneInfo(ctx.app.calendar.settings.timezone))
     content = documents.meeting_invitation_ics(
         uid=f"rr-{digest}-meeting-{series}@{mail_domain()}",
-        sequence=sequence + (1 if method == "CANCEL" else 0),
+        sequence=sequence + (1 if method == "CANCEL" and meeting.status != Meeting.WITHDRAWN else 0),
         start=start,
         minutes=120,
         summary=f"{'[TRAINING] ' if ctx.app.training else ''}Rapid Review meeting {ctx.case.ref}",
@@ -341,6 +370,7 @@ def _report_letter(ctx: Context) -> Letter:
 HANDLERS: Mapping[str, Callable[[Context, ev.DomainEvent], list[Mail]]] = {
     ev.SCOPING_SENT: _scoping_sent,
     ev.MEETING_SCHEDULED: _meeting_scheduled,
+    ev.MEETING_WITHDRAWN: _meeting_withdrawn,
     ev.REPORT_SUBMITTED: _report_submitted,
     ev.OUTCOME_SHARED: _outcome_shared,
     ev.DECISION_MADE: _report_draft,

@@ -5,6 +5,7 @@ Reading a case's details is itself recorded in the audit trail (docs/security.md
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from rr_workflow.service import permissions, views
 from rr_workflow.service.app import App
 
 FINISHED = ("closed", "declined")
+LATER_ACTIONS = ("fact_corrected", "fact_withdrawn", "step_undone")  # rows that change an earlier step
 
 
 def case_show(app: App, ref: str) -> dict[str, Any]:
@@ -70,10 +72,38 @@ def case_list(app: App, open_only: bool = False, overdue_only: bool = False) -> 
 
 
 def history(app: App, ref: str) -> list[dict[str, Any]]:
+    """The case's audit trail; each step later corrected, withdrawn or undone lists those rows under
+    `later` (id, action, actor, recorded_at, before, after, reason), so the original and its correction
+    can be shown side by side."""
     with app.uow() as uow:
         permissions.require(uow, app.actor, "history")
         uow.cases.get(ref)
-        return audit.case_history(uow.connection, ref)
+        rows = [dict(r) for r in audit.case_history(uow.connection, ref)]
+    return side_by_side(rows)
+
+
+def side_by_side(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    by_id = {r["id"]: r for r in rows}
+    for row in rows:
+        row["later"] = []
+    for row in rows:
+        details = json.loads(row["details"])
+        target = details.get("corrects") or details.get("undoes")
+        if row["action"] in LATER_ACTIONS and target in by_id:
+            by_id[target]["later"].append(
+                {
+                    "id": row["id"],
+                    "action": row["action"],
+                    "actor": row["actor"],
+                    "recorded_at": row["recorded_at"],
+                    "fact": details.get("fact"),
+                    "agency": details.get("agency"),
+                    "before": details.get("before"),
+                    "after": details.get("after"),
+                    "reason": details.get("reason"),
+                }
+            )
+    return rows
 
 
 def audit_verify(app: App) -> tuple[int, audit.ChainFault | None]:

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, select
 
 from rr_workflow.adapters.db import audit
 from rr_workflow.adapters.db import tables as t
+from rr_workflow.domain.case import Meeting
 from rr_workflow.domain.deadlines import deadline_status
 from rr_workflow.domain.errors import BadInput
 from rr_workflow.domain.machine import COMMANDS, state_label
@@ -61,7 +62,7 @@ def case_show(app: App, ref: str) -> dict[str, Any]:
             ({"earliest": d["earliest"], "latest": d["original_due"]} for d in due if d["earliest"]), None
         )
         meetings = _rows(connection, t.meetings, t.meetings.c.number, case_id=case_id)
-        live = [m for m in meetings if m["status"] != "superseded"]
+        live = [m for m in meetings if m["status"] not in Meeting.REPLACED]
         meeting = live[-1] if live else None
         attendees = (
             _rows(connection, t.attendances, t.attendances.c.id, meeting_id=meeting["id"]) if meeting else []
