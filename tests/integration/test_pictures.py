@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import re
+import shutil
 import struct
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from required_tools import needs_tool
 
 from rr_workflow.adapters import templates
 from rr_workflow.cli.app import cli
@@ -31,10 +33,8 @@ from rr_workflow.service import board, commands, pictures
 CHILD = "Zebedee Quartermaine"  # a name that must never reach a picture or the page
 SVG_NS = "{http://www.w3.org/2000/svg}"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-CHROMIUM = Path("/usr/bin/chromium")
-needs_chromium = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="/usr/bin/chromium is absent (Debian package `chromium`)"
-)
+CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
+needs_chromium = needs_tool("chromium", "chromium")
 
 
 # -- reading the files back ------------------------------------------------------------------------------

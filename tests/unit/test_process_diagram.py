@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import shutil
 import xml.etree.ElementTree as ET
 
-import pytest
 from click.testing import CliRunner
+from required_tools import needs_tool
 
 from rr_workflow.adapters.config import load_schedule, shipped_dir
 from rr_workflow.cli.app import cli
@@ -60,9 +59,7 @@ def test_the_cli_writes_mermaid_and_dot() -> None:
     assert result.exit_code == 0 and result.output.startswith("digraph rapid_review {")
 
 
-@pytest.mark.skipif(
-    shutil.which("dot") is None, reason="Graphviz's dot is not installed (.ci/run installs it)"
-)
+@needs_tool("dot", "graphviz")
 def test_svg_is_a_valid_drawing_of_every_state(tmp_path) -> None:
     out = tmp_path / "process.svg"
     result = CliRunner().invoke(cli, ["process", "diagram", "--format", "svg", "--out", str(out)])
