@@ -26,7 +26,7 @@ def demo(keep: Path | None) -> None:
     \b
     Example:
       $ rr demo
-      $ rr demo --keep /tmp/rr-demo && RR_HOME=/tmp/rr-demo rr history RR-DEMO-1
+      $ rr demo --keep /tmp/rr-demo && RR_HOME=/tmp/rr-demo RR_USER=demo-coordinator rr history RR-DEMO-1
     """
     from rr_workflow.service import demo as walkthrough
 

@@ -222,6 +222,7 @@ def test_a_group_without_a_command_shows_its_help(rr) -> None:
     """`rr calendar` on its own shows what the group can do, not an 'rr: error:' wrapped around the
     whole help text."""
     result = rr("calendar")
+    assert result.exit_code == 0, result.output  # planted bug caught: the help shown with exit 2
     assert "Usage:" in result.output and "add" in result.output
     assert "rr: error:" not in result.output
     assert "Traceback" not in result.output
