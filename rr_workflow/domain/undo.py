@@ -145,7 +145,10 @@ def _schedule(case: Case, step: RecordedStep) -> list[str]:
     if meeting is None or meeting.status != Meeting.SCHEDULED:
         raise Refused("the meeting date set by that step is no longer the one arranged: nothing to undo")
     meeting.status = Meeting.WITHDRAWN
-    earlier = [m for m in case.meetings if m.number < meeting.number and m.status != Meeting.WITHDRAWN]
+    # The date in force before the step: the last one superseded before the meeting the step set (its
+    # number is in the step's details; a correction since may have moved that meeting to a later row).
+    first = int(step.details.get("meeting") or meeting.number)
+    earlier = [m for m in case.meetings if m.number < first and m.status != Meeting.WITHDRAWN]
     restored = None
     if step.from_state == "meeting_scheduled" and earlier and earlier[-1].status == Meeting.SUPERSEDED:
         restored = earlier[-1]

@@ -344,7 +344,12 @@ def meeting_schedule(
             "schedule_meeting",
             day,
             before,
-            {"date": meeting_date, "mode": mode, "outside_window": bool(outside_window_reason)},
+            {
+                "date": meeting_date,
+                "mode": mode,
+                "outside_window": bool(outside_window_reason),
+                "meeting": len(case.meetings),  # the meeting's number: what an undo of this step withdraws
+            },
             machine,
         )
         uow.commit()

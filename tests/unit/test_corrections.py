@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 
 from rr_workflow.domain import events as ev
-from rr_workflow.domain.case import Case, Meeting
+from rr_workflow.domain.case import Case, Meeting, RecordedDeviation
 from rr_workflow.domain.corrections import FACTS, correct, move_meeting, problems, withdraw
 from rr_workflow.domain.errors import BadInput, Refused
 from rr_workflow.domain.machine import COMMANDS, RapidReview
@@ -160,6 +160,22 @@ class TestUndo:
         assert meeting is not None and meeting.on == date(2027, 1, 7)
         assert case.state == "meeting_scheduled"
         assert case.meeting_date_set_on == date(2026, 12, 23)
+
+    def test_a_moved_meeting_corrected_since_still_brings_the_date_before_it_back(self) -> None:
+        """Planted bug caught: restoring the row just before the one in force (the corrected date)."""
+        case, machine = in_scoping()
+        schedule(machine, date(2027, 1, 7))  # meeting 1
+        schedule(machine, date(2027, 1, 8))  # meeting 2, the step undone below
+        move_meeting(case, date(2027, 1, 11), None, TODAY)  # meeting 3: a correction of meeting 2
+        undo(case, step(4, "schedule_meeting", "meeting_scheduled", meeting=2), TODAY)
+        meeting = case.current_meeting
+        assert meeting is not None and (meeting.number, meeting.on) == (1, date(2027, 1, 7))
+
+    def test_an_extension_undone_puts_the_original_date_back_in_force(self) -> None:
+        case, _ = in_scoping()
+        case.deviations.append(RecordedDeviation("scoping_returned:la", "asked", date(2027, 1, 8), TODAY))
+        undo(case, step(3, "deadline_extended", "scoping", deadline="scoping_returned:la"), TODAY)
+        assert case.deviations == []
 
     def test_a_declined_referral_undone_needs_its_meeting_set_again(self) -> None:
         case, machine = in_scoping()
