@@ -23,6 +23,7 @@ COMMAND_GROUPS = {
     "decline": "rr_workflow.cli.steps:decline",
     "demo": "rr_workflow.cli.demo:demo",
     "doc": "rr_workflow.cli.steps:doc",
+    "due": "rr_workflow.cli.due:due",
     "endorse": "rr_workflow.cli.steps:endorse",
     "extend": "rr_workflow.cli.steps:extend",
     "history": "rr_workflow.cli.history:history",

@@ -14,7 +14,9 @@ from rr_workflow.cli.params import (
     echo_json,
     echo_table,
     json_option,
+    long_day,
     open_app,
+    short_day,
 )
 
 
@@ -140,10 +142,17 @@ def case_show(ref: str, as_json: bool) -> None:
                 else ""
             )
         )
+    declined = shown["declined"]
+    if declined:
+        click.echo(f"declined on {long_day(declined['on'])}: {declined['reason']}")
+    for late in shown["overdue"]:
+        n = late["working_days_overdue"]
+        ago = f"{n} working day{'s' if n != 1 else ''} ago" if n > 0 else "passed"
+        click.echo(f"OVERDUE: {late['label']} ({late['key']}), due {short_day(late['due'])}, {ago}")
     click.echo()
     echo_table(
-        ("DUE", "DEADLINE", "STATUS", "MET ON"),
-        [(d["due"], d["label"], d["status"], d["met_on"]) for d in shown["deadlines"]],
+        ("KEY", "DUE", "DEADLINE", "STATUS", "MET ON"),
+        [(d["key"], d["due"], d["label"], d["status"], d["met_on"]) for d in shown["deadlines"]],
     )
     if shown["agencies"]:
         click.echo()

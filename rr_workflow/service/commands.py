@@ -22,6 +22,7 @@ from rr_workflow.adapters import config
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.adapters.db.unit_of_work import UnitOfWork
 from rr_workflow.domain import events as ev
+from rr_workflow.domain import names
 from rr_workflow.domain.case import Case, ChildDetails, ChildIdentity, RecordedDeviation
 from rr_workflow.domain.deadlines import (
     Deadline,
@@ -32,6 +33,7 @@ from rr_workflow.domain.deadlines import (
 )
 from rr_workflow.domain.errors import BadInput, Refused
 from rr_workflow.domain.machine import COMMANDS, RapidReview, allowed_events, state_label
+from rr_workflow.domain.names import did_you_mean
 from rr_workflow.domain.schedule import Schedule
 from rr_workflow.service import letters, permissions
 from rr_workflow.service.app import App
@@ -168,6 +170,11 @@ def _step(
         return case
 
 
+def agency_key(typed: str) -> str:
+    """Agency keys are stored in lower case: `LA`, `La` and `la` are the same agency."""
+    return typed.strip().lower()
+
+
 def _require_agencies(
     uow: UnitOfWork, keys: Sequence[str], active: bool = True
 ) -> dict[str, Mapping[str, Any]]:
@@ -176,7 +183,10 @@ def _require_agencies(
     rows = {r["key"]: r for r in uow.rows(t.agencies)}
     for key in keys:
         if key not in rows:
-            raise BadInput(f"no agency {key!r} (rr agency list shows them; rr agency add registers one)")
+            raise BadInput(
+                f"no agency {key!r}{did_you_mean(key, rows)} "
+                "(rr agency list shows them; rr agency add registers one)"
+            )
         if active and not rows[key]["active"]:
             raise Refused(f"agency {key} is deactivated: it gets no new letters (rr agency activate {key})")
     return rows
@@ -208,12 +218,14 @@ def case_open(
         )
     if child_name is not None and not ChildIdentity.initials_of(child_name):
         raise BadInput("--child-name is empty")
+    referrer = agency_key(referrer)
     schedule, text = config.schedule_in_force()
     with app.uow() as uow:
         permissions.require(uow, app.actor, "case_open")
         _require_agencies(uow, [referrer])
-        if uow.cases.exists(ref):
-            raise BadInput(f"case {ref!r} already exists")
+        existing = uow.cases.existing_ref(ref)
+        if existing is not None:
+            raise BadInput(f"case {ref!r} already exists" + (f" (as {existing})" if existing != ref else ""))
         _store_schedule(app, uow, schedule, text)
         child = ChildDetails(child_name, child_address) if (child_name or child_address) else None
         case = Case(
@@ -282,7 +294,7 @@ def sin_notified(app: App, ref: str, on: date | None = None) -> Case:
 def scoping_send(app: App, ref: str, agencies: Sequence[str], on: date | None = None) -> Case:
     if not agencies:
         raise BadInput("name at least one agency")
-    unique = list(dict.fromkeys(agencies))
+    unique = list(dict.fromkeys(agency_key(a) for a in agencies))
     return _step(
         app,
         ref,
@@ -295,10 +307,12 @@ def scoping_send(app: App, ref: str, agencies: Sequence[str], on: date | None = 
 
 
 def scoping_returned(app: App, ref: str, agency: str, on: date | None = None) -> Case:
+    agency = agency_key(agency)
     return _step(app, ref, "return_scoping", on, {"agency": agency}, agency=agency)
 
 
 def records_secured(app: App, ref: str, agency: str, on: date | None = None) -> Case:
+    agency = agency_key(agency)
     return _step(app, ref, "secure_records", on, {"agency": agency}, agency=agency)
 
 
@@ -364,7 +378,7 @@ def _parse_attendees(uow: UnitOfWork, attendees: Sequence[str]) -> tuple[list[tu
         agency, _, name = item.partition(":")
         if not agency or not name.strip():
             raise BadInput(f"an attendee is AGENCY:NAME, not {item!r}")
-        parsed.append((agency.strip(), name.strip()))
+        parsed.append((agency_key(agency), name.strip()))
     rows = _require_agencies(uow, [a for a, _ in parsed], active=False)
     present = {rows[a]["partner"] for a, _ in parsed if rows[a]["partner"]}
     return parsed, present
@@ -481,6 +495,7 @@ def _deviate(app: App, ref: str, key: str, reason: str, extended_to: date | None
         if case.state in ("closed", "declined"):
             raise Refused(f"the case is {case.state}: its deadlines can no longer change")
         deadlines = {d.key: d for d in deadlines_of(app, uow, case, schedule)}
+        key = names.find(key, deadlines) or key
         deadline = deadlines.get(key)
         if deadline is None:
             raise BadInput(f"no deadline {key!r} on this case (it has: {', '.join(deadlines) or 'none yet'})")

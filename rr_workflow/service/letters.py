@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select
 
 from rr_workflow.adapters import documents, templates
+from rr_workflow.adapters.db import lookup
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.adapters.db.unit_of_work import UnitOfWork
 from rr_workflow.domain import events as ev
@@ -581,9 +582,8 @@ def document_list(app: App, ref: str) -> list[dict[str, Any]]:
 
     with app.engine.connect() as connection:
         permissions.require(connection, app.actor, "case_show")
-        case_id = connection.execute(select(t.cases.c.id).where(t.cases.c.ref == ref)).scalar()
-        if case_id is None:
-            raise BadInput(f"no case {ref!r}")
+        stored = lookup.case_ref(connection, ref)
+        case_id = connection.execute(select(t.cases.c.id).where(t.cases.c.ref == stored)).scalar()
         d = t.documents
         rows = connection.execute(
             select(

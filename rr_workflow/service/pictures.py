@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from rr_workflow.adapters.db import lookup
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.domain.calendar import WorkingCalendar
 from rr_workflow.domain.deadlines import Status, deadline_status
@@ -159,9 +160,9 @@ def _case_timeline(connection: Connection, app: App, ref: str) -> CaseTimeline:
         c.closed_on,
         c.declined_on,
     )
-    case = connection.execute(select(*drawn).where(c.ref == ref)).mappings().first()
-    if case is None:
-        raise BadInput(f"no case {ref!r}")
+    case = (
+        connection.execute(select(*drawn).where(c.ref == lookup.case_ref(connection, ref))).mappings().one()
+    )
     today = app.today()
     d = t.deadlines.c
     deadlines = connection.execute(

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from rr_workflow.adapters.db import audit
+from rr_workflow.adapters.db import audit, lookup
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.domain.deadlines import Status
 from rr_workflow.domain.machine import state_label
@@ -77,8 +77,7 @@ def history(app: App, ref: str) -> list[dict[str, Any]]:
     can be shown side by side."""
     with app.uow() as uow:
         permissions.require(uow, app.actor, "history")
-        uow.cases.get(ref)
-        rows = [dict(r) for r in audit.case_history(uow.connection, ref)]
+        rows = [dict(r) for r in audit.case_history(uow.connection, lookup.case_ref(uow.connection, ref))]
     return side_by_side(rows)
 
 

@@ -108,6 +108,7 @@ def check_partner(partner: str) -> str:
 
 
 def agency_add(app: App, key: str, name: str, email: str, partner: str | None) -> None:
+    key = key.strip().lower()  # keys are matched without regard to case: stored in lower case
     if not KEY.match(key):
         raise BadInput(f"an agency key is lower case letters, digits, - and _ (e.g. police), not {key!r}")
     if not name.strip():

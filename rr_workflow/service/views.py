@@ -11,11 +11,10 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from rr_workflow.adapters.db import audit
+from rr_workflow.adapters.db import audit, lookup
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.domain.case import Meeting
-from rr_workflow.domain.deadlines import deadline_status
-from rr_workflow.domain.errors import BadInput
+from rr_workflow.domain.deadlines import Status, deadline_status
 from rr_workflow.domain.machine import COMMANDS, state_label
 from rr_workflow.service import permissions
 from rr_workflow.service.app import App
@@ -53,9 +52,8 @@ def case_show(app: App, ref: str) -> dict[str, Any]:
     """Everything about one case (the keys docs/coordinators-guide.md lists); the read itself is audited."""
     with app.engine.begin() as connection:
         permissions.require(connection, app.actor, "case_show")
-        case = connection.execute(select(t.cases).where(t.cases.c.ref == ref)).mappings().first()
-        if case is None:
-            raise BadInput(f"no case {ref!r}")
+        ref = lookup.case_ref(connection, ref)
+        case = connection.execute(select(t.cases).where(t.cases.c.ref == ref)).mappings().one()
         case_id = case["id"]
         due = deadlines(connection, case_id, app)
         window = next(
@@ -70,6 +68,17 @@ def case_show(app: App, ref: str) -> dict[str, Any]:
         actions = _rows(connection, t.actions, t.actions.c.number, case_id=case_id)
         involvements = _rows(connection, t.involvements, t.involvements.c.id, case_id=case_id)
         documents = _rows(connection, t.documents, t.documents.c.id, case_id=case_id)
+        today = app.today()
+        overdue = [
+            {
+                "key": d["key"],
+                "label": d["label"],
+                "due": d["due"],
+                "working_days_overdue": app.calendar.between(d["due"], today),
+            }
+            for d in due
+            if d["status"] == Status.OVERDUE
+        ]
         shown = {
             "ref": case["ref"],
             "state": case["state"],
@@ -82,6 +91,7 @@ def case_show(app: App, ref: str) -> dict[str, Any]:
             "schedule_version": case["schedule_version"],
             "sin_notified_on": case["sin_notified_on"],
             "deadlines": [{k: v for k, v in d.items() if k != "earliest"} for d in due],
+            "overdue": overdue,
             "meeting_window": window,
             "meeting": None
             if meeting is None

@@ -12,19 +12,19 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Engine, Table, delete, insert, select
+from sqlalchemy import Engine, Table, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from rr_workflow.adapters.db import audit
+from rr_workflow.adapters.db import audit, lookup
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.adapters.db.engine import BUSY, is_concurrent_change
 from rr_workflow.adapters.db.orm import start_mappers
 from rr_workflow.domain.case import Case
 from rr_workflow.domain.deadlines import Deadline
-from rr_workflow.domain.errors import BadInput, Conflict
+from rr_workflow.domain.errors import Conflict
 from rr_workflow.domain.events import DomainEvent
 
 
@@ -33,13 +33,20 @@ class CaseRepository:
         self.session = session
 
     def get(self, ref: str) -> Case:
+        """The case `ref` names, matched without regard to case; BadInput naming close matches if none."""
         case = self.session.scalars(select(Case).where(t.cases.c.ref == ref)).one_or_none()
         if case is None:
-            raise BadInput(f"no case {ref!r}")
+            stored = lookup.case_ref(self.session, ref)
+            case = self.session.scalars(select(Case).where(t.cases.c.ref == stored)).one()
         return case
 
+    def existing_ref(self, ref: str) -> str | None:
+        """The stored reference equal to `ref` ignoring case, if there is one."""
+        query = select(t.cases.c.ref).where(func.lower(t.cases.c.ref) == ref.lower())
+        return self.session.execute(query).scalars().first()
+
     def exists(self, ref: str) -> bool:
-        return self.session.execute(select(t.cases.c.id).where(t.cases.c.ref == ref)).first() is not None
+        return self.existing_ref(ref) is not None
 
     def add(self, case: Case) -> None:
         self.session.add(case)
