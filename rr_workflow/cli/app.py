@@ -27,6 +27,7 @@ COMMAND_GROUPS = {
     "endorse": "rr_workflow.cli.steps:endorse",
     "extend": "rr_workflow.cli.steps:extend",
     "history": "rr_workflow.cli.history:history",
+    "import": "rr_workflow.cli.importing:import_register",
     "init": "rr_workflow.cli.setup:init",
     "meeting": "rr_workflow.cli.steps:meeting",
     "outcome": "rr_workflow.cli.steps:outcome",

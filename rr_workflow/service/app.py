@@ -28,7 +28,7 @@ from rr_workflow.domain.errors import BadInput, Conflict, Unavailable
 from rr_workflow.service.clock import Clock, FixedClock, SystemClock, iso_moment, local_today, parse_moment
 
 if TYPE_CHECKING:
-    from rr_workflow.adapters.db.unit_of_work import UnitOfWork
+    from rr_workflow.adapters.db.unit_of_work import BatchUnitOfWork, UnitOfWork
 
 SCHEMA_REVISION = "0005"  # the Alembic head this code runs on (a test checks it against migrations/)
 MODE_KEY = "mode"
@@ -46,11 +46,18 @@ class App:
     actor: str
     clock: Clock
     mode: str = LIVE
+    # Record the facts only, without the letters a step writes: steps taken over from a register (rr import),
+    # whose letters went out at the time.
+    record_only: bool = False
+    # Every use case joins this batch instead of opening a transaction of its own: many steps saved or
+    # rolled back together (rr import).
+    within: BatchUnitOfWork | None = None
 
     def uow(self) -> UnitOfWork:
-        from rr_workflow.adapters.db.unit_of_work import (
-            UnitOfWork,
-        )  # the ORM: only commands that change need it
+        if self.within is not None:
+            return self.within.joined()
+        # the ORM: only commands that change need it
+        from rr_workflow.adapters.db.unit_of_work import UnitOfWork
 
         return UnitOfWork(self.engine)
 

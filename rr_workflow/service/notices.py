@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -72,6 +72,18 @@ def tick(app: App, now: datetime | None = None) -> dict[str, int]:
         mails = _queue_mail(app, uow, claimed)
         uow.commit()
     return {"candidates": len(candidates), "claimed": len(claimed), "mails": mails}
+
+
+def settle(app: App, uow: UnitOfWork, refs: Collection[str]) -> int:
+    """Mark every reminder and escalation already due for the cases `refs` as handled, without mail: a case
+    taken over part-way (rr import) gets its timers from now on, not notices about its past. Returns how
+    many slots were settled."""
+    if not refs:
+        return 0
+    now = app.clock.now()
+    zone = ZoneInfo(app.calendar.settings.timezone)
+    candidates = [k for k in _candidates(app, uow, now, zone) if k.case_ref in refs]
+    return len(_claim(uow, candidates, now, f"settled-{uuid.uuid4().hex[:28]}", app))
 
 
 def stored_schedules(db: Any) -> dict[str, Schedule]:

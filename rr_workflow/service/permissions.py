@@ -35,10 +35,17 @@ PERMISSIONS: Mapping[str, frozenset[str]] = {
 
 
 def roles_of(db: Any, login: str) -> set[str]:
-    """`db`: a unit of work, or a plain connection (the read-only views use no ORM)."""
+    """`db`: a unit of work, or a plain connection (the read-only views use no ORM). A unit of work with a
+    `role_memo` (one running many steps) reads each person's roles once."""
+    memo = getattr(db, "role_memo", None)
+    if memo is not None and login in memo:
+        return set(memo[login])
     executor = getattr(db, "session", db)
     query = select(t.person_roles.c.role).where(t.person_roles.c.login == login)
-    return set(executor.execute(query).scalars())
+    roles = set(executor.execute(query).scalars())
+    if memo is not None:
+        memo[login] = set(roles)
+    return roles
 
 
 def _roles_and_active(db: Any, login: str) -> tuple[set[str], bool]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -38,8 +38,12 @@ def row_hash(prev_hash: str, row: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(content, separators=(",", ":")).encode()).hexdigest()
 
 
-def append(
-    connection: Connection,
+def append(connection: Connection, **row: Any) -> None:
+    """Append one row: keyword arguments as `entry` takes them."""
+    append_many(connection, [row])
+
+
+def entry(
     *,
     actor: str,
     recorded_at: str,
@@ -49,12 +53,9 @@ def append(
     from_state: str | None = None,
     to_state: str | None = None,
     details: Mapping[str, Any] | None = None,
-) -> None:
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_LOCK})
-    last = connection.execute(select(t.audit_events.c.hash).order_by(t.audit_events.c.id.desc()).limit(1))
-    prev_hash = last.scalar() or GENESIS
-    row = {
+) -> dict[str, Any]:
+    """An audit row's content, as it is hashed and stored."""
+    return {
         "case_ref": case_ref,
         "actor": actor,
         "recorded_at": recorded_at,
@@ -64,9 +65,24 @@ def append(
         "to_state": to_state,
         "details": json.dumps(dict(details or {}), sort_keys=True, default=str),
     }
-    connection.execute(
-        t.audit_events.insert().values(**row, prev_hash=prev_hash, hash=row_hash(prev_hash, row))
-    )
+
+
+def append_many(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Append rows in their order (keyword arguments of `entry` each), chained from the trail's head: one
+    look-up of the head and one INSERT however many rows (an import writes a case's steps at once)."""
+    if not rows:
+        return
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_LOCK})
+    last = connection.execute(select(t.audit_events.c.hash).order_by(t.audit_events.c.id.desc()).limit(1))
+    prev_hash = last.scalar() or GENESIS
+    values = []
+    for given in rows:
+        row = entry(**given)
+        digest = row_hash(prev_hash, row)
+        values.append({**row, "prev_hash": prev_hash, "hash": digest})
+        prev_hash = digest
+    connection.execute(t.audit_events.insert(), values)
 
 
 @dataclass(frozen=True)

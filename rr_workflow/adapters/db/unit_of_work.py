@@ -12,7 +12,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Engine, Table, delete, func, insert, select
+from sqlalchemy import Engine, Table, delete, func, insert, inspect, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
@@ -31,13 +31,19 @@ from rr_workflow.domain.events import DomainEvent
 class CaseRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        # Cases this session already holds: many steps in one unit of work (rr import) load each once.
+        self._held: dict[str, Case] = {}
 
     def get(self, ref: str) -> Case:
         """The case `ref` names, matched without regard to case; BadInput naming close matches if none."""
+        held = self._held.get(ref)
+        if held is not None and inspect(held).persistent:  # not gone with a rolled-back savepoint
+            return held
         case = self.session.scalars(select(Case).where(t.cases.c.ref == ref)).one_or_none()
         if case is None:
             stored = lookup.case_ref(self.session, ref)
             case = self.session.scalars(select(Case).where(t.cases.c.ref == stored)).one()
+        self._held[ref] = case
         return case
 
     def existing_ref(self, ref: str) -> str | None:
@@ -50,6 +56,7 @@ class CaseRepository:
 
     def add(self, case: Case) -> None:
         self.session.add(case)
+        self._held[case.ref] = case
 
 
 class UnitOfWork:
@@ -165,6 +172,120 @@ class UnitOfWork:
         return self.session.execute(
             select(t.schedules.c.source_text).where(t.schedules.c.version == version)
         ).scalar()
+
+
+class BatchUnitOfWork(UnitOfWork):
+    """One transaction for many use cases (`rr import`), written a batch at a time.
+
+    The use cases run in units of work `joined()` to it. A new case is flushed at once (its steps need its
+    id); everything else a step writes waits for `write()`: the ORM changes, the case's deadlines as its
+    last step left them, the audit rows (chained in order, one INSERT) and the domain events. Queries in a
+    step do not flush (autoflush is off): the rows they read are not among those waiting. Nothing is
+    committed until `commit()`. Its owner takes a savepoint per batch, and after rolling back to it
+    drops what was waiting with `discard()`.
+    """
+
+    def __enter__(self) -> BatchUnitOfWork:
+        super().__enter__()
+        self.session.autoflush = False
+        self.discard()
+        self.role_memo: dict[str, set[str]] = {}  # read once per batch (roles do not change in an import)
+        self._schedule_texts: dict[str, str | None] = {}
+        return self
+
+    def schedule_text(self, version: str) -> str | None:
+        if version not in self._schedule_texts:
+            self._schedule_texts[version] = super().schedule_text(version)
+        return self._schedule_texts[version]
+
+    def discard(self) -> None:
+        """Drop what is waiting to be written (after its owner rolled back to its savepoint)."""
+        self._deadlines: dict[int, list[dict[str, Any]]] = {}
+        self._audit_rows: list[dict[str, Any]] = []
+        self._events: list[DomainEvent] = []
+        self._events_at: list[str] = []
+
+    def write(self) -> None:
+        """Write everything waiting, in the open transaction."""
+        self.flush()
+        for case_id, rows in self._deadlines.items():
+            self.session.execute(delete(t.deadlines).where(t.deadlines.c.case_id == case_id))
+            if rows:
+                self.session.execute(insert(t.deadlines), rows)
+        audit.append_many(self.connection, self._audit_rows)
+        for event, created_at in zip(self._events, self._events_at, strict=True):
+            super().publish([event], created_at)
+        self.discard()
+
+    def commit(self) -> None:
+        self.write()
+        super().commit()
+
+    def joined(self) -> JoinedUnitOfWork:
+        return JoinedUnitOfWork(self)
+
+    def touch(self, case: Case, moment: str) -> None:
+        case.changed_at = moment  # type: ignore[attr-defined]
+        flag_modified(case, "changed_at")
+        if getattr(case, "id", None) is None:
+            self.flush()  # a new case: its steps need its id
+
+    def materialise_deadlines(self, case_id: int, deadlines: Iterable[Deadline]) -> None:
+        self._deadlines[case_id] = deadline_rows(case_id, deadlines)
+
+    def audit(self, **row: Any) -> None:
+        self._audit_rows.append(row)
+
+    def publish(self, events: Iterable[DomainEvent], created_at: str) -> None:
+        for event in events:
+            self._events.append(event)
+            self._events_at.append(created_at)
+
+
+class JoinedUnitOfWork(UnitOfWork):
+    """A use case inside a `BatchUnitOfWork`: the same session, its writes handed to the batch; its
+    `commit()` commits nothing (the batch's owner does)."""
+
+    def __init__(self, batch: BatchUnitOfWork) -> None:
+        self.batch = batch
+        self.engine = batch.engine
+
+    def __enter__(self) -> JoinedUnitOfWork:
+        self.session = self.batch.session
+        self.cases = self.batch.cases
+        self.role_memo = self.batch.role_memo
+        self._new_files = []
+        self._committed = False
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if not self._committed:  # the batch's owner rolls the database back; files go now
+            for path in self._new_files:
+                path.unlink(missing_ok=True)
+
+    def commit(self) -> None:
+        self.batch._new_files.extend(self._new_files)  # removed if the batch is not saved
+        self._committed = True
+
+    def flush(self) -> None:
+        self.batch.flush()
+
+    def touch(self, case: Case, moment: str) -> None:
+        self.batch.touch(case, moment)
+
+    def materialise_deadlines(self, case_id: int, deadlines: Iterable[Deadline]) -> None:
+        self.batch.materialise_deadlines(case_id, deadlines)
+
+    def audit(self, **row: Any) -> None:
+        self.batch.audit(**row)
+
+    def schedule_text(self, version: str) -> str | None:
+        return self.batch.schedule_text(version)
+
+    def publish(self, events: Iterable[DomainEvent], created_at: str) -> None:
+        self.batch.publish(events, created_at)
 
 
 def deadline_rows(case_id: int, deadlines: Iterable[Deadline]) -> list[dict[str, Any]]:
