@@ -233,6 +233,12 @@ class BatchUnitOfWork(UnitOfWork):
     def materialise_deadlines(self, case_id: int, deadlines: Iterable[Deadline]) -> None:
         self._deadlines[case_id] = deadline_rows(case_id, deadlines)
 
+    def open_deadline_keys(self, case_id: int) -> set[str]:
+        waiting = self._deadlines.get(case_id)
+        if waiting is None:
+            return super().open_deadline_keys(case_id)
+        return {row["key"] for row in waiting if row["met_on"] is None}
+
     def audit(self, **row: Any) -> None:
         self._audit_rows.append(row)
 
@@ -277,6 +283,9 @@ class JoinedUnitOfWork(UnitOfWork):
 
     def materialise_deadlines(self, case_id: int, deadlines: Iterable[Deadline]) -> None:
         self.batch.materialise_deadlines(case_id, deadlines)
+
+    def open_deadline_keys(self, case_id: int) -> set[str]:
+        return self.batch.open_deadline_keys(case_id)
 
     def audit(self, **row: Any) -> None:
         self.batch.audit(**row)
