@@ -22,7 +22,8 @@ CALENDAR_FILE = "calendar.toml"
 
 
 def shipped_dir(name: str) -> Path:
-    """The shipped `schedules` or `templates` folder: inside the wheel, or at the top of a checkout."""
+    """The shipped `schedules`, `templates` or `examples` folder: inside the wheel, or at the top of a
+    checkout."""
     package = Path(__file__).resolve().parents[1]
     inside_wheel = package / "_shipped" / name
     return inside_wheel if inside_wheel.is_dir() else package.parent / name

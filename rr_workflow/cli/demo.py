@@ -18,7 +18,8 @@ from rr_workflow.cli.params import day_name, echo_table
     help="Build the training database in this folder and keep it (default: a temporary folder).",
 )
 def demo(keep: Path | None) -> None:
-    """Walk a demonstration case from referral to closure over simulated weeks, printing the board.
+    """Walk a demonstration case from referral to closure over simulated weeks, printing the board;
+    then import a year of past cases from a sample register and print that year's compliance report.
 
     The referral arrives on Monday 21 December 2026, so its deadlines cross Christmas and New Year.
     Nothing touches your own database: the demo makes a training database of its own.
@@ -28,7 +29,9 @@ def demo(keep: Path | None) -> None:
       $ rr demo
       $ rr demo --keep /tmp/rr-demo && RR_HOME=/tmp/rr-demo RR_USER=demo-coordinator rr history RR-DEMO-1
     """
+    from rr_workflow.cli.report_compliance import as_table
     from rr_workflow.service import demo as walkthrough
+    from rr_workflow.service.importing import Outcome
 
     def show(moment: datetime, what: str, board: list[dict[str, object]]) -> None:
         click.echo(f"== {day_name(moment.date())} {moment:%Y-%m-%d %H:%M}: {what}")
@@ -50,4 +53,16 @@ def demo(keep: Path | None) -> None:
         ("DEADLINE", "DUE", "STATUS", "MET ON"),
         [(d["label"], d["due"], d["status"], d["met_on"]) for d in case["deadlines"]],
     )
+    imported = result["register"]
+    report = result["compliance"]
+    assert isinstance(imported, Outcome) and isinstance(report, dict)
+    click.echo()
+    click.echo(f"== Second half: a year of past cases taken over from a register ({imported.source})")
+    click.echo(
+        f"rr import: {len(imported.rows)} cases recorded as {imported.steps} audited steps, dated when they "
+        "happened; no letters or reminders sent for the past."
+    )
+    click.echo()
+    click.echo(as_table(report, cases=False).decode().rstrip())
+    click.echo()
     click.echo(f"audit trail: {result['audit_rows']} rows, " + ("intact" if result["audit_ok"] else "BROKEN"))

@@ -112,7 +112,8 @@ def _iso(value: Any) -> str:
 # -- the table ------------------------------------------------------------------------------------------
 
 
-def as_table(report: dict[str, Any]) -> bytes:
+def as_table(report: dict[str, Any], cases: bool = True) -> bytes:
+    """The report as text: the summary per deadline, then (with `cases`) every case's deadlines."""
     period = (
         f"referrals received {_day(report['from'], 'the first')} to {_day(report['to'], 'the last')}"
         if report["from"] or report["to"]
@@ -153,6 +154,8 @@ def as_table(report: dict[str, Any]) -> bytes:
         "due date and WORKING DAYS are counted against it; an extension's date is in NOTE.",
         "",
     ]
+    if not cases:
+        return ("\n".join(lines[:-5]) + "\n").encode()  # without the case table and its key
     rows = []
     previous = None
     for row in report["rows"]:

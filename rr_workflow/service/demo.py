@@ -1,4 +1,5 @@
-"""A demonstration case walked through the whole procedure on a training database, over simulated weeks.
+"""A demonstration case walked through the whole procedure on a training database, over simulated weeks;
+then a year of past cases imported from the sample register, for the compliance report.
 
 Every step goes through the same use cases the CLI calls; only the clock is simulated.
 """
@@ -9,7 +10,8 @@ from collections.abc import Callable
 from datetime import date, datetime, time
 from pathlib import Path
 
-from rr_workflow.service import commands, queries, setup
+from rr_workflow.adapters import config
+from rr_workflow.service import commands, compliance, importing, queries, setup
 from rr_workflow.service.app import App, environment, open_app
 from rr_workflow.service.clock import LONDON, FixedClock
 
@@ -125,5 +127,20 @@ def run(home: Path, show: Callable[[datetime, str, list[dict[str, object]]], Non
             clock.advance_to(moment)
             action(app)
             show(moment, what, queries.case_list(app))
+        case = queries.case_show(app, REF)
+        # The second half: a year of past cases taken over from a register, and the year's figures.
+        imported = importing.import_register(app, sample_register())
+        report = compliance.compliance(app, date(2025, 1, 1), date(2025, 12, 31))
         checked, fault = queries.audit_verify(app)
-        return {"case": queries.case_show(app, REF), "audit_rows": checked, "audit_ok": fault is None}
+        return {
+            "case": case,
+            "register": imported,
+            "compliance": report,
+            "audit_rows": checked,
+            "audit_ok": fault is None,
+        }
+
+
+def sample_register() -> Path:
+    """The sample register of 2025 the demonstration imports (examples/register-2025.csv)."""
+    return config.shipped_dir("examples") / "register-2025.csv"
