@@ -308,3 +308,15 @@ def test_a_forged_row_appended_onto_the_wrong_row_is_detected_at_itself(trail: A
     _insert(trail, forged)
 
     assert_fault(trail, forged["id"], DELETED_OR_INSERTED, len(rows))
+
+
+def test_a_cases_history_is_its_own_rows_in_order(trail: Any) -> None:
+    """Planted bug caught: the history ordered newest first, or holding rows of no case (set-up rows)."""
+    with trail.app.engine.connect() as connection:
+        history = audit.case_history(connection, "RR-1")
+        assert audit.case_history(connection, "RR-2") == []
+    assert history == [r for r in chain(trail) if r["case_ref"] == "RR-1"]
+    actions = [r["action"] for r in history]
+    assert actions[:3] == ["case_opened", "send_scoping", "record_sin"]
+    assert actions[-2:] == ["close", "case_viewed"]
+    assert len(actions) == 17
