@@ -5,6 +5,7 @@
 #
 #   benchmarks/mutation.sh            # at most 90 minutes; run it again to go on where it stopped
 #   benchmarks/mutation.sh 30         # at most 30 minutes
+#   benchmarks/mutation.sh 30 "rr_workflow.domain.machine*"   # only these mutants (mutmut's names)
 #   MUTMUT_CHILDREN=4 benchmarks/mutation.sh   # on a machine of your own (default: one worker, nice 19)
 #
 # Survivors: `mutmut show NAME` prints one, `mutmut browse` walks them. Each one left is either killed by a
@@ -13,6 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 minutes="${1:-90}"
+shift || true
 children="${MUTMUT_CHILDREN:-1}"
 # SQLite only, the developer's own settings left out.
 unset RR_TEST_DATABASE_URL RR_DATABASE_URL RR_HOME RR_SCHEDULE RR_CALENDAR RR_NOW
@@ -22,7 +24,7 @@ if ! python -c "import mutmut" 2>/dev/null; then
 fi
 
 status=0
-timeout "$((minutes * 60))" nice -n 19 mutmut run --max-children "$children" >mutants.log 2>&1 || status=$?
+timeout "$((minutes * 60))" nice -n 19 mutmut run --max-children "$children" "$@" >mutants.log 2>&1 || status=$?
 if [ "$status" = 124 ]; then
   echo "stopped after $minutes minutes: run the script again to go on (finished mutants are remembered)"
 elif [ "$status" != 0 ]; then
