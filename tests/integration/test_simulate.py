@@ -151,6 +151,8 @@ def test_bad_input_is_one_line_and_exit_2(quiet: Path, args: list[str], fragment
 
 
 def test_the_cli_compares_two_schedules_side_by_side(quiet: Path, tmp_path: Path) -> None:
+    """Every template comes back 6 working days after it went: all late under the shipped 5 days, all on
+    time under 7. Planted bug caught: the B columns showing schedule A's figures again."""
     result = CliRunner().invoke(
         cli,
         [
@@ -161,13 +163,25 @@ def test_the_cli_compares_two_schedules_side_by_side(quiet: Path, tmp_path: Path
             "2027-01-01",
             "--to",
             "2027-03-31",
+            "--agency-delay",
+            "6:0",
             "--compare",
             str(seven_day_returns(tmp_path)),
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "ON TIME % A" in result.output and "ON TIME % B" in result.output
-    assert "scoping_returned" in result.output and "escalation notice(s)" in result.output
+    lines = result.output.splitlines()
+    header = next(line for line in lines if line.startswith("DEADLINE"))
+    assert header.split("  ")[0:1] == ["DEADLINE"]
+    assert [c.strip() for c in header.split("  ") if c.strip()] == [
+        "DEADLINE", "ON TIME % A", "ON TIME % B", "MEDIAN WD A", "MEDIAN WD B", "P90 WD A", "P90 WD B",
+    ]  # fmt: skip
+    returns = next(line for line in lines if line.startswith("scoping_returned"))
+    assert returns.split() == ["scoping_returned", "0.0", "100.0", "6.0", "6.0", "6", "6"]
+    # The same referrals under both: what does not depend on the returns is the same in both columns.
+    sent = next(line for line in lines if line.startswith("scoping_sent")).split()
+    assert sent[1] == sent[2] and sent[3] == sent[4]
+    assert "escalation notice(s)" in result.output
 
 
 def test_an_empty_period_is_refused(quiet: Path) -> None:

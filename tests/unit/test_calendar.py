@@ -549,3 +549,11 @@ def test_dates_outside_1900_to_2199_are_refused(question) -> None:
 def test_dates_near_the_ends_of_the_span_are_answered(question, expected) -> None:
     """A question about a date inside 1900..2199 whose answer is inside it too is answered."""
     assert question(WorkingCalendar(CalendarSettings())) == expected
+
+
+def test_a_fresh_calendar_asked_about_the_last_day_of_a_year_that_is_not_a_working_day() -> None:
+    """Sunday 31 Dec 2028, the first question a fresh calendar is asked: the day lies past the last working
+    day it has counted. Planted bug caught (by mutation): `index <= len(...)` in `is_working_day`, an
+    IndexError instead of False."""
+    assert WorkingCalendar(CalendarSettings(region="ENG")).is_working_day(date(2028, 12, 31)) is False
+    assert WorkingCalendar(CalendarSettings(region="ENG")).is_working_day(date(2027, 12, 31)) is True

@@ -631,3 +631,18 @@ def test_config_error_is_bad_input() -> None:
     """A bad file is bad input: the CLI exits 2 (docs/coordinators-guide.md)."""
     assert issubclass(ConfigError, BadInput)
     assert ConfigError.exit_code == 2
+
+
+def test_a_config_error_stays_on_one_line_whatever_the_file_holds() -> None:
+    """A quoted TOML key may hold a line break; the error names it escaped, on one line.
+
+    Planted bug caught (by mutation): the \\r or \\n escape in `_Reader.fail` dropped or changed."""
+    from rr_workflow.domain.schedule import parse_calendar
+
+    settings = {"country": "GB", "region": "ENG", "timezone": "Europe/London", "odd\r\nkey": 1}
+    with pytest.raises(ConfigError) as raised:
+        parse_calendar({"calendar": settings}, source="cal.toml")
+    assert str(raised.value) == (
+        "cal.toml: calendar.odd\\r\\nkey: unknown setting "
+        "(expected one of: country, region, timezone, closures, extra_days)"
+    )
