@@ -572,7 +572,7 @@ def _draw_chart(
             return _save(fig, fmt)
         totals = {m: sum(f.judged for f in figures if f.month == m) for m in months}
         by_rule = {(f.rule_key, f.month): f for f in figures}
-        colours = _palette(len(rules))
+        styles = chart_styles(len(rules))
         if len(months) <= 3:  # few months: bars side by side read better than short lines
             step = 0.8 / len(rules)
             slots: dict[tuple[str, date], float] = {}  # each month's bars centred on its tick
@@ -586,7 +586,9 @@ def _draw_chart(
                     [slots[(f.rule_key, f.month)] for f in shown],
                     [f.rate for f in shown],
                     width=step * 0.92,
-                    color=colours[n],
+                    color=styles[n].colour,
+                    hatch=styles[n].hatch,
+                    edgecolor="white",
                     label=_legend(labels, rule, figures),
                 )
                 ax.bar_label(bars, [f"{f.on_time}/{f.judged}" for f in shown], fontsize=6.5, padding=1)
@@ -596,10 +598,11 @@ def _draw_chart(
                 ax.plot(
                     [p[0] for p in points],
                     [p[1] for p in points],
-                    marker="o",
-                    ms=4,
+                    marker=styles[n].marker,
+                    ms=5,
                     lw=1.4,
-                    color=colours[n],
+                    ls=styles[n].line,
+                    color=styles[n].colour,
                     label=_legend(labels, rule, figures),
                 )
         ax.set_xticks(range(len(months)), [f"{m:%b %Y}\n{totals[m]} judged" for m in months], fontsize=8)
@@ -620,14 +623,36 @@ def _draw_chart(
 def _legend(labels: dict[str, str], rule: str, figures: Sequence[RuleMonth]) -> str:
     n = sum(f.judged for f in figures if f.rule_key == rule)
     ok = sum(f.on_time for f in figures if f.rule_key == rule)
-    return textwrap.fill(f"{labels.get(rule, rule)} ({ok}/{n})", 40)
+    return textwrap.fill(f"{labels.get(rule, rule)} ({ok}/{n})", 36)  # kept clear of the right edge
 
 
-def _palette(n: int) -> list[Any]:
-    from matplotlib import colormaps
+# The chart's series: Okabe and Ito's colour-blind-safe palette (yellow left out: too faint on white),
+# each colour with its own marker, line style and bar hatch, so no two series rely on colour alone.
+CHART_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+CHART_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "h")
+CHART_LINES = ("-", "--", ":", "-.")
+CHART_HATCHES = ("", "//", "..", "xx", "\\\\", "++", "oo", "--", "||")
 
-    cmap = colormaps["tab10" if n <= 10 else "tab20"]
-    return [cmap(i % cmap.N) for i in range(n)]
+
+@dataclass(frozen=True)
+class SeriesStyle:
+    colour: str
+    marker: str
+    line: str
+    hatch: str
+
+
+def chart_styles(n: int) -> list[SeriesStyle]:
+    """One style per series; every (colour, marker) pair differs for up to 63 series."""
+    return [
+        SeriesStyle(
+            CHART_COLOURS[i % len(CHART_COLOURS)],
+            CHART_MARKERS[i % len(CHART_MARKERS)],
+            CHART_LINES[(i // len(CHART_COLOURS)) % len(CHART_LINES)],
+            CHART_HATCHES[i % len(CHART_HATCHES)],
+        )
+        for i in range(n)
+    ]
 
 
 def chart(app: App, out: Path) -> Picture:

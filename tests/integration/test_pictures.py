@@ -221,6 +221,28 @@ def test_the_chart_is_a_valid_png_and_svg_of_the_right_size(rig: Any, tmp_path: 
     assert {"Nov 2026", "Dec 2026", "1/3", "0/3", "3/3"} <= set(texts)
 
 
+# Okabe and Ito's colour-blind-safe palette, written out (yellow left out: too faint on white).
+OKABE_ITO = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"}
+
+
+def test_the_chart_series_differ_by_more_than_colour() -> None:
+    """Planted bug caught: every series drawn with the same marker (told apart by colour alone)."""
+    styles = pictures.chart_styles(9)  # the shipped schedule's nine deadline rules
+    assert {s.colour for s in styles} == OKABE_ITO
+    assert len({(s.colour, s.marker) for s in styles}) == 9
+    assert len({s.marker for s in styles}) == 9
+    assert [s.line for s in styles] == ["-"] * 7 + ["--"] * 2
+    assert len({s.hatch for s in styles}) == 9
+
+
+def test_the_chart_is_drawn_in_the_colour_blind_safe_palette(rig: Any, tmp_path: Path) -> None:
+    rig.run_procedure("RR-1")
+    late_case(rig)
+    colours = colours_in(pictures.chart(rig.app, tmp_path / "chart.png").path)
+    assert has_colour(colours, "#0072B2") and has_colour(colours, "#D55E00")
+    assert not has_colour(colours, "#1f77b4") and not has_colour(colours, "#ff7f0e")  # matplotlib's default
+
+
 # -- the board page --------------------------------------------------------------------------------------
 
 
