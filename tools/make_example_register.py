@@ -65,6 +65,7 @@ def main() -> None:
     received_days = sorted(
         calendar.add(date(2025, month, 1), rng.randint(0, 8)) for month in range(1, 13) for _ in range(2)
     )
+    received_days[-1] = date(2025, 12, 19)  # the Christmas referral
     for number, received in enumerate(received_days, start=1):
         aware = calendar.subtract(received, rng.choice((0, 0, 1, 2)))
         sent = calendar.add(received, rng.choice((1, 1, 2, 2, 3)))
