@@ -35,20 +35,19 @@ PERMISSIONS: Mapping[str, frozenset[str]] = {
 
 
 def roles_of(db: Any, login: str) -> set[str]:
-    """`db`: a unit of work, or a plain connection (the read-only views use no ORM). A unit of work with a
-    `role_memo` (one running many steps) reads each person's roles once."""
-    memo = getattr(db, "role_memo", None)
-    if memo is not None and login in memo:
-        return set(memo[login])
+    """`db`: a unit of work, or a plain connection (the read-only views use no ORM)."""
     executor = getattr(db, "session", db)
     query = select(t.person_roles.c.role).where(t.person_roles.c.login == login)
-    roles = set(executor.execute(query).scalars())
-    if memo is not None:
-        memo[login] = set(roles)
-    return roles
+    return set(executor.execute(query).scalars())
 
 
 def _roles_and_active(db: Any, login: str) -> tuple[set[str], bool]:
+    """The person's roles and whether they are active. A unit of work with a `role_memo` (one running many
+    steps, rr import) reads them once."""
+    memo = getattr(db, "role_memo", None)
+    if memo is not None and login in memo:
+        roles, active = memo[login]
+        return set(roles), active
     executor = getattr(db, "session", db)
     query = (
         select(t.person_roles.c.role, t.people.c.active)
@@ -56,7 +55,10 @@ def _roles_and_active(db: Any, login: str) -> tuple[set[str], bool]:
         .where(t.person_roles.c.login == login)
     )
     rows = executor.execute(query).all()
-    return {role for role, _ in rows}, all(active for _, active in rows)
+    found = {role for role, _ in rows}, all(active for _, active in rows)
+    if memo is not None:
+        memo[login] = found
+    return set(found[0]), found[1]
 
 
 def require(db: Any, login: str, action: str) -> set[str]:

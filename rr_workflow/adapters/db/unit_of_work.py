@@ -189,7 +189,7 @@ class BatchUnitOfWork(UnitOfWork):
         super().__enter__()
         self.session.autoflush = False
         self.discard()
-        self.role_memo: dict[str, set[str]] = {}  # read once per batch (roles do not change in an import)
+        self.role_memo: dict[str, tuple[set[str], bool]] = {}  # roles do not change in an import
         self._schedule_texts: dict[str, str | None] = {}
         return self
 
