@@ -132,6 +132,7 @@ def meeting() -> None:
 @click.option("--mode", type=click.Choice(["in_person", "remote"]), default="in_person", show_default=True)
 @click.option("--reason", help="Why it must be remote (needed with --mode remote).")
 @click.option("--outside-window-reason", help="Why the date falls outside the meeting window.")
+@click.option("--non-working-day-reason", help="Why it meets on a weekend, bank holiday or closure day.")
 @click.option(
     "--on",
     "on",
@@ -146,6 +147,7 @@ def meeting_schedule(
     mode: str,
     reason: str | None,
     outside_window_reason: str | None,
+    non_working_day_reason: str | None,
     on: date | None,
 ) -> None:
     """Set (or reset) the meeting DATE; invitations are generated.
@@ -155,7 +157,17 @@ def meeting_schedule(
       $ rr meeting schedule RR-2026-014 2027-01-05 --time 10:00
       $ rr meeting schedule RR-2026-014 07/01/2027 --on 22/12/2026   # set last month
     """
-    case = _commands().meeting_schedule(open_app(), ref, date, at, mode, reason, outside_window_reason, on=on)
+    case = _commands().meeting_schedule(
+        open_app(),
+        ref,
+        date,
+        at,
+        mode,
+        reason,
+        outside_window_reason,
+        on=on,
+        non_working_day_reason=non_working_day_reason,
+    )
     echo_case_step(case, f"meeting set for {long_day(date)}")
 
 
@@ -282,14 +294,22 @@ def outcome_shared(ref: str, on: date | None) -> None:
 @click.command()
 @click.argument("ref")
 @on_option
-def close(ref: str, on: date | None) -> None:
+@click.option(
+    "--waive-open",
+    metavar="REASON",
+    help="Waive every deadline still open (e.g. records never confirmed) for this reason, and close.",
+)
+def close(ref: str, on: date | None, waive_open: str | None) -> None:
     """Close a case whose report went to the Panel and whose outcome was shared.
 
+    A deadline still open refuses it: record it, waive it (rr waive), or give --waive-open.
+
     \b
-    Example:
+    Examples:
       $ rr close RR-2026-014 --on 2027-01-12
+      $ rr close RR-2026-014 --waive-open "the school holds no records about the family"
     """
-    echo_case_step(_commands().close(open_app(), ref, on), "case closed")
+    echo_case_step(_commands().close(open_app(), ref, on, waive_open), "case closed")
 
 
 @click.command()

@@ -77,6 +77,15 @@ class WorkingCalendar:
         index = bisect.bisect_left(self._working, ordinal)
         return index < len(self._working) and self._working[index] == ordinal
 
+    def day_off(self, day: date) -> str | None:
+        """Why `day` is not a working day ("a weekend", or the bank holiday's or closure's name), or
+        None when it is one."""
+        if self.is_working_day(day):
+            return None
+        if day.weekday() >= 5:
+            return "a weekend"
+        return self._named_days(range(day.year, day.year + 1)).get(day, "a non-working day")
+
     def add(self, start: date, n: int) -> date:
         """The n-th working day strictly after `start` (n >= 1); `start` itself when n == 0."""
         if n < 0:

@@ -55,6 +55,7 @@ class Meeting:
         mode_reason: str | None,
         outside_window_reason: str | None,
         set_on: date,
+        non_working_day_reason: str | None = None,
     ) -> None:
         self.number = number
         self.on = on
@@ -62,6 +63,7 @@ class Meeting:
         self.mode = mode
         self.mode_reason = mode_reason
         self.outside_window_reason = outside_window_reason
+        self.non_working_day_reason = non_working_day_reason
         self.set_on = set_on
         self.status = Meeting.SCHEDULED
         self.held_on: date | None = None

@@ -25,6 +25,7 @@ from rr_workflow.domain.case import (
     Involvement,
     Meeting,
 )
+from rr_workflow.domain.deadlines import Deadline
 from rr_workflow.domain.errors import BadInput, Refused
 
 
@@ -124,7 +125,11 @@ class RapidReview(StateMachine):
         window: tuple[date, date] | None,
         outside_window_reason: str | None,
         recorded_on: date,
+        day_off: str | None = None,
+        non_working_day_reason: str | None = None,
     ) -> None:
+        """`day_off`: why the meeting's date is not a working day ("a weekend", a bank holiday's
+        name), or None when it is one."""
         _not_before(recorded_on, self.case.scoping_first_sent_on, "the scoping templates were sent")
         previous = self.case.current_meeting
         if previous is not None:
@@ -138,6 +143,10 @@ class RapidReview(StateMachine):
             )
         if on < self.case.received:
             raise BadInput(f"the meeting cannot be before the referral was received ({self.case.received})")
+        if day_off and not (non_working_day_reason and non_working_day_reason.strip()):
+            raise BadInput(
+                f"{on:%A} {on} is not a working day ({day_off}): give --non-working-day-reason to record why"
+            )
         if (
             window
             and not window[0] <= on <= window[1]
@@ -212,11 +221,18 @@ class RapidReview(StateMachine):
         return self.case.outcome_shared_on is None
 
     @close.validators
-    def validate_close(self, on: date) -> None:
+    def validate_close(self, on: date, open_deadlines: Sequence[Deadline] = ()) -> None:
+        """`open_deadlines`: the case's deadlines neither met nor waived; a case closes without any."""
         if self.case.outcome_shared_on is None:
             raise Refused("the outcome has not been shared with the agencies (rr outcome shared)")
         _not_before(on, self.case.outcome_shared_on, "the outcome was shared")
         _not_before(on, self.case.submitted_on, "the report went to the Panel")
+        if open_deadlines:
+            listed = ", ".join(f"{d.key} ({d.label}, due {d.due})" for d in open_deadlines)
+            raise Refused(
+                f"the case cannot close with deadlines open: {listed}; record them, or waive them: "
+                f"rr close {self.case.ref} --waive-open REASON"
+            )
 
     # -- hooks: record what happened ----------------------------------------------------------------
 
@@ -245,6 +261,7 @@ class RapidReview(StateMachine):
         mode_reason: str | None,
         outside_window_reason: str | None,
         recorded_on: date,
+        non_working_day_reason: str | None = None,
     ) -> None:
         case = self.case
         previous = case.current_meeting
@@ -254,7 +271,11 @@ class RapidReview(StateMachine):
                 ev.DomainEvent(ev.MEETING_CANCELLED, case.ref, recorded_on, {"number": previous.number})
             )
         number = len(case.meetings) + 1
-        case.meetings.append(Meeting(number, on, at, mode, mode_reason, outside_window_reason, recorded_on))
+        case.meetings.append(
+            Meeting(
+                number, on, at, mode, mode_reason, outside_window_reason, recorded_on, non_working_day_reason
+            )
+        )
         if case.meeting_date_set_on is None:
             case.meeting_date_set_on = recorded_on
         case.raise_event(

@@ -333,9 +333,11 @@ def meeting_schedule(
     mode_reason: str | None = None,
     outside_window_reason: str | None = None,
     on: date | None = None,
+    non_working_day_reason: str | None = None,
 ) -> Case:
     """Set (or move) the meeting to `meeting_date`; `on` is the day the date was set (default today),
-    and the meeting cannot be before it."""
+    and the meeting cannot be before it. A weekend, bank holiday or closure day needs
+    `non_working_day_reason`, as a day outside the window needs `outside_window_reason`."""
     with app.uow() as uow:
         permissions.require(uow, app.actor, "record")
         case = uow.cases.get(ref)
@@ -357,6 +359,8 @@ def meeting_schedule(
             window=window,
             outside_window_reason=outside_window_reason,
             recorded_on=day,
+            day_off=app.calendar.day_off(meeting_date),
+            non_working_day_reason=(non_working_day_reason or "").strip() or None,
         )
         _save(
             app,
@@ -370,6 +374,7 @@ def meeting_schedule(
                 "date": meeting_date,
                 "mode": mode,
                 "outside_window": bool(outside_window_reason),
+                "non_working_day": bool(non_working_day_reason),
                 "meeting": len(case.meetings),  # the meeting's number: what an undo of this step withdraws
             },
             machine,
@@ -469,8 +474,28 @@ def outcome_shared(app: App, ref: str, on: date | None = None) -> Case:
     return _step(app, ref, "share_outcome", on)
 
 
-def close(app: App, ref: str, on: date | None = None) -> Case:
-    return _step(app, ref, "close", on)
+def close(app: App, ref: str, on: date | None = None, waive_open: str | None = None) -> Case:
+    """Close the case. Deadlines still open (an agency that never confirmed its records, say) refuse
+    it, unless `waive_open` gives the reason they no longer apply: each is then waived with it."""
+    if waive_open is not None and not waive_open.strip():
+        raise BadInput("--waive-open needs its reason")
+    with app.uow() as uow:
+        permissions.require(uow, app.actor, "record")
+        case = uow.cases.get(ref)
+        schedule = case_schedule(uow, case)
+        day = effective_date(app, case, on)
+        before = case.state
+        machine = machine_for(case, schedule)
+        still_open = [d for d in deadlines_of(app, uow, case, schedule) if d.is_open]
+        waived = [d.key for d in still_open] if waive_open else []
+        if waive_open:
+            case.waive_open(still_open, waive_open.strip(), day)
+            still_open = []
+        fire(machine, "close", on=day, open_deadlines=still_open)
+        details = {"waived": waived, "reason": waive_open.strip()} if waived else None
+        _save(app, uow, case, schedule, "close", day, before, details, machine)
+        uow.commit()
+        return case
 
 
 def decline(app: App, ref: str, reason: str, on: date | None = None) -> Case:

@@ -65,8 +65,11 @@ def steps() -> list[Step]:
         ),
         (
             _at("2027-01-04", 15),
-            "the school's return is waived: no involvement",
-            lambda a: commands.waive(a, REF, "scoping_returned:school", "no involvement with the family"),
+            "the school's return and records are waived: no involvement",
+            lambda a: [
+                commands.waive(a, REF, f"{key}:school", "no involvement with the family")
+                for key in ("scoping_returned", "records_secured")
+            ],
         ),
         (
             _at("2027-01-05", 13),

@@ -102,6 +102,7 @@ def case_show(app: App, ref: str) -> dict[str, Any]:
                 "mode": meeting["mode"],
                 "mode_reason": meeting["mode_reason"],
                 "outside_window_reason": meeting["outside_window_reason"],
+                "non_working_day_reason": meeting["non_working_day_reason"],
                 "status": meeting["status"],
                 "held_on": meeting["held_on"],
                 "attendees": [{"agency": a["agency"], "name": a["name"]} for a in attendees],

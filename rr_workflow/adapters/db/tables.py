@@ -135,6 +135,7 @@ meetings = Table(
     Column("mode", String(16), nullable=False),
     Column("mode_reason", Text),
     Column("outside_window_reason", Text),
+    Column("non_working_day_reason", Text),  # why it meets on a weekend, bank holiday or closure day
     Column("set_on", Date, nullable=False),
     Column("status", String(16), nullable=False),
     Column("held_on", Date),
