@@ -87,7 +87,8 @@ def templates_list(as_json: bool) -> None:
 
 
 @templates_group.command("check")
-def templates_check() -> None:
+@json_option
+def templates_check(as_json: bool) -> None:
     """Render every template against a sample case; exit 1 naming each one that fails.
 
     \b
@@ -97,10 +98,13 @@ def templates_check() -> None:
     from rr_workflow.service import template_files
 
     results = template_files.check_templates()
-    for r in results:
-        click.echo(
-            f"{'ok  ' if r['result'] == 'ok' else 'FAIL'} {r['name']}  ({r['file']})"
-            + ("" if r["result"] == "ok" else f": {r['result']}")
-        )
+    if as_json:
+        echo_json([{"name": r["name"], "file": str(r["file"]), "result": r["result"]} for r in results])
+    else:
+        for r in results:
+            click.echo(
+                f"{'ok  ' if r['result'] == 'ok' else 'FAIL'} {r['name']}  ({r['file']})"
+                + ("" if r["result"] == "ok" else f": {r['result']}")
+            )
     if any(r["result"] != "ok" for r in results):
         raise SystemExit(1)

@@ -107,7 +107,8 @@ def show(path: Path | None, as_json: bool) -> None:
 
 @schedule.command()
 @click.argument("path", metavar="FILE", type=click.Path(path_type=Path, dir_okay=False))
-def check(path: Path) -> None:
+@json_option
+def check(path: Path, as_json: bool) -> None:
     """Validate a schedule or calendar file; print what it holds, or the first fault and exit 2.
 
     \b
@@ -119,6 +120,9 @@ def check(path: Path) -> None:
     from rr_workflow.domain.calendar import CalendarSettings
 
     result = check_file(path)
+    if as_json:
+        echo_json(_checked(path, result))
+        return
     if isinstance(result, CalendarSettings):
         click.echo(
             f"ok: {path}: calendar {result.country}-{result.region}, {len(result.annual_closures)} "
@@ -128,3 +132,26 @@ def check(path: Path) -> None:
         click.echo(
             f"ok: {path}: schedule {result.name!r} version {result.version}, {len(result.rules)} deadlines"
         )
+
+
+def _checked(path: Path, result: Any) -> dict[str, Any]:
+    from rr_workflow.domain.calendar import CalendarSettings
+
+    if isinstance(result, CalendarSettings):
+        return {
+            "ok": True,
+            "file": str(path),
+            "kind": "calendar",
+            "country": result.country,
+            "region": result.region,
+            "annual_closures": len(result.annual_closures),
+            "extra_days": len(result.extra_days),
+        }
+    return {
+        "ok": True,
+        "file": str(path),
+        "kind": "schedule",
+        "name": result.name,
+        "version": result.version,
+        "deadlines": len(result.rules),
+    }

@@ -67,7 +67,10 @@ def tick(now, no_send: bool, as_json: bool) -> None:
     type=click.FloatRange(0.5, 300),
     help="Seconds between checks for changes and mail retries.",
 )
-def daemon(check: bool, poll: float) -> None:
+@click.option(
+    "--json", "as_json", is_flag=True, help="With --check: print JSON (active, pid, host, last tick)."
+)
+def daemon(check: bool, poll: float, as_json: bool) -> None:
     """Run the scheduler in the foreground until SIGTERM or SIGINT.
 
     Fires every reminder and escalation at its local time, delivers the mail outbox (SMTP when
@@ -78,13 +81,27 @@ def daemon(check: bool, poll: float) -> None:
     Example:
       $ rr daemon
       $ rr daemon --check
+      $ rr daemon --check --json
     """
     from rr_workflow import daemon as service_daemon
 
     app = open_app()
+    if as_json and not check:
+        raise click.UsageError("--json goes with --check")
     if check:
         active, beat = service_daemon.check(app)
         last = (beat or {}).get("last_tick_at")
+        if as_json:
+            beat = beat if active else {}
+            echo_json(
+                {
+                    "active": active,
+                    "pid": (beat or {}).get("pid"),
+                    "host": (beat or {}).get("host"),
+                    "last_tick_at": last,
+                }
+            )
+            raise SystemExit(0 if active else 1)
         if active:
             click.echo(
                 f"a daemon is active (pid {(beat or {}).get('pid')} on {(beat or {}).get('host')}); "

@@ -1,0 +1,68 @@
+"""Every read command has --json (stable keys, ISO dates): `rr daemon --check`, `rr schedule check` and
+`rr templates check` included."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.e2e.test_cli_help import TREE
+from tests.e2e.test_cli_workflow import set_up_partnership
+
+READS = {
+    "agency list", "audit verify", "calendar add", "calendar between", "calendar holidays",
+    "calendar window", "case list", "case show", "daemon", "doc list", "due", "history", "outbox list",
+    "person list", "schedule check", "schedule show", "templates check", "templates list",
+}  # fmt: skip
+SCHEDULES = Path(__file__).resolve().parents[2] / "schedules"
+
+
+def test_every_read_command_has_json() -> None:
+    """Planted bug caught: `rr daemon` without --json (the check could only be read by eye)."""
+    commands = {" ".join(path): command for path, command in TREE}
+    missing = sorted(
+        name
+        for name in READS
+        if name in commands and not any("--json" in p.opts for p in commands[name].params)
+    )
+    assert missing == []
+    assert set(commands) >= READS, sorted(READS - set(commands))
+
+
+def test_daemon_check_json_when_none_is_running(rr) -> None:
+    set_up_partnership(rr)
+    run = rr("daemon", "--check", "--json")
+    assert run.code == 1, run
+    assert json.loads(run.out) == {"active": False, "pid": None, "host": None, "last_tick_at": None}
+
+
+def test_schedule_and_templates_check_json(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from rr_workflow.cli.app import cli
+
+    env = {"RR_HOME": str(tmp_path / "home"), "RR_NOW": None, "RR_DATABASE_URL": None}
+    run = CliRunner().invoke(
+        cli, ["schedule", "check", str(SCHEDULES / "rapid_review.toml"), "--json"], env=env
+    )
+    assert run.exit_code == 0, run.output
+    checked = json.loads(run.stdout)
+    assert checked["ok"] is True and checked["kind"] == "schedule"
+    assert checked["version"] == "2026.1"
+    assert checked["deadlines"] == 9
+    run = CliRunner().invoke(cli, ["schedule", "check", str(SCHEDULES / "calendar.toml"), "--json"], env=env)
+    assert run.exit_code == 0, run.output
+    assert json.loads(run.stdout) == {
+        "ok": True,
+        "file": str(SCHEDULES / "calendar.toml"),
+        "kind": "calendar",
+        "country": "GB",
+        "region": "ENG",
+        "annual_closures": 0,
+        "extra_days": 0,
+    }
+    run = CliRunner().invoke(cli, ["templates", "check", "--json"], env=env)
+    assert run.exit_code == 0, run.output
+    results = json.loads(run.stdout)
+    assert results and all(set(r) == {"name", "file", "result"} for r in results)
+    assert all(r["result"] == "ok" for r in results)
