@@ -33,7 +33,7 @@ def readme_commands(section: str) -> list[str]:
 
 def test_the_walkthrough_is_read_from_the_readme() -> None:
     walk, spreadsheet = (readme_commands(s) for s in SECTIONS)
-    assert len(walk) == 21 and walk[0].startswith("rr init")
+    assert len(walk) == 22 and walk[0].startswith("rr init")
     assert len(spreadsheet) == 4 and any(c.startswith("rr import") for c in spreadsheet)
 
 
