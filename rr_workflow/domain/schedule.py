@@ -37,6 +37,23 @@ CASE_MILESTONES = frozenset(
 )
 AGENCY_MILESTONES = frozenset({"scoping_sent", "scoping_returned", "records_secured"})
 
+# How a milestone reads in a sentence ("5 working days after the templates went out"): never show a key.
+MILESTONE_PHRASES = {
+    "referral_received": "the referral",
+    "aware": "the partnership became aware",
+    "sin_notified": "the Serious Incident Notification",
+    "scoping_sent": "the templates went out",
+    "meeting_date_set": "the meeting date was set",
+    "meeting_held": "the meeting",
+    "decision_made": "the decision",
+    "endorsed": "the endorsement",
+    "panel_submission": "the report went to the Panel",
+    "outcome_shared": "the outcome was shared",
+    "closed": "closure",
+    "scoping_returned": "the template came back",
+    "records_secured": "the records were secured",
+}
+
 ROLES = ("coordinator", "manager", "chair", "admin")
 KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]*")  # used with fullmatch
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from rr_workflow.domain.errors import BadInput
 from rr_workflow.domain.machine import COMMANDS, MILESTONES, RapidReview
-from rr_workflow.domain.schedule import Schedule
+from rr_workflow.domain.schedule import MILESTONE_PHRASES, Schedule
 
 
 @dataclass(frozen=True)
@@ -27,8 +27,10 @@ def _timescales(schedule: Schedule, event: str) -> tuple[str, ...]:
         if rule.met_by != milestone:
             continue
         days = f"{rule.earliest}–{rule.working_days}" if rule.earliest is not None else f"{rule.working_days}"
-        per = " per agency" if rule.per_agency else ""
-        found.append(f"{days} wd after {rule.counts_from}{per}")
+        per = ", each agency" if rule.per_agency else ""
+        since = MILESTONE_PHRASES.get(rule.counts_from, rule.counts_from.replace("_", " "))
+        unit = "working day" if days == "1" else "working days"
+        found.append(f"{days} {unit} after {since}{per}")
     return tuple(found)
 
 

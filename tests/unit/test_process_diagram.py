@@ -33,8 +33,12 @@ def test_every_state_and_every_stage_changing_command_is_in_the_mermaid_diagram(
 
 def test_the_timescales_come_from_the_schedule() -> None:
     text = process.mermaid(SCHEDULE)
-    assert "meeting held<br/>7–13 wd after referral_received" in text
-    assert "submit<br/>2 wd after meeting_held<br/>15 wd after aware" in text
+    assert "meeting held<br/>7–13 working days after the referral" in text
+    assert (
+        "submit<br/>2 working days after the meeting<br/>15 working days after the partnership became aware"
+        in text
+    )
+    assert "meeting schedule<br/>1 working day after the templates went out" in text
     longer = dataclasses.replace(
         SCHEDULE,
         rules=tuple(
@@ -42,8 +46,20 @@ def test_the_timescales_come_from_the_schedule() -> None:
             for r in SCHEDULE.rules
         ),
     )
-    assert "scoping returned (7 wd after scoping_sent per agency)" in process.mermaid(longer)
-    assert "scoping returned (5 wd after scoping_sent per agency)" not in process.mermaid(longer)
+    assert "scoping returned (7 working days after the templates went out, each agency)" in process.mermaid(
+        longer
+    )
+    assert "scoping returned (5 working days" not in process.mermaid(longer)
+
+
+def test_the_diagram_shows_labels_never_keys() -> None:
+    """Planted bug caught: a timescale naming its milestone by key ("after scoping_sent")."""
+    text = process.mermaid(SCHEDULE)
+    labels = [line.split(" : ", 1)[1] for line in text.splitlines() if " : " in line]
+    assert labels and all("_" not in label for label in labels), [x for x in labels if "_" in x]
+    dot = process.dot(SCHEDULE)
+    shown = re.findall(r'label="([^"]*)"', dot)
+    assert shown and all("_" not in label for label in shown), [x for x in shown if "_" in x]
 
 
 def test_submission_straight_from_the_decision_appears_only_when_endorsement_is_optional() -> None:
