@@ -75,6 +75,7 @@ def board_data(app: App, with_pictures: bool = True) -> dict[str, Any]:
                 "when": _when(following["status"], following["working_days_left"], following["due"]),
                 "status": following["status"],
             }
+        entry["alt"] = _alt(case["ref"], case["overdue_deadlines"], entry["next"])
         if with_pictures:
             svg = pictures.timeline_image(app, case["ref"], "svg")
             entry["picture"] = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
@@ -88,6 +89,17 @@ def board_data(app: App, with_pictures: bool = True) -> dict[str, Any]:
         "counts": {colour: sum(1 for c in cases if c["rag"] == colour) for colour in RAG_ORDER},
         "cases": cases,
     }
+
+
+def _alt(ref: str, overdue: list[str], following: dict[str, Any] | None) -> str:
+    """The timeline's text alternative: what a sighted reader takes from it first, what is overdue."""
+    if overdue:
+        said = f"{len(overdue)} deadline{'s' if len(overdue) > 1 else ''} overdue: {'; '.join(overdue)}"
+    else:
+        said = "nothing overdue"
+    if following is not None:
+        said += f". Next: {following['label']}, due {following['due']} ({following['when']})"
+    return f"Timeline of {ref} in working days: {said}."
 
 
 def board_html(app: App) -> str:

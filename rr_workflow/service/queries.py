@@ -59,6 +59,9 @@ def case_list(app: App, open_only: bool = False, overdue_only: bool = False) -> 
                         "working_days_left": app.calendar.between(today, following["due"]),
                     },
                     "overdue": len(overdue),
+                    "overdue_deadlines": [
+                        d["label"] for d in sorted(overdue, key=lambda d: (d["due"], d["label"]))
+                    ],
                 }
             )
     board.sort(
@@ -69,6 +72,10 @@ def case_list(app: App, open_only: bool = False, overdue_only: bool = False) -> 
         )
     )
     return board
+
+
+def _by_due_then_label(deadline: dict[str, Any]) -> tuple[Any, str]:
+    return deadline["due"], deadline["label"]
 
 
 def history(app: App, ref: str) -> list[dict[str, Any]]:

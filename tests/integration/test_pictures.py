@@ -302,6 +302,27 @@ def test_the_board_lists_open_cases_red_first_with_their_pictures(rig: Any) -> N
     assert not re.search(r"""(?:src|href)=["'](?!data:|#)""", page), "the page must load nothing from outside"
 
 
+def test_each_timeline_on_the_board_says_in_words_what_is_overdue(rig: Any) -> None:
+    """The picture's text alternative: a reader who cannot see it still learns what is late.
+
+    Planted bug caught: the alt text the same for every case ("Timeline of RR-2"), saying nothing."""
+    board_cases(rig)
+    alts = {c["ref"]: c["alt"] for c in board.board_data(rig.app, with_pictures=False)["cases"]}
+    assert alts["RR-2"] == (
+        "Timeline of RR-2 in working days: 8 deadlines overdue: Rapid Review meeting date set; "
+        "Records secured (health); Records secured (la); Records secured (police); "
+        "Scoping template returned (health); Scoping template returned (la); "
+        "Scoping template returned (police); Serious Incident Notification sent to the National Panel. "
+        "Next: Rapid Review meeting date set, due Tue 08 Dec 2026 (OVERDUE by 6 working days)."
+    )
+    assert alts["RR-5"] == (
+        "Timeline of RR-5 in working days: nothing overdue. "
+        "Next: Scoping templates sent to the agencies, due Wed 16 Dec 2026 (due today)."
+    )
+    page = board.board_html(rig.app)
+    assert 'alt="Timeline of RR-6 in working days: nothing overdue. Next: Records secured (health)' in page
+
+
 def test_every_value_on_the_board_is_escaped() -> None:
     hostile = "<script>alert(1)</script> & Co"
     case = {
