@@ -361,9 +361,20 @@ def _plain(value: Any) -> Any:
 # -- the meeting date ------------------------------------------------------------------------------------
 
 
-def move_meeting(case: Case, to: date, window: tuple[date, date] | None, on: date) -> Change:
+def move_meeting(
+    case: Case,
+    to: date,
+    window: tuple[date, date] | None,
+    on: date,
+    day_off: str | None = None,
+    like: Meeting | None = None,
+) -> Change:
     """Correct the date of the meeting in force (not yet held): the wrong date is superseded by a new
-    meeting row, so the original stays on record, and the partners get an updated invitation."""
+    meeting row, so the original stays on record, and the partners get an updated invitation.
+
+    `day_off`: why `to` is not a working day, if it is not. A date outside the window or on a day off
+    needs the reason the meeting command records; the new row keeps the reasons that still apply.
+    `like`: the row whose reasons to keep (undoing a correction moves back to that row's date)."""
     meeting = case.current_meeting
     if meeting is None or meeting.status != Meeting.SCHEDULED:
         raise Refused(
@@ -374,10 +385,17 @@ def move_meeting(case: Case, to: date, window: tuple[date, date] | None, on: dat
         raise BadInput(f"the meeting is already on {to}")
     if to < case.received:
         raise BadInput(f"the meeting cannot be before the referral was received ({case.received})")
-    if window and not window[0] <= to <= window[1] and not meeting.outside_window_reason:
+    source = like or meeting
+    outside = window is not None and not window[0] <= to <= window[1]
+    if window is not None and outside and not source.outside_window_reason:
         raise BadInput(
             f"{to} is outside the meeting window {window[0]} to {window[1]}: set it with "
             "`rr meeting schedule REF DATE --outside-window-reason R`"
+        )
+    if day_off and not source.non_working_day_reason:
+        raise BadInput(
+            f"{to:%A} {to} is not a working day ({day_off}): set it with "
+            "`rr meeting schedule REF DATE --non-working-day-reason R`"
         )
     meeting.status = Meeting.SUPERSEDED
     number = len(case.meetings) + 1
@@ -387,8 +405,9 @@ def move_meeting(case: Case, to: date, window: tuple[date, date] | None, on: dat
         meeting.at,
         meeting.mode,
         meeting.mode_reason,
-        meeting.outside_window_reason,
+        source.outside_window_reason if outside or like else None,
         meeting.set_on,
+        source.non_working_day_reason if day_off or like else None,
     )
     case.meetings.append(moved)
     case.raise_event(

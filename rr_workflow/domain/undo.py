@@ -98,7 +98,10 @@ def _correction(case: Case, step: RecordedStep, on: date, today: date) -> Change
     name, agency = str(step.details.get("fact")), step.details.get("agency")
     before = step.details.get("before")
     if name == MEETING_DATE:
-        change = move_meeting(case, date.fromisoformat(str(before)), None, on)
+        back = date.fromisoformat(str(before))
+        rows = [m for m in case.meetings if m.on == back and m.status == Meeting.SUPERSEDED]
+        like = max(rows, key=lambda m: m.number) if rows else None
+        change = move_meeting(case, back, None, on, like=like)
     else:
         spec = fact(name)
         value = date.fromisoformat(str(before)) if spec.kind == DATE and before is not None else before

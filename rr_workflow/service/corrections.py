@@ -100,7 +100,8 @@ def correct(app: App, ref: str, fact: str, agency: str | None, to: Any, reason: 
         if name == fix.MEETING_DATE:
             if agency:
                 raise BadInput(f"the meeting date is about the case, not one agency: leave out {agency!r}")
-            change = fix.move_meeting(case, _date(to), meeting_window(deadlines), today)
+            day = _date(to)
+            change = fix.move_meeting(case, day, meeting_window(deadlines), today, app.calendar.day_off(day))
             step = "schedule_meeting"
         else:
             spec = fix.fact(name)

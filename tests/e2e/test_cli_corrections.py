@@ -261,12 +261,19 @@ def test_a_report_undone_says_the_panel_is_not_recalled(scoping) -> None:
             ("correct", REF, "meeting-date", "--to", "2027-01-07", "--reason", "x"),
             "no meeting date in force",
         ),
+        (
+            2,
+            ("correct", REF, "meeting-date", "--to", "9/1/2027", "--reason", "x"),
+            "Saturday 2027-01-09 is not a",
+        ),
         (3, ("undo", REF, "--reason", "x", "--help-me"), "No such option"),
     ],
 )
 def test_bad_corrections_are_one_line_and_change_nothing(
     scoping, code: int, args: tuple[str, ...], says: str
 ) -> None:
+    if "meeting-date" in args and code == 2:
+        scoping.ok("meeting", "schedule", REF, "2027-01-07")
     before = scoping.snapshot()
     expected = 2 if "--help-me" in args else code
     assert says in scoping.fails(expected, *args)

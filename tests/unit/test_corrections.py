@@ -316,6 +316,20 @@ class TestMoveMeeting:
             move_meeting(case, date(2027, 1, 13), (date(2027, 1, 4), date(2027, 1, 12)), TODAY)
         assert len(case.meetings) == 1
 
+    def test_a_day_off_needs_the_reason_the_meeting_command_records(self) -> None:
+        case, machine = in_scoping()
+        schedule(machine, date(2027, 1, 7))
+        with pytest.raises(BadInput, match=r"Saturday 2027-01-09 is not a working day \(a weekend\)"):
+            move_meeting(case, date(2027, 1, 9), None, TODAY, day_off="a weekend")
+        case.meetings[0].non_working_day_reason = "the only day the police can come"
+        move_meeting(case, date(2027, 1, 9), None, TODAY, day_off="a weekend")
+        move_meeting(case, date(2027, 1, 8), None, TODAY)  # a working day: the reason no longer applies
+        assert [m.non_working_day_reason for m in case.meetings] == [
+            "the only day the police can come",
+            "the only day the police can come",
+            None,
+        ]
+
     def test_a_held_meeting_is_not_moved(self) -> None:
         case, _ = held()
         with pytest.raises(Refused, match="the date it was held is `meeting-held`"):
