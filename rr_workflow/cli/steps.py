@@ -331,14 +331,15 @@ def decline(ref: str, reason: str, on: date | None) -> None:
 @click.argument("deadline")
 @click.option("--to", "to", type=DATE, required=True, help="The new date agreed.")
 @click.option("--reason", required=True, help="Why, and with whom it was agreed.")
-def extend(ref: str, deadline: str, to: date, reason: str) -> None:
+@on_option
+def extend(ref: str, deadline: str, to: date, reason: str, on: date | None) -> None:
     """Record an extension of DEADLINE (the original date still counts as missed in reports).
 
     \b
     Example:
       $ rr extend RR-2026-014 review_complete --to 2027-01-20 --reason "agreed with the Panel on 12 Jan"
     """
-    d = _commands().extend(open_app(), ref, deadline, to, reason)
+    d = _commands().extend(open_app(), ref, deadline, to, reason, on)
     click.echo(f"{ref}: {d.key} extended from {d.original_due} to {d.due}")
 
 
@@ -346,14 +347,15 @@ def extend(ref: str, deadline: str, to: date, reason: str) -> None:
 @click.argument("ref")
 @click.argument("deadline")
 @click.option("--reason", required=True, help="Why it no longer applies.")
-def waive(ref: str, deadline: str, reason: str) -> None:
+@on_option
+def waive(ref: str, deadline: str, reason: str, on: date | None) -> None:
     """Record that DEADLINE no longer applies.
 
     \b
     Example:
       $ rr waive RR-2026-014 scoping_returned:school --reason "school had no involvement"
     """
-    d = _commands().waive(open_app(), ref, deadline, reason)
+    d = _commands().waive(open_app(), ref, deadline, reason, on)
     click.echo(f"{ref}: {d.key} waived")
 
 

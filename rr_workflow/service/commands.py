@@ -518,13 +518,17 @@ def decline(app: App, ref: str, reason: str, on: date | None = None) -> Case:
 # -- deviations -----------------------------------------------------------------------------------------
 
 
-def _deviate(app: App, ref: str, key: str, reason: str, extended_to: date | None) -> Deadline:
+def _deviate(
+    app: App, ref: str, key: str, reason: str, extended_to: date | None, on: date | None = None
+) -> Deadline:
     if not reason.strip():
         raise BadInput("give the reason (--reason)")
     with app.uow() as uow:
         permissions.require(uow, app.actor, "record")
         case = uow.cases.get(ref)
+        ref = case.ref  # as stored, however it was typed
         schedule = case_schedule(uow, case)
+        day = effective_date(app, case, on)
         if case.state in ("closed", "declined"):
             raise Refused(f"the case is {case.state}: its deadlines can no longer change")
         deadlines = {d.key: d for d in deadlines_of(app, uow, case, schedule)}
@@ -538,11 +542,10 @@ def _deviate(app: App, ref: str, key: str, reason: str, extended_to: date | None
             raise BadInput(f"{key} is already waived")
         if extended_to is not None and extended_to <= deadline.due:
             raise BadInput(f"the new date {extended_to} must be after the date in force ({deadline.due})")
-        today = app.today()
-        case.deviations.append(RecordedDeviation(key, reason, extended_to, today))
+        case.deviations.append(RecordedDeviation(key, reason, extended_to, day))
         kind = ev.DEADLINE_WAIVED if extended_to is None else ev.DEADLINE_EXTENDED
         case.raise_event(
-            ev.DomainEvent(kind, ref, today, {"deadline": key, "to": extended_to and str(extended_to)})
+            ev.DomainEvent(kind, ref, day, {"deadline": key, "to": extended_to and str(extended_to)})
         )
         saved = _save(
             app,
@@ -550,7 +553,7 @@ def _deviate(app: App, ref: str, key: str, reason: str, extended_to: date | None
             case,
             schedule,
             "deadline_waived" if extended_to is None else "deadline_extended",
-            today,
+            day,
             case.state,
             {"deadline": key, "to": extended_to, "original_due": deadline.original_due},
         )
@@ -558,12 +561,14 @@ def _deviate(app: App, ref: str, key: str, reason: str, extended_to: date | None
         return next(d for d in saved if d.key == key)
 
 
-def extend(app: App, ref: str, key: str, to: date, reason: str) -> Deadline:
-    return _deviate(app, ref, key, reason, to)
+def extend(app: App, ref: str, key: str, to: date, reason: str, on: date | None = None) -> Deadline:
+    """Extend a deadline to `to`, as agreed on `on` (default today)."""
+    return _deviate(app, ref, key, reason, to, on)
 
 
-def waive(app: App, ref: str, key: str, reason: str) -> Deadline:
-    return _deviate(app, ref, key, reason, None)
+def waive(app: App, ref: str, key: str, reason: str, on: date | None = None) -> Deadline:
+    """Waive a deadline, as decided on `on` (default today)."""
+    return _deviate(app, ref, key, reason, None, on)
 
 
 # -- documents ------------------------------------------------------------------------------------------
@@ -579,6 +584,7 @@ def doc_add(app: App, ref: str, kind: str, source: Path) -> dict[str, Any]:
     with app.uow() as uow:
         permissions.require(uow, app.actor, "record")
         case = uow.cases.get(ref)
+        ref = case.ref  # as stored, however it was typed
         stored = app.documents_folder(ref) / f"{digest[:16]}-{source.name}"
         row = {
             "case_id": case.id,  # type: ignore[attr-defined]

@@ -484,6 +484,7 @@ def meeting_pack(app: App, ref: str) -> dict[str, Any]:
     with app.uow() as uow:
         permissions.require(uow, app.actor, "record")
         case = uow.cases.get(ref)
+        ref = case.ref  # as stored, however it was typed
         meeting = case.current_meeting
         if meeting is None:
             raise BadInput(f"{ref} has no meeting date yet: set one with `rr meeting schedule`")

@@ -170,3 +170,24 @@ def test_uk_dates_and_today_yesterday_are_accepted_never_month_first(taken_over)
     message = rr.fails(2, "scoping", "returned", REF, "police", "--on", "12/31/2026")  # month first
     assert "'12/31/2026' is not a date (read as day/month/year" in message
     assert rr.ok("calendar", "add", "21/12/2026", "2").split()[0] == "2026-12-23"
+
+
+def test_extend_and_waive_take_on(taken_over) -> None:
+    """The Panel agreed an extension on Mon 11 Jan; the school's return was waived on Tue 29 Dec."""
+    rr = taken_over
+    rr.ok("scoping", "send", REF, "la", "school", "--on", "2026-12-22")
+    rr.ok("waive", REF, "scoping_returned:school", "--reason", "no involvement", "--on", "29/12/2026")
+    rr.ok(
+        "extend", REF, "review_complete", "--to", "2027-01-20", "--reason", "agreed with the Panel",
+        "--on", "2027-01-11",
+    )  # fmt: skip
+    assert "in the future" in rr.fails(
+        2, "waive", REF, "records_secured:school", "--reason", "x", "--on", "2027-01-21"
+    )
+    trail = {row["action"]: row for row in rr.json("history", REF)}
+    assert trail["deadline_waived"]["effective_on"] == "2026-12-29"
+    assert trail["deadline_extended"]["effective_on"] == "2027-01-11"
+    shown = {d["key"]: d for d in rr.json("case", "show", REF)["deadlines"]}
+    assert shown["review_complete"]["due"] == "2027-01-20"
+    assert shown["review_complete"]["original_due"] == "2027-01-13"
+    assert shown["scoping_returned:school"]["status"] == "waived"

@@ -35,7 +35,12 @@ def test_case_references_and_agency_keys_match_regardless_of_case(rr) -> None:
     assert {a["key"]: a["returned_on"] for a in shown["agencies"]}["school"] == "2026-12-22"
     statuses = {d["key"]: d["status"] for d in shown["deadlines"]}
     assert statuses["records_secured:school"] == "waived"
-    assert [r["action"] for r in rr.json("history", "RR-2026-014")][:2] == ["case_opened", "send_scoping"]
+    assert [r["action"] for r in rr.json("history", "rr-2026-014")][:2] == ["case_opened", "send_scoping"]
+    # the last step undone through a reference typed in lower case (the trail is found all the same)
+    rr.ok("undo", "rr-2026-014", "--reason", "the waiver was meant for another case")
+    statuses = {d["key"]: d["status"] for d in rr.json("case", "show", REF)["deadlines"]}
+    assert statuses["records_secured:school"] != "waived"
+    assert {r["case_ref"] for r in rr.json("history", REF)} == {REF}
     # the same reference in another case is the same case
     assert rr.fails(2, "case", "open", "rr-2026-014", "--received", "2026-12-21", "--aware", "2026-12-21",
                     "--referrer", "la") == "case 'rr-2026-014' already exists (as RR-2026-014)"  # fmt: skip

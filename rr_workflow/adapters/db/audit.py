@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, func, select, text
 
 from rr_workflow.adapters.db import tables as t
 
@@ -113,5 +113,11 @@ def _rows(connection: Connection) -> Iterator[Mapping[str, Any]]:
 
 
 def case_history(connection: Connection, ref: str) -> list[Mapping[str, Any]]:
+    """The audit rows of the case `ref` names (matched without regard to case), oldest first; none for
+    a reference no case has."""
+    c = t.cases.c
+    stored = connection.execute(select(c.ref).where(func.lower(c.ref) == ref.lower())).scalars().all()
+    if ref not in stored and len(stored) == 1:
+        ref = stored[0]
     query = select(t.audit_events).where(t.audit_events.c.case_ref == ref).order_by(t.audit_events.c.id)
     return [dict(row) for row in connection.execute(query).mappings()]
