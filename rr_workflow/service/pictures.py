@@ -398,7 +398,10 @@ def _draw_timeline(data: CaseTimeline, calendar: WorkingCalendar, fmt: str) -> t
             fontsize=7,
             frameon=False,
         )
-        return _save(fig, fmt), (width, height)
+        image = _save(fig, fmt)
+        if fmt == "svg":
+            image = _described(image, ("TRAINING  " if data.training else "") + title, _timeline_desc(data))
+        return image, (width, height)
 
 
 def _draw_row(ax: Any, axis: WorkingDayAxis, y: int, row: Row, today: date) -> None:
@@ -472,11 +475,27 @@ def _matplotlib_context() -> Any:
     return matplotlib.rc_context(
         {
             "svg.hashsalt": "rr-workflow",  # the same picture gives the same SVG bytes
-            "svg.fonttype": "path",  # text as shapes: the SVG needs no font on the reader's machine
+            "svg.fonttype": "none",  # text stays text: searchable, selectable, read out by screen readers
             "font.family": "DejaVu Sans",
             "hatch.linewidth": 0.8,
         }
     )
+
+
+def _timeline_desc(data: CaseTimeline) -> str:
+    """The timeline in words: each row and what it shows on the right."""
+    rows = "; ".join(f"{row.label}: {row.status}" for row in data.rows)
+    return f"Case {data.ref} on a working-day axis from the referral. {rows}."
+
+
+def _described(svg: bytes, title: str, desc: str) -> bytes:
+    """The SVG with a <title> and <desc> first inside <svg>, for screen readers and search."""
+    from xml.sax.saxutils import escape
+
+    head, tag, rest = svg.partition(b"<svg ")
+    close = rest.index(b">") + 1
+    inner = f"\n <title>{escape(title)}</title>\n <desc>{escape(desc)}</desc>".encode()
+    return head + tag + rest[:close] + inner + rest[close:]
 
 
 def _save(fig: Any, fmt: str) -> bytes:

@@ -50,13 +50,11 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 
 def svg_root(data: bytes) -> tuple[ET.Element, list[str]]:
-    """The parsed <svg> root, and the comments in it (matplotlib writes each drawn text as one)."""
-    parser = ET.XMLParser(target=ET.TreeBuilder(insert_comments=True))
-    parser.feed(data)
-    root = parser.close()
+    """The parsed <svg> root, and every text drawn in it (each <text> element: text is kept as text)."""
+    root = ET.fromstring(data)
     assert root.tag == f"{SVG_NS}svg"
-    comments = [(e.text or "").strip() for e in root.iter() if e.tag is ET.Comment]
-    return root, comments
+    texts = ["".join(e.itertext()).strip() for e in root.iter(f"{SVG_NS}text")]
+    return root, texts
 
 
 def colours_in(png: Path) -> set[tuple[int, int, int]]:
@@ -152,6 +150,27 @@ def test_a_late_case_shows_its_lateness_extension_and_holidays_without_the_child
     colours = colours_in(tmp_path / "RR-2.png")
     for colour in ("on_time", "late", "extension", "holiday", "weekend", "planned"):
         assert has_colour(colours, pictures.COLOURS[colour]), colour
+
+
+def test_a_timeline_svg_keeps_its_text_as_text_with_a_title_and_a_description(
+    rig: Any, tmp_path: Path
+) -> None:
+    """Screen readers and search read an SVG's <title>, <desc> and <text>, never glyph outlines.
+
+    Planted bug caught: text drawn as paths (`svg.fonttype` "path"): no <text> left to read."""
+    late_case(rig)
+    rig.at(datetime(2026, 12, 31, 10))
+    data = pictures.timeline(rig.app, "RR-2", tmp_path / "RR-2.svg").path.read_bytes()
+    root, texts = svg_root(data)
+    title, desc = root[0], root[1]
+    assert (title.tag, desc.tag) == (f"{SVG_NS}title", f"{SVG_NS}desc")
+    assert title.text == "TRAINING  RR-2: scoping with agencies, as of Thu 31 Dec 2026"
+    assert desc.text is not None
+    assert desc.text.startswith("Case RR-2 on a working-day axis from the referral. ")
+    assert "Scoping template returned (police): met Thu 17 Dec, 2 working days late;" in desc.text
+    assert "Records secured (la): OVERDUE: was due Tue 15 Dec" in desc.text
+    assert "met Thu 17 Dec, 2 working days late" in texts
+    assert CHILD not in data.decode()
 
 
 def test_an_inquorate_meeting_and_the_new_date_show_on_the_meeting_row(rig: Any, tmp_path: Path) -> None:
