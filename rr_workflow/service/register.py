@@ -182,7 +182,7 @@ def columns(sheet: Sheet, agencies: Agencies) -> tuple[list[Column], list[Proble
         found.append(column)
     for required in REQUIRED:
         if required not in seen:
-            problems.append(Problem(1, "(none)", f"the register has no {required!r} column"))
+            problems.append(Problem(1, f"({required})", "the register has no such column: it is required"))
     return found, problems
 
 
@@ -306,7 +306,7 @@ def _filled(cell: Cell) -> bool:
 def plan(sheet: Sheet, agencies: Agencies) -> tuple[list[CasePlan], list[Problem]]:
     """Every row's plan, and the problems with the register as a whole (its header)."""
     cols, header_problems = columns(sheet, agencies)
-    if any(p.column == "(none)" for p in header_problems):
+    if not set(REQUIRED) <= {c.field for c in cols}:
         return [], header_problems
     plans: list[CasePlan] = []
     first_row: dict[str, int] = {}

@@ -65,8 +65,10 @@ def test_unknown_and_repeated_headings_and_missing_required_columns_are_problems
         "row 1, column C (Fire sent): no agency 'fire' is registered (rr agency list shows them; "
         "rr agency add registers one)",
         "row 1, column D (reference): the same column as A (Reference)",
-        "row 1, column (none): the register has no 'received' column",
+        "row 1, column (received): the register has no such column: it is required",
     ]
+    plans, _ = register.plan(sheet(header, ["RR-1", "2027-01-05", "", "", "police"]), AGENCIES)
+    assert plans == []  # without a required column no row is read
 
 
 def test_a_whole_row_becomes_the_steps_in_the_order_they_happened() -> None:
