@@ -37,6 +37,7 @@ from rr_workflow.domain.deadlines import Milestones, compute_deadlines
 from rr_workflow.service import setup
 from rr_workflow.service.app import open_app
 from rr_workflow.service.clock import LONDON, FixedClock, iso_moment_of
+from rr_workflow.service.read_models import board_row, first_moments
 
 AGENCIES = ("la", "police", "health")
 
@@ -58,6 +59,8 @@ def seed(home: Path, cases: int, received: date) -> float:
         agencies={a: {"scoping_sent": received} for a in AGENCIES},
     )
     deadlines = compute_deadlines(schedule, app.calendar, milestones, received)
+    live = [d for d in deadlines if d.is_open]
+    fires, board = first_moments(schedule, app.calendar, live), board_row(live)
     moment = iso_moment_of(app.clock.now())
     with app.engine.begin() as connection:
         connection.execute(
@@ -95,8 +98,10 @@ def seed(home: Path, cases: int, received: date) -> float:
                 [{"case_id": n + 1, "agency": a, "sent_on": received} for n in batch for a in AGENCIES],
             )
             connection.execute(
-                insert(t.deadlines), [row for n in batch for row in deadline_rows(n + 1, deadlines)]
+                insert(t.deadlines),
+                [row for n in batch for row in deadline_rows(n + 1, deadlines, fires)],
             )
+            connection.execute(insert(t.case_board), [{"case_id": n + 1, **board} for n in batch])
         if connection.dialect.name == "postgresql":  # ids were given explicitly: move the sequences on
             for table in ("cases", "involvements", "deadlines"):
                 connection.execute(

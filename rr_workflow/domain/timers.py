@@ -119,3 +119,12 @@ def next_timer(
         number += 1
         candidate = escalation(key, due, number, policy, calendar, zone)
     return candidate
+
+
+def first_timer(
+    key: str, due: date, policy: NoticePolicy, calendar: WorkingCalendar, zone: ZoneInfo
+) -> Timer:
+    """The earliest slot of an open deadline: its first reminder, or its first escalation when the
+    policy sends no reminder. A tick looks at the deadline from then on (`next_timer` moves it along)."""
+    planned = reminders(key, due, policy, calendar, zone)
+    return planned[0] if planned else escalation(key, due, 1, policy, calendar, zone)

@@ -1,6 +1,6 @@
 """`rr due`: the week ahead across every case, grouped by day (the coordinator's agenda).
 
-One query reads the open deadlines due by a day (`open_deadlines_until`, the read model to make fast);
+One indexed query reads the open deadlines due by a day (`open_deadlines_until`);
 statuses come from the domain's one rule.
 """
 
@@ -16,7 +16,7 @@ from rr_workflow.adapters.db import tables as t
 from rr_workflow.domain.deadlines import Status, deadline_status
 from rr_workflow.service import permissions
 from rr_workflow.service.app import App
-from rr_workflow.service.notices import FINISHED, MEETING_COMMANDS, stored_schedules
+from rr_workflow.service.notices import FINISHED, MEETING_COMMANDS, StoredSchedules
 
 DEFAULT_DAYS = 5  # a working week
 
@@ -34,7 +34,7 @@ def due(app: App, days: int = DEFAULT_DAYS, overdue_only: bool = False) -> list[
                 select(t.agencies.c.partner, t.agencies.c.key).where(t.agencies.c.partner.is_not(None))
             ).all()
         )
-        schedules = stored_schedules(connection)
+        schedules = StoredSchedules(connection)
         by_day: dict[date, list[dict[str, Any]]] = defaultdict(list)
         for row in open_deadlines_until(connection, horizon):
             rule = schedules[row.schedule_version].rule(row.rule_key)
@@ -63,7 +63,8 @@ def due(app: App, days: int = DEFAULT_DAYS, overdue_only: bool = False) -> list[
 
 
 def open_deadlines_until(connection: Connection, last_day: date) -> list[Row[Any]]:
-    """Every deadline of an unfinished case, not met nor waived, due on or before `last_day`."""
+    """Every deadline of an unfinished case, not met nor waived, due on or before `last_day`: a range of
+    the index of open deadlines by due date (those that may still fire), whatever the history."""
     d, c = t.deadlines.c, t.cases.c
     query = (
         select(
@@ -72,6 +73,7 @@ def open_deadlines_until(connection: Connection, last_day: date) -> list[Row[Any
         )
         .join(t.cases, c.id == d.case_id)
         .where(
+            d.next_fire_at.is_not(None),
             c.state.not_in(FINISHED),
             d.met_on.is_(None),
             or_(d.deviation.is_(None), d.deviation != Status.WAIVED),

@@ -35,7 +35,7 @@ from rr_workflow.domain.errors import BadInput, Refused
 from rr_workflow.domain.machine import COMMANDS, RapidReview, allowed_events, state_label
 from rr_workflow.domain.names import did_you_mean
 from rr_workflow.domain.schedule import Schedule
-from rr_workflow.service import letters, permissions
+from rr_workflow.service import letters, permissions, read_models
 from rr_workflow.service.app import App
 
 REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,63}$")
@@ -126,7 +126,7 @@ def _save(
     uow.touch(case, app.moment())
     open_before = uow.open_deadline_keys(case.id)  # type: ignore[attr-defined]
     deadlines = deadlines_of(app, uow, case, schedule)
-    uow.materialise_deadlines(case.id, deadlines)  # type: ignore[attr-defined]
+    read_models.materialise(app, uow, case, schedule, deadlines)
     case.met_late.extend(
         late
         for late in (lateness(d, app.calendar) for d in deadlines if d.key in open_before)

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import bindparam, insert, or_, select, update
 
 from rr_workflow.adapters import config
 from rr_workflow.adapters.db import tables as t
@@ -26,7 +26,7 @@ from rr_workflow.domain.errors import BadInput
 from rr_workflow.domain.schedule import DeadlineRule, Schedule
 from rr_workflow.domain.timers import ESCALATION, Timer, due_timers, next_timer
 from rr_workflow.service.app import App
-from rr_workflow.service.clock import iso_moment_of
+from rr_workflow.service.clock import iso_moment_of, parse_moment
 
 FINISHED = ("closed", "declined")
 # the command that meets a deadline, by the event that meets it
@@ -67,7 +67,9 @@ def tick(app: App, now: datetime | None = None) -> dict[str, int]:
     zone = ZoneInfo(app.calendar.settings.timezone)
     token = str(uuid.uuid4())
     with app.uow() as uow:
-        candidates = list(_candidates(app, uow, now, zone))
+        moved: list[dict[str, Any]] = []
+        candidates = list(_candidates(app, uow, now, zone, moved))
+        _move_on(uow, moved)
         claimed = _claim(uow, candidates, now, token, app)
         mails = _queue_mail(app, uow, claimed)
         uow.commit()
@@ -82,30 +84,46 @@ def settle(app: App, uow: UnitOfWork, refs: Collection[str]) -> int:
         return 0
     now = app.clock.now()
     zone = ZoneInfo(app.calendar.settings.timezone)
-    candidates = [k for k in _candidates(app, uow, now, zone) if k.case_ref in refs]
+    moved: list[dict[str, Any]] = []
+    candidates = list(_candidates(app, uow, now, zone, moved, refs))
+    _move_on(uow, moved)
     return len(_claim(uow, candidates, now, f"settled-{uuid.uuid4().hex[:28]}", app))
 
 
-def stored_schedules(db: Any) -> dict[str, Schedule]:
-    """Every schedule version cases were opened under; `db` is a session or a connection."""
-    rows = db.execute(select(t.schedules.c.version, t.schedules.c.source_text))
-    return {v: config.parse_schedule_text(text, f"schedule version {v}") for v, text in rows}
+class StoredSchedules:
+    """The schedule versions cases were opened under, each parsed the first time a row asks for it;
+    `db` is a session or a connection."""
+
+    def __init__(self, db: Any) -> None:
+        self.db = db
+        self._parsed: dict[str, Schedule] = {}
+
+    def __getitem__(self, version: str) -> Schedule:
+        if version not in self._parsed:
+            text = self.db.execute(
+                select(t.schedules.c.source_text).where(t.schedules.c.version == version)
+            ).scalar_one()
+            self._parsed[version] = config.parse_schedule_text(text, f"schedule version {version}")
+        return self._parsed[version]
 
 
-def open_deadlines(db: Any, reminders_from: date | None = None) -> Iterator[tuple[Any, DeadlineRule]]:
+def open_deadlines(db: Any, fire_by: str | None = None) -> Iterator[tuple[Any, DeadlineRule]]:
     """Each deadline that may still fire (case not finished, not met, not waived) with its rule; with
-    `reminders_from`, only those whose first reminder day (the day they become due soon) has come."""
-    schedules = stored_schedules(db)
+    `fire_by` (a stored moment), only those whose next timer moment has come: an index range, so a tick
+    costs what is due, not what is open."""
+    schedules = StoredSchedules(db)
     d, c = t.deadlines, t.cases
     conditions = [
+        d.c.next_fire_at.is_not(None),
         c.c.state.not_in(FINISHED),
         d.c.met_on.is_(None),
         or_(d.c.deviation.is_(None), d.c.deviation != Status.WAIVED),
     ]
-    if reminders_from is not None:
-        conditions.append(d.c.due_soon_from <= reminders_from)
+    if fire_by is not None:
+        conditions.append(d.c.next_fire_at <= fire_by)
     query = (
         select(
+            d.c.id,
             d.c.key,
             d.c.rule_key,
             d.c.label,
@@ -119,12 +137,25 @@ def open_deadlines(db: Any, reminders_from: date | None = None) -> Iterator[tupl
         .join(c, c.c.id == d.c.case_id)
         .where(*conditions)
     )
-    for row in db.execute(query):
+    for row in db.execute(query).all():
         yield row, schedules[row.schedule_version].rule(row.rule_key)
 
 
-def _candidates(app: App, uow: UnitOfWork, now: datetime, zone: ZoneInfo) -> Iterable[Candidate]:
-    for row, rule in open_deadlines(uow.session, reminders_from=now.astimezone(zone).date()):
+def _candidates(
+    app: App,
+    uow: UnitOfWork,
+    now: datetime,
+    zone: ZoneInfo,
+    moved: list[dict[str, Any]],
+    refs: Collection[str] | None = None,
+) -> Iterable[Candidate]:
+    """What is due by `now` among the deadlines whose moment has come (of the cases `refs` only, when
+    given); `moved` collects each one's next moment after `now` (the next slot a later tick must look at)."""
+    for row, rule in open_deadlines(uow.session, fire_by=iso_moment_of(now)):
+        if refs is not None and row.ref not in refs:
+            continue
+        following = next_timer(row.key, row.due, rule.policy, app.calendar, now, zone)
+        moved.append({"row_id": row.id, "moment": iso_moment_of(following.fires_at)})
         for timer in due_timers(row.key, row.due, rule.policy, app.calendar, now, zone):
             yield Candidate(
                 row.ref,
@@ -138,17 +169,31 @@ def _candidates(app: App, uow: UnitOfWork, now: datetime, zone: ZoneInfo) -> Ite
             )
 
 
+def _move_on(uow: UnitOfWork, moved: list[dict[str, Any]]) -> None:
+    """Store each examined deadline's next moment (a row a concurrent change replaced is left alone: its
+    new row has its own)."""
+    if not moved:
+        return
+    d = t.deadlines
+    statement = update(d).where(d.c.id == bindparam("row_id")).values(next_fire_at=bindparam("moment"))
+    for start in range(0, len(moved), 1000):
+        uow.session.connection().execute(statement, moved[start : start + 1000])
+
+
 def next_moments(app: App, limit: int = 500) -> list[datetime]:
-    """The distinct moments at which some open deadline next has a reminder or escalation (the daemon's
-    timer jobs)."""
-    zone = ZoneInfo(app.calendar.settings.timezone)
-    now = app.clock.now()
+    """The earliest distinct moments still to come at which some open deadline has a reminder or
+    escalation (the daemon's timer jobs): read from the stored moments through their index."""
+    d = t.deadlines
+    now = iso_moment_of(app.clock.now())
+    query = (
+        select(d.c.next_fire_at)
+        .where(d.c.next_fire_at > now)
+        .group_by(d.c.next_fire_at)
+        .order_by(d.c.next_fire_at)
+        .limit(limit)
+    )
     with app.engine.connect() as connection:
-        moments = {
-            next_timer(row.key, row.due, rule.policy, app.calendar, now, zone).fires_at
-            for row, rule in open_deadlines(connection)
-        }
-    return sorted(moments)[:limit]
+        return [parse_moment(moment.replace("Z", "+00:00")) for (moment,) in connection.execute(query)]
 
 
 def _claim(

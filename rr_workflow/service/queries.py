@@ -6,13 +6,14 @@ Reading a case's details is itself recorded in the audit trail (docs/security.md
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 
 from rr_workflow.adapters.db import audit, lookup
 from rr_workflow.adapters.db import tables as t
-from rr_workflow.domain.deadlines import Status
+from rr_workflow.domain.deadlines import deadline_status
 from rr_workflow.domain.machine import state_label
 from rr_workflow.service import permissions, views
 from rr_workflow.service.app import App
@@ -26,44 +27,34 @@ def case_show(app: App, ref: str) -> dict[str, Any]:
 
 
 def case_list(app: App, open_only: bool = False, overdue_only: bool = False) -> list[dict[str, Any]]:
-    """The board: each case's state and its next open deadline, overdue first."""
+    """The board: each case's state and its next open deadline, overdue first.
+
+    One query of one row a case, from the board rows every change writes (`read_models`): with
+    `open_only` it reads only the unfinished cases, however many finished ones history holds."""
     today = app.today()
-    c = t.cases
+    c, b = t.cases, t.case_board
+    query = select(
+        c.c.ref,
+        c.c.state,
+        c.c.received,
+        b.c.next_key,
+        b.c.next_label,
+        b.c.next_due,
+        b.c.next_original_due,
+        b.c.next_due_soon_from,
+        b.c.next_deviation,
+        b.c.open_deadlines,
+    )
+    if open_only or overdue_only:  # a finished case has no board row, and nothing overdue
+        query = query.select_from(b.join(c, c.c.id == b.c.case_id))
+    else:
+        query = query.select_from(c.outerjoin(b, b.c.case_id == c.c.id))
+    if overdue_only:  # the earliest open deadline has passed (as_of > due: `deadline_status`)
+        query = query.where(b.c.next_due < today)
     with app.engine.connect() as connection:  # a read model: no aggregate needed for the board
         permissions.require(connection, app.actor, "case_list")
-        board = []
-        for case in connection.execute(
-            select(c.c.id, c.c.ref, c.c.state, c.c.received).order_by(c.c.received, c.c.ref)
-        ):
-            if open_only and case.state in FINISHED:
-                continue
-            deadlines = views.deadlines(connection, case.id, app)
-            live = [d for d in deadlines if d["status"] in Status.OPEN] if case.state not in FINISHED else []
-            overdue = [d for d in live if d["status"] == Status.OVERDUE]
-            if overdue_only and not overdue:
-                continue
-            following = min(live, key=lambda d: d["due"]) if live else None
-            board.append(
-                {
-                    "ref": case.ref,
-                    "state": case.state,
-                    "state_label": state_label(str(case.state)),
-                    "received": case.received,
-                    "next_deadline": None
-                    if following is None
-                    else {
-                        "key": following["key"],
-                        "label": following["label"],
-                        "due": following["due"],
-                        "status": following["status"],
-                        "working_days_left": app.calendar.between(today, following["due"]),
-                    },
-                    "overdue": len(overdue),
-                    "overdue_deadlines": [
-                        d["label"] for d in sorted(overdue, key=lambda d: (d["due"], d["label"]))
-                    ],
-                }
-            )
+        found = connection.execute(query).all()
+    board = [_board_entry(app, row, today) for row in found]
     board.sort(
         key=lambda c: (
             -c["overdue"],
@@ -74,8 +65,30 @@ def case_list(app: App, open_only: bool = False, overdue_only: bool = False) -> 
     return board
 
 
-def _by_due_then_label(deadline: dict[str, Any]) -> tuple[Any, str]:
-    return deadline["due"], deadline["label"]
+def _board_entry(app: App, row: Any, today: date) -> dict[str, Any]:
+    following = None
+    if row.next_due is not None:
+        following = {
+            "key": row.next_key,
+            "label": row.next_label,
+            "due": row.next_due,
+            "status": deadline_status(
+                row.next_original_due, row.next_due, row.next_due_soon_from, None, row.next_deviation, today
+            ),
+            "working_days_left": app.calendar.between(today, row.next_due),
+        }
+    # an open deadline is overdue once today is after its due date; ISO dates compare as text
+    cutoff = today.isoformat()
+    overdue = [label for due, label in json.loads(row.open_deadlines or "[]") if due < cutoff]
+    return {
+        "ref": row.ref,
+        "state": row.state,
+        "state_label": state_label(str(row.state)),
+        "received": row.received,
+        "next_deadline": following,
+        "overdue": len(overdue),
+        "overdue_deadlines": overdue,  # their labels, by due date then label
+    }
 
 
 def history(app: App, ref: str) -> list[dict[str, Any]]:

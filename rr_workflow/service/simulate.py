@@ -111,7 +111,7 @@ def simulate(
 def _run(
     cases: int, start: date, end: date, seed: int, assumptions: Assumptions, home: Path, kept: bool
 ) -> Outcome:
-    from rr_workflow.service import commands, compliance, setup
+    from rr_workflow.service import commands, compliance, read_models, setup
     from rr_workflow.service.app import open_app
 
     setup.init(home=home, training=True, name="Simulator")
@@ -145,7 +145,7 @@ def _run(
             uow.cases.add(case)
         uow.flush()
         for case, deadlines in simulated:
-            uow.materialise_deadlines(case.id, deadlines)  # type: ignore[attr-defined]
+            read_models.materialise(app, uow, case, schedule, deadlines)
         uow.audit(
             actor=app.actor,
             recorded_at=app.moment(),

@@ -384,7 +384,10 @@ def test_concurrent_ticks_never_claim_a_notice_twice(rig: Any) -> None:
         added = len(notice_rows(rig)) - before
         assert added > 0
         assert sum(r["claimed"] for r in results) == sum(r["mails"] for r in results) == added, results
-        assert len({r["candidates"] for r in results}) == 1
+        # The ticks raced for the same notices; where writers queue (SQLite), a tick that ran after
+        # another at the same moment finds them dealt with: each deadline's next moment was moved on.
+        seen = {r["candidates"] for r in results} - {0}
+        assert len(seen) == 1, results
     rows = notice_rows(rig)
     assert len({(n["case_ref"], n["deadline_key"], n["due"], n["kind"], n["slot"]) for n in rows}) == len(
         rows

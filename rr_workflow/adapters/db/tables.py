@@ -10,6 +10,7 @@ from sqlalchemy import (
     Column,
     Date,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -192,7 +193,36 @@ deadlines = Table(
     Column("deviation", String(16)),  # waived, extended or none
     Column("reason", Text),
     Column("status", String(16), nullable=False),  # as of the change that materialised it
+    # The next moment a reminder or escalation about it may fall due that no tick has dealt with yet;
+    # NULL once it cannot fire (met, waived, or the case finished). A tick reads only the rows whose
+    # moment has come, and the daemon schedules the earliest ones: both cost what is due, not what is open.
+    Column("next_fire_at", MOMENT, nullable=True, index=True),
     UniqueConstraint("case_id", "key", name="uq_deadlines_case_key"),
+)
+
+# The open deadlines by due date (`rr due`): only the rows that may still fire, so the index does not
+# grow with history.
+Index(
+    "ix_deadlines_open_due",
+    deadlines.c.due,
+    sqlite_where=deadlines.c.next_fire_at.is_not(None),
+    postgresql_where=deadlines.c.next_fire_at.is_not(None),
+)
+
+# The board's row for each case that is not finished, written with its deadlines by every change: the
+# next open deadline, and each open one's due date and label (JSON [[ISO date, label], ...], sorted), so
+# the board is one query of one row a case and what is overdue is derived for today without the deadlines.
+case_board = Table(
+    "case_board",
+    metadata,
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
+    Column("next_key", String(128)),
+    Column("next_label", Text),
+    Column("next_due", Date, index=True),
+    Column("next_original_due", Date),
+    Column("next_due_soon_from", Date),
+    Column("next_deviation", String(16)),
+    Column("open_deadlines", Text, nullable=False, server_default="[]"),
 )
 
 documents = Table(

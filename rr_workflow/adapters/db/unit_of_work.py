@@ -154,11 +154,22 @@ class UnitOfWork:
         query = select(d.key).where(d.case_id == case_id, d.met_on.is_(None))
         return set(self.session.execute(query).scalars())
 
-    def materialise_deadlines(self, case_id: int, deadlines: Iterable[Deadline]) -> None:
+    def materialise_deadlines(
+        self,
+        case_id: int,
+        deadlines: Iterable[Deadline],
+        next_fire_at: Mapping[str, str],
+        board: Mapping[str, Any] | None,
+    ) -> None:
+        """Replace the case's deadline rows (with the moment each may next fire, by key) and its board
+        row (None: the case is finished and leaves the board)."""
         self.session.execute(delete(t.deadlines).where(t.deadlines.c.case_id == case_id))
-        rows = deadline_rows(case_id, deadlines)
+        rows = deadline_rows(case_id, deadlines, next_fire_at)
         if rows:
             self.session.execute(insert(t.deadlines), rows)
+        self.session.execute(delete(t.case_board).where(t.case_board.c.case_id == case_id))
+        if board is not None:
+            self.session.execute(insert(t.case_board).values(case_id=case_id, **board))
 
     def rows(self, table: t.Table, order_by: Any = None, **where: Any) -> list[Mapping[str, Any]]:
         query = select(table)
@@ -201,6 +212,7 @@ class BatchUnitOfWork(UnitOfWork):
     def discard(self) -> None:
         """Drop what is waiting to be written (after its owner rolled back to its savepoint)."""
         self._deadlines: dict[int, list[dict[str, Any]]] = {}
+        self._boards: dict[int, Mapping[str, Any] | None] = {}
         self._audit_rows: list[dict[str, Any]] = []
         self._events: list[DomainEvent] = []
         self._events_at: list[str] = []
@@ -212,6 +224,12 @@ class BatchUnitOfWork(UnitOfWork):
             self.session.execute(delete(t.deadlines).where(t.deadlines.c.case_id == case_id))
             if rows:
                 self.session.execute(insert(t.deadlines), rows)
+        if self._boards:
+            board = t.case_board
+            self.session.execute(delete(board).where(board.c.case_id.in_(list(self._boards))))
+            rows = [{"case_id": case_id, **row} for case_id, row in self._boards.items() if row is not None]
+            if rows:
+                self.session.execute(insert(board), rows)
         audit.append_many(self.connection, self._audit_rows)
         for event, created_at in zip(self._events, self._events_at, strict=True):
             super().publish([event], created_at)
@@ -230,8 +248,15 @@ class BatchUnitOfWork(UnitOfWork):
         if getattr(case, "id", None) is None:
             self.flush()  # a new case: its steps need its id
 
-    def materialise_deadlines(self, case_id: int, deadlines: Iterable[Deadline]) -> None:
-        self._deadlines[case_id] = deadline_rows(case_id, deadlines)
+    def materialise_deadlines(
+        self,
+        case_id: int,
+        deadlines: Iterable[Deadline],
+        next_fire_at: Mapping[str, str],
+        board: Mapping[str, Any] | None,
+    ) -> None:
+        self._deadlines[case_id] = deadline_rows(case_id, deadlines, next_fire_at)
+        self._boards[case_id] = board
 
     def open_deadline_keys(self, case_id: int) -> set[str]:
         waiting = self._deadlines.get(case_id)
@@ -281,8 +306,14 @@ class JoinedUnitOfWork(UnitOfWork):
     def touch(self, case: Case, moment: str) -> None:
         self.batch.touch(case, moment)
 
-    def materialise_deadlines(self, case_id: int, deadlines: Iterable[Deadline]) -> None:
-        self.batch.materialise_deadlines(case_id, deadlines)
+    def materialise_deadlines(
+        self,
+        case_id: int,
+        deadlines: Iterable[Deadline],
+        next_fire_at: Mapping[str, str],
+        board: Mapping[str, Any] | None,
+    ) -> None:
+        self.batch.materialise_deadlines(case_id, deadlines, next_fire_at, board)
 
     def open_deadline_keys(self, case_id: int) -> set[str]:
         return self.batch.open_deadline_keys(case_id)
@@ -297,8 +328,12 @@ class JoinedUnitOfWork(UnitOfWork):
         self.batch.publish(events, created_at)
 
 
-def deadline_rows(case_id: int, deadlines: Iterable[Deadline]) -> list[dict[str, Any]]:
-    """The `deadlines` table's rows for a case's computed deadlines."""
+def deadline_rows(
+    case_id: int, deadlines: Iterable[Deadline], next_fire_at: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """The `deadlines` table's rows for a case's computed deadlines; `next_fire_at` by deadline key
+    (a deadline without one never fires)."""
+    fires = next_fire_at or {}
     return [
         {
             "case_id": case_id,
@@ -316,6 +351,7 @@ def deadline_rows(case_id: int, deadlines: Iterable[Deadline]) -> list[dict[str,
             "deviation": d.deviation,
             "reason": d.reason,
             "status": d.status,
+            "next_fire_at": fires.get(d.key),
         }
         for d in deadlines
     ]

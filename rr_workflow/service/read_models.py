@@ -1,0 +1,64 @@
+"""What every change to a case writes beside it for the readers that must not grow with history.
+
+Written in the change's own transaction (so it is never stale), from the deadlines the domain computed:
+- each deadline's row, with the moment its first reminder or escalation falls due (`next_fire_at`:
+  `rr tick` and the daemon read only the rows whose moment has come, through an index);
+- the case's board row while it is not finished: its next open deadline and the due dates and labels
+  of all its open deadlines, so the board is one row a case and says what is overdue on any day it is
+  read.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rr_workflow.adapters.db.unit_of_work import UnitOfWork
+from rr_workflow.domain.calendar import WorkingCalendar
+from rr_workflow.domain.case import Case
+from rr_workflow.domain.deadlines import Deadline
+from rr_workflow.domain.schedule import Schedule
+from rr_workflow.domain.timers import first_timer
+from rr_workflow.service.app import App
+from rr_workflow.service.clock import iso_moment_of
+
+FINISHED = ("closed", "declined")
+
+
+def materialise(
+    app: App, uow: UnitOfWork, case: Case, schedule: Schedule, deadlines: Sequence[Deadline]
+) -> None:
+    """Store the case's deadlines, their first timer moments and its board row."""
+    finished = str(case.state) in FINISHED
+    live = [] if finished else [d for d in deadlines if d.is_open]
+    fires = first_moments(schedule, app.calendar, live)
+    board = None if finished else board_row(live)
+    uow.materialise_deadlines(case.id, deadlines, fires, board)  # type: ignore[attr-defined]
+
+
+def first_moments(schedule: Schedule, calendar: WorkingCalendar, live: Sequence[Deadline]) -> dict[str, str]:
+    """The stored moment (UTC) of each open deadline's first reminder or escalation, by key."""
+    zone = ZoneInfo(calendar.settings.timezone)
+    return {
+        d.key: iso_moment_of(
+            first_timer(d.key, d.due, schedule.rule(d.rule_key).policy, calendar, zone).fires_at
+        )
+        for d in live
+    }
+
+
+def board_row(live: Sequence[Deadline]) -> dict[str, Any]:
+    """The board's columns for a case whose open deadlines are `live` (the next is the earliest due,
+    the first by key among those due the same day)."""
+    following = min(live, key=lambda d: (d.due, d.key), default=None)
+    return {
+        "next_key": following and following.key,
+        "next_label": following and following.label,
+        "next_due": following and following.due,
+        "next_original_due": following and following.original_due,
+        "next_due_soon_from": following and following.due_soon_from,
+        "next_deviation": following and following.deviation,
+        "open_deadlines": json.dumps(sorted([d.due.isoformat(), d.label] for d in live)),
+    }

@@ -1,0 +1,123 @@
+"""What each change writes beside a case for readers that must not grow with history: the board row and
+each deadline's next timer moment (SQLite; PostgreSQL too with RR_TEST_DATABASE_URL).
+
+The case of these tests is received Monday 2 November 2026; its deadlines (default schedule): scoping
+templates sent by Wed 4 Nov, the SIN by Mon 9 Nov, the meeting by Thu 19 Nov, the report with the Panel
+by Mon 23 Nov. Reminders are at 09:00 one working day before and on the due date; escalations at 09:00
+the first working day after it, then every 2 working days. November is GMT: local time is UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from alembic import command
+
+from rr_workflow.adapters.db import migrate
+from rr_workflow.service import notices, queries
+
+RECEIVED = date(2026, 11, 2)
+
+
+def moments(rig: Any) -> dict[str, str | None]:
+    return {
+        r["key"]: r["next_fire_at"] for r in rig.rows("SELECT key, next_fire_at FROM deadlines ORDER BY key")
+    }
+
+
+def board(rig: Any, **options: bool) -> list[tuple[str, str | None, str | None, int]]:
+    return [
+        (
+            c["ref"],
+            c["next_deadline"] and c["next_deadline"]["key"],
+            c["next_deadline"] and c["next_deadline"]["status"],
+            c["overdue"],
+        )
+        for c in queries.case_list(rig.app, **options)
+    ]
+
+
+def test_the_board_counts_what_is_overdue_on_the_day_it_is_read(rig: Any) -> None:
+    """No change to the case between the readings: the overdue count comes from the stored due dates and
+    the day of the reading (planted bug caught: counting dues on or before today)."""
+    rig.at(datetime(2026, 11, 2, 10, 0))
+    rig.open_case("RR-1", received=RECEIVED)
+    assert board(rig) == [("RR-1", "scoping_sent", "pending", 0)]
+    rig.at(datetime(2026, 11, 4, 10, 0))  # the templates are due today: not yet overdue
+    assert board(rig) == [("RR-1", "scoping_sent", "due_soon", 0)]
+    assert board(rig, overdue_only=True) == []
+    rig.at(datetime(2026, 11, 10, 10, 0))  # templates (4th) and SIN (9th) missed
+    assert board(rig, overdue_only=True) == [("RR-1", "scoping_sent", "overdue", 2)]
+    rig.at(datetime(2026, 11, 24, 10, 0))
+    assert board(rig, open_only=True) == [("RR-1", "scoping_sent", "overdue", 4)]
+
+
+def test_a_finished_case_leaves_the_board_and_its_deadlines_never_fire(rig: Any) -> None:
+    rig.run_procedure("RR-1")
+    assert rig.scalar("SELECT count(*) FROM case_board") == 0
+    assert set(moments(rig).values()) == {None}
+    assert board(rig) == [("RR-1", None, None, 0)]
+    assert board(rig, open_only=True) == []
+
+
+def test_a_tick_moves_each_deadline_it_looked_at_to_its_next_slot(rig: Any) -> None:
+    """Planted bug caught: leaving the moment where it was (the next tick looks at the deadline again)."""
+    rig.at(datetime(2026, 11, 2, 10, 0))
+    rig.open_case("RR-1", received=RECEIVED)
+    assert moments(rig) == {
+        "meeting_held": "2026-11-18T09:00:00.000000Z",
+        "review_complete": "2026-11-20T09:00:00.000000Z",
+        "scoping_sent": "2026-11-03T09:00:00.000000Z",
+        "sin_notified": "2026-11-06T09:00:00.000000Z",
+    }
+    assert notices.next_moments(rig.app) == [
+        datetime(2026, 11, 3, 9, tzinfo=UTC),
+        datetime(2026, 11, 6, 9, tzinfo=UTC),
+        datetime(2026, 11, 18, 9, tzinfo=UTC),
+        datetime(2026, 11, 20, 9, tzinfo=UTC),
+    ]
+    assert notices.tick(rig.at(datetime(2026, 11, 2, 12, 0)).app)["candidates"] == 0
+    fired = notices.tick(rig.at(datetime(2026, 11, 3, 9, 0)).app)
+    assert (fired["candidates"], fired["claimed"]) == (1, 1)
+    assert moments(rig)["scoping_sent"] == "2026-11-04T09:00:00.000000Z"  # the reminder on the day
+    assert notices.tick(rig.at(datetime(2026, 11, 3, 12, 0)).app)["candidates"] == 0
+    fired = notices.tick(rig.at(datetime(2026, 11, 5, 9, 30)).app)  # Thursday: the 1st escalation
+    assert (fired["candidates"], fired["claimed"]) == (1, 1)
+    assert moments(rig)["scoping_sent"] == "2026-11-09T09:00:00.000000Z"  # the 2nd: Monday
+    assert moments(rig)["sin_notified"] == "2026-11-06T09:00:00.000000Z"  # not looked at yet
+
+
+def test_an_upgrade_builds_the_board_and_lets_the_next_tick_look_at_every_open_deadline(rig: Any) -> None:
+    """A database made before the board and the stored moments: the upgrade fills both in."""
+    rig.at(datetime(2026, 11, 2, 10, 0))
+    rig.open_case("RR-1", received=RECEIVED)
+    rig.open_case("RR-2", received=RECEIVED)
+    rig.run_procedure("RR-3")
+    rig.at(datetime(2026, 11, 10, 10, 0))
+    before = board(rig)
+    config = migrate.alembic_config()
+    with rig.app.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0006")
+    migrate.upgrade(rig.app.engine)
+    rig.app.engine.dispose()
+    assert (
+        board(rig)
+        == before
+        == [
+            ("RR-1", "scoping_sent", "overdue", 2),
+            ("RR-2", "scoping_sent", "overdue", 2),
+            ("RR-3", None, None, 0),
+        ]
+    )
+    long_ago = "1970-01-01T00:00:00.000000Z"
+    stored = rig.rows("SELECT c.ref, d.next_fire_at FROM deadlines d JOIN cases c ON c.id = d.case_id")
+    assert {(r["ref"], r["next_fire_at"]) for r in stored} == {
+        ("RR-1", long_ago),
+        ("RR-2", long_ago),
+        ("RR-3", None),
+    }
+    fired = notices.tick(rig.at(datetime(2026, 11, 10, 10, 0)).app)
+    assert fired["candidates"] == 4  # each case: the templates' and the SIN's escalations
+    assert long_ago not in moments(rig).values()
