@@ -29,7 +29,7 @@ def demo(keep: Path | None) -> None:
       $ rr demo
       $ rr demo --keep /tmp/rr-demo && RR_HOME=/tmp/rr-demo RR_USER=demo-coordinator rr history RR-DEMO-1
     """
-    from rr_workflow.cli.report_compliance import as_table
+    from rr_workflow.cli.report_compliance import summary_table
     from rr_workflow.service import demo as walkthrough
     from rr_workflow.service.importing import Outcome
 
@@ -63,6 +63,6 @@ def demo(keep: Path | None) -> None:
         "happened; no letters or reminders sent for the past."
     )
     click.echo()
-    click.echo(as_table(report, cases=False).decode().rstrip())
+    click.echo(summary_table(report).decode().rstrip())
     click.echo()
     click.echo(f"audit trail: {result['audit_rows']} rows, " + ("intact" if result["audit_ok"] else "BROKEN"))

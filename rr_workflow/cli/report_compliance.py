@@ -7,14 +7,17 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 import click
 
 from rr_workflow.cli.params import DATE, open_app
+
+if TYPE_CHECKING:
+    from rr_workflow.service.compliance import Report
 
 FORMATS = ("table", "csv", "json")
 # Excel runs a cell that starts with one of these as a formula: such text gets a leading apostrophe.
@@ -55,52 +58,90 @@ def compliance(start: date | None, end: date | None, fmt: str, out: Path | None)
     """
     if start is not None and end is not None and start > end:
         raise click.UsageError(f"--from {start} is after --to {end}")
-    from rr_workflow.service.compliance import compliance as report_of
+    from rr_workflow.service.compliance import Report
 
-    report = report_of(open_app(), start, end)
-    data = {"csv": as_csv, "json": as_json}.get(fmt, as_table)(report)
+    report = Report(open_app(), start, end)
+    write = {"csv": write_csv, "json": write_json}.get(fmt, write_table)
     if out is None:
-        click.echo(data, nl=False)
+        write(report, click.get_binary_stream("stdout"))
         return
-    _write(out, data)
-    cases = len({row["ref"] for row in report["rows"]})
-    click.echo(f"{out}: the compliance report ({fmt}), {len(report['rows'])} deadlines of {cases} cases")
+    _write(out, lambda file: write(report, file))
+    click.echo(f"{out}: the compliance report ({fmt}), {report.count} deadlines of {report.cases} cases")
+
+
+# The report is written as its rows stream from the database: memory does not grow with history. The
+# JSON and the table put the summary (known only after the last row) first, so their rows are spooled
+# to a temporary file on the way and copied after it.
+
+
+def _spool() -> IO[str]:
+    return tempfile.TemporaryFile("w+", encoding="utf-8", newline="")
+
+
+def _copy(spool: IO[str], out: BinaryIO) -> None:
+    spool.seek(0)
+    while chunk := spool.read(1 << 16):
+        out.write(chunk.encode())
 
 
 # -- CSV ------------------------------------------------------------------------------------------------
 
 
-def as_csv(report: dict[str, Any]) -> bytes:
+def write_csv(report: Report, out: BinaryIO) -> None:
     """One row per case and deadline, with a header: UTF-8 with a BOM (Excel then reads it as UTF-8),
-    ISO dates, CRLF line ends (the csv module's own), empty cells for what does not apply."""
+    ISO dates, CRLF line ends (the csv module's own), empty cells for what does not apply.
+
+    A hot loop (a row per deadline of every case): the csv module itself writes None as an empty cell
+    and a date as its ISO text; only yes/no and text from outside the product (which could start a
+    formula) are converted here."""
     from rr_workflow.service.compliance import ROW_KEYS
 
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    typed = ("ref", "key", "label", "agency", "reason")  # text from outside; the rest are the product's words
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=False)
+    writer = csv.writer(text)
     writer.writerow(ROW_KEYS)
-    for row in report["rows"]:
-        writer.writerow([_cell(row[key]) for key in ROW_KEYS])
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def _cell(value: Any) -> str | int:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, int):
-        return value
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    yes_no = {True: "yes", False: "no", None: ""}
+    for row in report.rows():
+        row["on_time"] = yes_no[row["on_time"]]
+        for key in typed:
+            value = row[key]
+            if value and value.startswith(FORMULA_START):
+                row[key] = "'" + value
+        writer.writerow([row[key] for key in ROW_KEYS])
+    text.flush()
+    text.detach()
 
 
 # -- JSON -----------------------------------------------------------------------------------------------
 
 
-def as_json(report: dict[str, Any]) -> bytes:
-    return (json.dumps(report, indent=2, default=_iso, ensure_ascii=False) + "\n").encode()
+def write_json(report: Report, out: BinaryIO) -> None:
+    """{from, to, as_of, summary, panel, rows}, indented by two as `json.dumps(..., indent=2)` would."""
+    with _spool() as spool:
+        first = True
+        for row in report.rows():
+            spool.write(("\n" if first else ",\n") + _indented(row, 2))
+            first = False
+        head = {
+            "from": report.start,
+            "to": report.end,
+            "as_of": report.today,
+            "summary": report.summary(),
+            "panel": report.panel(),
+        }
+        text = json.dumps(head, indent=2, default=_iso, ensure_ascii=False)
+        if first:  # no rows
+            out.write((text[:-2] + ',\n  "rows": []\n}\n').encode())
+            return
+        out.write((text[:-2] + ',\n  "rows": [').encode())
+        _copy(spool, out)
+        out.write(b"\n  ]\n}\n")
+
+
+def _indented(value: Any, level: int) -> str:
+    text = json.dumps(value, indent=2, default=_iso, ensure_ascii=False)
+    pad = "  " * level
+    return "\n".join(pad + line for line in text.split("\n"))
 
 
 def _iso(value: Any) -> str:
@@ -111,19 +152,65 @@ def _iso(value: Any) -> str:
 
 # -- the table ------------------------------------------------------------------------------------------
 
+CASE_HEADERS = ("CASE", "RECEIVED", "DEADLINE", "DUE", "MET", "WORKING DAYS", "STATUS", "NOTE")
 
-def as_table(report: dict[str, Any], cases: bool = True) -> bytes:
-    """The report as text: the summary per deadline, then (with `cases`) every case's deadlines."""
-    period = (
-        f"referrals received {_day(report['from'], 'the first')} to {_day(report['to'], 'the last')}"
-        if report["from"] or report["to"]
-        else "every referral"
-    )
-    lines = [f"Compliance with the timescales: {period}; statuses as of {report['as_of']}.", ""]
+
+def write_table(report: Report, out: BinaryIO) -> None:
+    """The summary per deadline, the Panel figure, then every case's deadlines (aligned: the widths are
+    measured while the rows are spooled)."""
+    widths = [len(h) for h in CASE_HEADERS]
+    with _spool() as spool:
+        previous = None
+        for row in report.rows():
+            first = row["ref"] != previous
+            previous = row["ref"]
+            cells = (
+                row["ref"] if first else "",
+                row["received"].isoformat() if first else "",
+                row["key"],
+                row["due"].isoformat(),
+                row["met_on"].isoformat() if row["met_on"] else "",
+                _early_late(row["working_days_late"]),
+                row["status"],
+                _note(row),
+            )
+            widths = [max(w, len(c)) for w, c in zip(widths, cells, strict=True)]
+            spool.write(json.dumps(cells, ensure_ascii=False) + "\n")
+        lines = _heading(report.start, report.end, report.today)
+        if previous is None:
+            lines.append("No case in that period.")
+            out.write(("\n".join(lines) + "\n").encode())
+            return
+        lines += _summary_lines(report.summary(), report.panel())
+        lines += [_line(CASE_HEADERS, widths), _line(["-" * w for w in widths], widths)]
+        out.write(("\n".join(lines) + "\n").encode())
+        spool.seek(0)
+        for spooled in spool:
+            out.write((_line(json.loads(spooled), widths) + "\n").encode())
+
+
+def summary_table(report: dict[str, Any]) -> bytes:
+    """The summary per deadline and the Panel figure of a report held in memory (`compliance()`),
+    without the cases and the key to their table."""
+    lines = _heading(report["from"], report["to"], report["as_of"])
     if not report["rows"]:
         lines.append("No case in that period.")
-        return ("\n".join(lines) + "\n").encode()
-    lines += _table(
+    else:
+        lines += _summary_lines(report["summary"], report["panel"])[:-5]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _heading(start: date | None, end: date | None, today: date) -> list[str]:
+    period = (
+        f"referrals received {_day(start, 'the first')} to {_day(end, 'the last')}"
+        if start or end
+        else "every referral"
+    )
+    return [f"Compliance with the timescales: {period}; statuses as of {today}.", ""]
+
+
+def _summary_lines(summary: list[dict[str, Any]], panel: dict[str, Any]) -> list[str]:
+    lines = _table(
         ("DEADLINE", "CASES", "ON TIME", "%", "MEDIAN WD", "P90 WD", "LATE", "OVERDUE", "WAIVED", "NOT DUE"),
         [
             (
@@ -138,10 +225,9 @@ def as_table(report: dict[str, Any], cases: bool = True) -> bytes:
                 s["waived"],
                 s["not_yet_due"],
             )
-            for s in report["summary"]
+            for s in summary
         ],
     )
-    panel = report["panel"]
     limit = f"{panel['working_days']} working days" if panel["working_days"] else "the overall limit"
     share = "" if panel["pct_within_limit"] is None else f" ({panel['pct_within_limit']:.1f}%)"
     reached = f"{panel['within_limit']} of {panel['decided']} decided{share}"
@@ -154,28 +240,7 @@ def as_table(report: dict[str, Any], cases: bool = True) -> bytes:
         "due date and WORKING DAYS are counted against it; an extension's date is in NOTE.",
         "",
     ]
-    if not cases:
-        return ("\n".join(lines[:-5]) + "\n").encode()  # without the case table and its key
-    rows = []
-    previous = None
-    for row in report["rows"]:
-        first = row["ref"] != previous
-        previous = row["ref"]
-        rows.append(
-            (
-                row["ref"] if first else "",
-                row["received"].isoformat() if first else "",
-                row["key"],
-                row["due"].isoformat(),
-                row["met_on"].isoformat() if row["met_on"] else "",
-                _early_late(row["working_days_late"]),
-                row["status"],
-                _note(row),
-            )
-        )
-    headers = ("CASE", "RECEIVED", "DEADLINE", "DUE", "MET", "WORKING DAYS", "STATUS", "NOTE")
-    lines += _table(headers, rows)
-    return ("\n".join(lines) + "\n").encode()
+    return lines
 
 
 def _day(day: date | None, otherwise: str) -> str:
@@ -199,22 +264,22 @@ def _note(row: dict[str, Any]) -> str:
     return (row["reason"] or "") if row["status"] == "waived" else f"waived: {row['reason'] or ''}"
 
 
+def _line(cells: Sequence[str], widths: Sequence[int]) -> str:
+    return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
+
+
 def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
     """A plain aligned table (as `echo_table` prints), returned as lines so it can go to a file."""
     cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    lines = []
-    for n, row in enumerate(cells):
-        lines.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * width for width in widths))
-    return lines
+    lines = [_line(cells[0], widths), _line(["-" * width for width in widths], widths)]
+    return lines + [_line(row, widths) for row in cells[1:]]
 
 
 # -- the file -------------------------------------------------------------------------------------------
 
 
-def _write(path: Path, data: bytes) -> None:
+def _write(path: Path, write: Callable[[BinaryIO], None]) -> None:
     """Write the whole file or nothing: a temporary file beside it, then renamed over it."""
     folder = path.parent
     if not folder.is_dir():
@@ -227,7 +292,7 @@ def _write(path: Path, data: bytes) -> None:
         ) from None
     try:
         with os.fdopen(handle, "wb") as file:
-            file.write(data)
+            write(file)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -29,15 +29,14 @@ And per deadline rule (`rule_key`; a per-agency rule has one deadline per agency
 
 from __future__ import annotations
 
-import statistics
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 
 from rr_workflow.adapters.db import tables as t
-from rr_workflow.domain.calendar import WorkingCalendar
 from rr_workflow.domain.deadlines import Status, deadline_status
 from rr_workflow.domain.errors import BadInput, RRError
 from rr_workflow.service import permissions
@@ -87,115 +86,244 @@ SUMMARY_KEYS = (
 
 def compliance(app: App, start: date | None = None, end: date | None = None) -> dict[str, Any]:
     """Every deadline of every case whose referral was received in [start, end] (either may be None),
-    with the summary per deadline rule and the overall-limit figure; statuses as of `app.today()`."""
-    if start is not None and end is not None and start > end:
-        raise BadInput(f"--from {start} is after --to {end}")
-    today = app.today()
-    c, d = t.cases, t.deadlines
-    query = select(
-        c.c.ref,
-        c.c.received,
-        c.c.state,
-        c.c.schedule_version,
-        d.c.key,
-        d.c.rule_key,
-        d.c.label,
-        d.c.agency,
-        d.c.counts_from,
-        d.c.original_due,
-        d.c.due,
-        d.c.due_soon_from,
-        d.c.met_on,
-        d.c.deviation,
-        d.c.reason,
-    ).select_from(d.join(c, c.c.id == d.c.case_id))
-    if start is not None:
-        query = query.where(c.c.received >= start)
-    if end is not None:
-        query = query.where(c.c.received <= end)
-    with app.engine.connect() as connection:
-        permissions.require(connection, app.actor, "case_list")
-        fetched = connection.execute(query).all()
-        latest: dict[str, date] = {}  # schedule version -> the latest referral opened under it
-        for _, received, _, version, *_ in fetched:
-            if received > latest.get(version, date.min):
-                latest[version] = received
-        versions = sorted(latest, key=lambda v: (latest[v], v), reverse=True)  # the newest case's first
-        stored = (
-            connection.execute(
-                select(t.schedules.c.version, t.schedules.c.source_text).where(
-                    t.schedules.c.version.in_(versions)
-                )
-            ).all()
-            if versions
-            else []
-        )
-    # Sorted here, not in SQL: PostgreSQL's collation and SQLite's byte order differ on text.
-    fetched.sort(key=lambda r: (r[1], r[0], r[9], r[4]))  # received, ref, original due, key
-    rows = _rows(fetched, today, app.calendar)
-    order, labels = _rule_order(dict(stored), versions)
+    with the summary per deadline rule and the overall-limit figure; statuses as of `app.today()`.
+    The whole report in memory: the command streams it instead (`Report`)."""
+    report = Report(app, start, end)
+    rows = list(report.rows())
     return {
         "from": start,
         "to": end,
-        "as_of": today,
-        "summary": _summary(rows, order, labels),
-        "panel": _panel(rows, app.calendar),
+        "as_of": report.today,
+        "summary": report.summary(),
+        "panel": report.panel(),
         "rows": rows,
     }
 
 
-def _rows(fetched: Sequence[Any], today: date, calendar: WorkingCalendar) -> list[dict[str, Any]]:
-    """One dict a deadline (ROW_KEYS). A hot loop over ~130,000 rows: rows are unpacked as tuples (a
-    Row's attribute access costs more than the rest of the work) and `between` is bound once."""
-    between = calendar.between
-    waived, extended = Status.WAIVED, Status.EXTENDED
-    rows = []
-    for (
-        ref,
-        received,
-        state,
-        _version,
-        key,
-        rule_key,
-        label,
-        agency,
-        counts_from,
-        original_due,
-        due,
-        due_soon_from,
-        met_on,
-        deviation,
-        reason,
-    ) in fetched:
-        status = deadline_status(original_due, due, due_soon_from, met_on, deviation, today)
-        if met_on is not None:
-            on_time: bool | None = met_on <= original_due
-        elif status == waived or today <= original_due:
-            on_time = None
-        else:  # not met, and the original date has passed: missed, even while an extension runs
-            on_time = False
-        rows.append(
-            {
-                "ref": ref,
-                "received": received,
-                "case_state": state,
-                "key": key,
-                "rule_key": rule_key,
-                "label": label,
-                "agency": agency,
-                "counts_from": counts_from,
-                "due": original_due,
-                "extended_to": due if deviation == extended else None,
-                "met_on": met_on,
-                "status": status,
-                "on_time": on_time,
-                "working_days_late": None if met_on is None else between(original_due, met_on),
-                "working_days_taken": None if met_on is None else between(counts_from, met_on),
-                "deviation": deviation,
-                "reason": reason,
-            }
+class Report:
+    """The report read in one pass: `rows()` yields the rows in order (received, case, original due date,
+    deadline) as the database sends them, and tallies the summary and the Panel figure on the way, in
+    memory that does not grow with history (counts per rule, a histogram of working days taken)."""
+
+    def __init__(self, app: App, start: date | None = None, end: date | None = None) -> None:
+        if start is not None and end is not None and start > end:
+            raise BadInput(f"--from {start} is after --to {end}")
+        self.app, self.start, self.end = app, start, end
+        self.today = app.today()
+        with app.engine.connect() as connection:  # refused before anything is written
+            permissions.require(connection, app.actor, "case_list")
+        self.count = 0
+        self.cases = 0
+        self._latest: dict[str, date] = {}  # schedule version -> the latest referral opened under it
+        self._groups: dict[str, _Group] = {}
+        self._panel = _Group()
+        self._limits: set[int] = set()
+        self._stored: dict[str, str] = {}
+
+    def _query(self, dialect: str) -> Any:
+        c, d = t.cases, t.deadlines
+        # Text in byte order on both databases (PostgreSQL's collation would order refs differently).
+        ref, key = (
+            (c.c.ref.collate("C"), d.c.key.collate("C")) if dialect == "postgresql" else (c.c.ref, d.c.key)
         )
-    return rows
+        query = (
+            select(
+                c.c.ref,
+                c.c.received,
+                c.c.state,
+                c.c.schedule_version,
+                d.c.key,
+                d.c.rule_key,
+                d.c.label,
+                d.c.agency,
+                d.c.counts_from,
+                d.c.original_due,
+                d.c.due,
+                d.c.due_soon_from,
+                d.c.met_on,
+                d.c.deviation,
+                d.c.reason,
+            )
+            .select_from(d.join(c, c.c.id == d.c.case_id))
+            .order_by(c.c.received, ref, d.c.original_due, key)
+        )
+        if self.start is not None:
+            query = query.where(c.c.received >= self.start)
+        if self.end is not None:
+            query = query.where(c.c.received <= self.end)
+        return query
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        """One dict a deadline (ROW_KEYS). A hot loop over every deadline of the period: rows are
+        unpacked as tuples (a Row's attribute access costs more than the rest of the work), `between`
+        is bound once, and the database sends them in batches (a server-side cursor on PostgreSQL)."""
+        between = self.app.calendar.between
+        today = self.today
+        waived, extended = Status.WAIVED, Status.EXTENDED
+        latest = self._latest
+        previous_ref = None
+        with self.app.engine.connect() as connection:
+            fetched = connection.execution_options(stream_results=True, yield_per=2000).execute(
+                self._query(connection.dialect.name)
+            )
+            for (
+                ref,
+                received,
+                state,
+                version,
+                key,
+                rule_key,
+                label,
+                agency,
+                counts_from,
+                original_due,
+                due,
+                due_soon_from,
+                met_on,
+                deviation,
+                reason,
+            ) in fetched:
+                status = deadline_status(original_due, due, due_soon_from, met_on, deviation, today)
+                if met_on is not None:
+                    on_time: bool | None = met_on <= original_due
+                elif status == waived or today <= original_due:
+                    on_time = None
+                else:  # not met, and the original date has passed: missed, even while an extension runs
+                    on_time = False
+                if ref != previous_ref:
+                    previous_ref = ref
+                    self.cases += 1
+                    if received > latest.get(version, date.min):
+                        latest[version] = received
+                row = {
+                    "ref": ref,
+                    "received": received,
+                    "case_state": state,
+                    "key": key,
+                    "rule_key": rule_key,
+                    "label": label,
+                    "agency": agency,
+                    "counts_from": counts_from,
+                    "due": original_due,
+                    "extended_to": due if deviation == extended else None,
+                    "met_on": met_on,
+                    "status": status,
+                    "on_time": on_time,
+                    "working_days_late": None if met_on is None else between(original_due, met_on),
+                    "working_days_taken": None if met_on is None else between(counts_from, met_on),
+                    "deviation": deviation,
+                    "reason": reason,
+                }
+                self._tally(row)
+                yield row
+            versions = list(latest)
+            if versions:
+                self._stored = dict(
+                    connection.execute(
+                        select(t.schedules.c.version, t.schedules.c.source_text).where(
+                            t.schedules.c.version.in_(versions)
+                        )
+                    ).all()
+                )
+
+    def _tally(self, row: dict[str, Any]) -> None:
+        self.count += 1
+        group = self._groups.get(row["rule_key"])
+        if group is None:
+            group = self._groups[row["rule_key"]] = _Group(row["label"], row["agency"])
+        group.add(row)
+        if row["rule_key"] == PANEL_RULE:
+            self._limits.add(self.app.calendar.between(row["counts_from"], row["due"]))  # its N working days
+            self._panel.add(row)
+
+    def summary(self) -> list[dict[str, Any]]:
+        """Per deadline rule, in the order of the procedure (after `rows()` has been read)."""
+        versions = sorted(self._latest, key=lambda v: (self._latest[v], v), reverse=True)  # newest first
+        order, labels = _rule_order(self._stored, versions)
+        return [
+            self._groups[k].summary(k, labels.get(k))
+            for k in sorted(self._groups, key=lambda k: (order.get(k, len(order)), k))
+        ]
+
+    def panel(self) -> dict[str, Any]:
+        """Reports with the Panel within the overall limit, of the cases whose limit is decided."""
+        counts = self._panel.counts
+        decided = sum(counts[o] for o in DECIDED)
+        within = counts["met_on_time"]
+        return {
+            "rule_key": PANEL_RULE,
+            "working_days": next(iter(self._limits)) if len(self._limits) == 1 else None,  # None: differ
+            "within_limit": within,
+            "decided": decided,
+            "pct_within_limit": _pct(within, decided),
+        }
+
+
+class _Group:
+    """One deadline rule's figures: counts by outcome, cases, and the working days taken as a histogram
+    (the median and the nearest-rank percentile read from it), so memory does not grow with cases."""
+
+    def __init__(self, label: str = "", agency: str | None = None) -> None:
+        self.label, self.agency = label, agency
+        self.counts = dict.fromkeys(OUTCOMES, 0)
+        self.taken: Counter[int] = Counter()
+        self.extended = 0
+        self.cases = 0
+        self._last_ref: str | None = None  # rows come case by case
+
+    def add(self, row: dict[str, Any]) -> None:
+        if row["ref"] != self._last_ref:
+            self._last_ref = row["ref"]
+            self.cases += 1
+        self.counts[_outcome(row)] += 1
+        if row["working_days_taken"] is not None:
+            self.taken[row["working_days_taken"]] += 1
+        if row["deviation"] == Status.EXTENDED:
+            self.extended += 1
+
+    def summary(self, rule_key: str, label: str | None) -> dict[str, Any]:
+        counts = self.counts
+        decided = counts["met_on_time"] + counts["met_late"] + counts["overdue"]
+        if label is None:
+            label = self.label.removesuffix(f" ({self.agency})") if self.agency else self.label
+        return {
+            "rule_key": rule_key,
+            "label": label,
+            "cases": self.cases,
+            "deadlines": sum(counts.values()),
+            **counts,
+            "extended": self.extended,
+            "decided": decided,
+            "pct_on_time": _pct(counts["met_on_time"], decided),
+            "median_working_days": _median(self.taken),
+            "p90_working_days": _nearest_rank(self.taken, P90),
+        }
+
+
+def _ranked(histogram: Counter[int], rank: int) -> int:
+    """The `rank`-th smallest value (from 1) of the values counted in `histogram`."""
+    seen = 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        if seen >= rank:
+            return value
+    raise ValueError(f"rank {rank} is beyond {seen} values")
+
+
+def _median(histogram: Counter[int]) -> float | None:
+    """As `statistics.median`: the middle value, or the mean of the middle two."""
+    n = histogram.total()
+    if not n:
+        return None
+    return (_ranked(histogram, (n + 1) // 2) + _ranked(histogram, n // 2 + 1)) / 2
+
+
+def _nearest_rank(histogram: Counter[int], percentile: int) -> int | None:
+    n = histogram.total()
+    if not n:
+        return None
+    rank = -(-percentile * n // 100)  # ceil, in integers
+    return _ranked(histogram, max(rank, 1))
 
 
 def _outcome(row: dict[str, Any]) -> str:
@@ -226,80 +354,10 @@ def _rule_order(stored: dict[str, str], versions: Sequence[str]) -> tuple[dict[s
     return order, labels
 
 
-def _summary(
-    rows: list[dict[str, Any]], order: dict[str, int], labels: dict[str, str]
-) -> list[dict[str, Any]]:
-    groups: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        group = groups.get(row["rule_key"])
-        if group is None:
-            group = groups[row["rule_key"]] = {
-                "first": row,
-                "refs": set(),
-                "taken": [],
-                "extended": 0,
-                "counts": dict.fromkeys(OUTCOMES, 0),
-            }
-        group["refs"].add(row["ref"])
-        group["counts"][_outcome(row)] += 1
-        if row["working_days_taken"] is not None:
-            group["taken"].append(row["working_days_taken"])
-        if row["deviation"] == Status.EXTENDED:
-            group["extended"] += 1
-    summary = []
-    for rule_key in sorted(groups, key=lambda k: (order.get(k, len(order)), k)):
-        group = groups[rule_key]
-        counts, taken, first = group["counts"], group["taken"], group["first"]
-        decided = counts["met_on_time"] + counts["met_late"] + counts["overdue"]
-        label = labels.get(rule_key) or (
-            first["label"].removesuffix(f" ({first['agency']})") if first["agency"] else first["label"]
-        )
-        summary.append(
-            {
-                "rule_key": rule_key,
-                "label": label,
-                "cases": len(group["refs"]),
-                "deadlines": sum(counts.values()),
-                **counts,
-                "extended": group["extended"],
-                "decided": decided,
-                "pct_on_time": _pct(counts["met_on_time"], decided),
-                "median_working_days": float(statistics.median(taken)) if taken else None,
-                "p90_working_days": nearest_rank(taken, P90),
-            }
-        )
-    return summary
-
-
-def _panel(rows: list[dict[str, Any]], calendar: WorkingCalendar) -> dict[str, Any]:
-    """Reports with the Panel within the overall limit, of the cases whose limit is decided."""
-    decided = within = 0
-    limits: set[int] = set()
-    for row in rows:
-        if row["rule_key"] != PANEL_RULE:
-            continue
-        limits.add(calendar.between(row["counts_from"], row["due"]))  # the rule's N working days
-        outcome = _outcome(row)
-        if outcome in DECIDED:
-            decided += 1
-            within += outcome == "met_on_time"
-    return {
-        "rule_key": PANEL_RULE,
-        "working_days": limits.pop() if len(limits) == 1 else None,  # None: schedules differ, or no case
-        "within_limit": within,
-        "decided": decided,
-        "pct_within_limit": _pct(within, decided),
-    }
-
-
 def _pct(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
 def nearest_rank(values: Sequence[int], percentile: int) -> int | None:
     """The nearest-rank percentile: the ceil(percentile/100 * n)-th smallest value (None if empty)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = -(-percentile * len(ordered) // 100)  # ceil, in integers
-    return ordered[max(rank, 1) - 1]
+    return _nearest_rank(Counter(values), percentile)
