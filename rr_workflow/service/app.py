@@ -82,7 +82,7 @@ class App:
     def calendar(self) -> WorkingCalendar:
         from rr_workflow.service import reference
 
-        return reference.working_calendar()
+        return reference.working_calendar(cache=self.home / "cache")
 
     @property
     def training(self) -> bool:
