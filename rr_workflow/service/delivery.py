@@ -9,16 +9,17 @@ lost. Failures retry with exponential backoff; after `MAX_ATTEMPTS` the message 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, or_, select, update
 
 from rr_workflow.adapters.db import tables as t
-from rr_workflow.adapters.mail import Transport, build_message
-from rr_workflow.service import letters
 from rr_workflow.service.app import App
 from rr_workflow.service.clock import iso_moment_of
 from rr_workflow.service.failures import describe
+
+if TYPE_CHECKING:  # the mail and letter modules are imported only when there is something to send
+    from rr_workflow.adapters.mail import Transport
 
 MAX_ATTEMPTS = 8
 STALE = timedelta(minutes=10)
@@ -30,13 +31,12 @@ def backoff(attempts: int) -> timedelta:
     return min(FIRST_RETRY * (2 ** (attempts - 1)), LONGEST_WAIT)
 
 
-def deliver(app: App, transport: Transport, limit: int = 1000) -> dict[str, int]:
-    now = app.clock.now().astimezone(UTC)
-    counts = {"sent": 0, "failed": 0, "dead": 0}
+def _due(app: App, now: datetime, limit: int) -> list[int]:
+    """The messages to send now: pending ones whose time has come, and sends that went stale."""
     m = t.mail_outbox
-    with app.uow() as uow:
-        due = (
-            uow.session.execute(
+    with app.engine.connect() as connection:
+        return list(
+            connection.execute(
                 select(m.c.id)
                 .where(
                     or_(
@@ -46,10 +46,23 @@ def deliver(app: App, transport: Transport, limit: int = 1000) -> dict[str, int]
                 )
                 .order_by(m.c.id)
                 .limit(limit)
-            )
-            .scalars()
-            .all()
+            ).scalars()
         )
+
+
+def waiting(app: App) -> bool:
+    """Whether any message is to be sent now (a cheap look before a sender is set up)."""
+    return bool(_due(app, app.clock.now().astimezone(UTC), 1))
+
+
+def deliver(app: App, transport: Transport, limit: int = 1000) -> dict[str, int]:
+    now = app.clock.now().astimezone(UTC)
+    counts = {"sent": 0, "failed": 0, "dead": 0}
+    m = t.mail_outbox
+    due = _due(app, now, limit)
+    if due:
+        from rr_workflow.adapters.mail import build_message
+        from rr_workflow.service import letters
     for mail_id in due:
         row = _claim(app, mail_id, now)
         if row is None:
