@@ -1,8 +1,11 @@
-"""What the benchmarks share: a throw-away PostgreSQL database, named by RR_DATABASE_URL while it lives."""
+"""What the benchmarks share: a throw-away PostgreSQL database, named by RR_DATABASE_URL while it lives,
+and a command timed (with its peak memory) in a process of its own."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,3 +31,28 @@ def scratch_postgres(server_url: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+# Run by a small intermediate process: on Linux a child's peak memory (ru_maxrss) starts from the memory
+# of the process it was forked from, and the benchmark's own process is large after seeding.
+_MEASURE = """
+import os, subprocess, sys, time
+started = time.perf_counter()
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(child.pid, 0)
+print(time.perf_counter() - started, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+"""
+
+
+def measured(command: list[str], env: dict[str, str], runs: int = 3) -> tuple[float, float]:
+    """`command` in a new process, best of `runs`: (seconds, peak resident memory in MB)."""
+    best, peak = float("inf"), 0.0
+    for _ in range(runs):
+        result = subprocess.run(
+            [sys.executable, "-c", _MEASURE, *command], env=env, capture_output=True, text=True, check=True
+        )
+        seconds, kilobytes, code = result.stdout.split()
+        if int(code):
+            raise RuntimeError(f"{' '.join(command)} exited {code}")
+        best, peak = min(best, float(seconds)), max(peak, int(kilobytes) / 1024)
+    return best, peak
