@@ -320,3 +320,17 @@ def test_a_cases_history_is_its_own_rows_in_order(trail: Any) -> None:
     assert actions[:3] == ["case_opened", "send_scoping", "record_sin"]
     assert actions[-2:] == ["close", "case_viewed"]
     assert len(actions) == 17
+
+
+def test_a_cases_history_stays_in_id_order_when_the_rows_are_stored_out_of_order(trail: Any) -> None:
+    """On PostgreSQL an updated row moves to the end of the table: without ORDER BY it would be read last.
+
+    Planted bug caught (on PostgreSQL): `case_history` without its ORDER BY. On SQLite the rows are always
+    stored in id order, so there the query without ORDER BY is equivalent."""
+    first = chain(trail)[0]["id"]
+    opened = row_by_action(trail, "case_opened")["id"]
+    trail.execute("UPDATE audit_events SET actor = actor WHERE id IN (:a, :b)", a=first, b=opened)
+    with trail.app.engine.connect() as connection:
+        history = audit.case_history(connection, "RR-1")
+    assert [r["action"] for r in history][:2] == ["case_opened", "send_scoping"]
+    assert [r["id"] for r in history] == sorted(r["id"] for r in history)

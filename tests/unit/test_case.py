@@ -40,8 +40,8 @@ def test_initials_of_a_name(name: str, initials: str) -> None:
 
 
 def test_child_details_keep_what_was_given() -> None:
-    child = ChildDetails("Ann Lee", None)
-    assert (child.name, child.address) == ("Ann Lee", None)
+    child = ChildDetails("Ann Lee", "1 Elm Row")
+    assert (child.name, child.address) == ("Ann Lee", "1 Elm Row")
 
 
 def test_a_recorded_deviation_is_an_extension_or_a_waiver() -> None:
