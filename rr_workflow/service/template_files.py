@@ -91,6 +91,7 @@ def _sample_values() -> dict[str, Any]:
                     "overdue": 2,
                     "next": {"label": SAMPLE_TEXT, "due": "Mon 11 Jan 2027", "when": SAMPLE_TEXT},
                     "picture": "data:image/svg+xml;base64,PHN2Zy8+",
+                    "alt": SAMPLE_TEXT,
                 },
                 {
                     "ref": SAMPLE_TEXT,
@@ -100,6 +101,7 @@ def _sample_values() -> dict[str, Any]:
                     "overdue": 0,
                     "next": None,
                     "picture": None,
+                    "alt": SAMPLE_TEXT,
                 },
             ],
         },
