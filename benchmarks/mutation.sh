@@ -9,7 +9,7 @@
 #   MUTMUT_CHILDREN=4 benchmarks/mutation.sh   # on a machine of your own (default: one worker, nice 19)
 #
 # Survivors: `mutmut show NAME` prints one, `mutmut browse` walks them. Each one left is either killed by a
-# new test or listed with why it is equivalent in benchmarks/mutation-survivors.md.
+# new test or listed with why it is equivalent in benchmarks/mutation-survivors.md (with the last figures).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
