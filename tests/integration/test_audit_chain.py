@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import insert, select
+from sqlalchemy import event, insert, select
 
 from rr_workflow.adapters.db import audit
 from rr_workflow.adapters.db import tables as t
@@ -334,3 +334,29 @@ def test_a_cases_history_stays_in_id_order_when_the_rows_are_stored_out_of_order
         history = audit.case_history(connection, "RR-1")
     assert [r["action"] for r in history][:2] == ["case_opened", "send_scoping"]
     assert [r["id"] for r in history] == sorted(r["id"] for r in history)
+
+
+def test_a_step_takes_the_audit_lock_last_just_before_its_commit(pg_rig: Any) -> None:
+    """Every change of every case queues for the one audit chain (PostgreSQL: an advisory lock held until
+    the commit), so a step takes it after all its other work: writing the letters, the deadlines and the
+    events. Planted bug caught: appending the audit row where the step records it (letters came after)."""
+    from rr_workflow.service import commands
+
+    rig = pg_rig
+    rig.at(datetime(2026, 11, 2, 10, 0)).open_case("RR-1")
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(rig.app.engine, "before_cursor_execute", record)
+    try:
+        commands.scoping_send(rig.later(minutes=1).app, "RR-1", ["la", "police", "health"])
+    finally:
+        event.remove(rig.app.engine, "before_cursor_execute", record)
+    locks = [i for i, s in enumerate(statements) if "pg_advisory_xact_lock" in s]
+    assert len(locks) == 1
+    after = statements[locks[0] + 1 :]
+    assert len(after) == 2, after
+    assert "FROM audit_events" in after[0] and after[1].startswith("INSERT INTO audit_events")
+    assert any(s.startswith("INSERT INTO outbox") for s in statements[: locks[0]])

@@ -71,6 +71,7 @@ class UnitOfWork:
         self.cases = CaseRepository(self.session)
         self._new_files: list[Path] = []
         self._committed = False
+        self._audit_waiting: list[dict[str, Any]] = []
         return self
 
     def __exit__(
@@ -87,7 +88,13 @@ class UnitOfWork:
         return self.session.connection()
 
     def commit(self) -> None:
+        """Save everything. The audit rows go last, just before the commit: appending to the one chain
+        of the whole database waits for every other change's append (PostgreSQL: an advisory lock held
+        until the commit), so that wait is never held while the rest of the change is worked out."""
         with _concurrent_changes_as_conflicts(self.session):
+            self.session.flush()
+            audit.append_many(self.connection, self._audit_waiting)
+            self._audit_waiting = []
             self.session.commit()
         self._committed = True
 
@@ -131,7 +138,8 @@ class UnitOfWork:
         self.session.execute(insert(t.settings).values(key=key, value=value))
 
     def audit(self, **row: Any) -> None:
-        audit.append(self.connection, **row)
+        """An audit row (`audit.entry`'s keywords), appended to the trail by `commit`."""
+        self._audit_waiting.append(row)
 
     def publish(self, events: Iterable[DomainEvent], created_at: str) -> None:
         rows = [
