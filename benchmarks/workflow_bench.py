@@ -78,7 +78,7 @@ PROCEDURE: list[tuple[datetime, list[Step]]] = [
         datetime(2026, 11, 13, 9),
         [
             lambda app, ref: commands.endorse(app, ref, by="Independent Chair"),
-            lambda app, ref: commands.submit(app, ref),
+            lambda app, ref: commands.submit(app, ref, send_draft=True),
             lambda app, ref: commands.outcome_shared(app, ref),
             lambda app, ref: commands.close(app, ref),
         ],

@@ -34,6 +34,7 @@ from rr_workflow.cli.app import cli
 
 POSTGRES_ENV = "RR_TEST_DATABASE_URL"
 DEFAULT_USER = "coord"
+TEST_PROFILE = Path(__file__).resolve().parent / "partnership.toml"
 
 
 # -- PostgreSQL: one throw-away database per test ------------------------------------------------------
@@ -201,6 +202,8 @@ class RRRunner:
             "RR_NOW": self.now if now is _UNSET else now,
             "RR_SCHEDULE": None,
             "RR_CALENDAR": None,
+            "RR_PARTNERSHIP": str(TEST_PROFILE),  # the test partnership's profile: no PDF copies
+            "RR_MAIL_FROM": None,
         }
 
     def __call__(self, *args: str, user: str | None = None, now: str | None = _UNSET) -> Run:

@@ -270,31 +270,64 @@ def scoping_template() -> Doc:
     return doc
 
 
+TO_WRITE = "TO BE WRITTEN BY THE PARTNERSHIP"
+
+
+def to_write(doc: Doc, guidance: str, height_cm: float = 4.0) -> None:
+    """A marked box for people to write in: what belongs there, in italics, under a bold red label."""
+    table = grid(doc, 1, 1, (17.0,))
+    row = table.rows[0]
+    row.height = Cm(height_cm)
+    row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
+    cell = row.cells[0]
+    label = cell.paragraphs[0].add_run(f"{TO_WRITE}: ")
+    label.bold = True
+    label.font.color.rgb = RED
+    hint = cell.paragraphs[0].add_run(guidance)
+    hint.italic = True
+    hint.font.color.rgb = GREY
+    doc.add_paragraph()
+
+
 def rapid_review_report() -> Doc:
     doc = new_document(
-        "Rapid Review report (draft)",
-        "Rapid Review {{ ref }} · report (draft) · " + MARKING,
+        "Rapid Review report",
+        "{{ partnership }} · Rapid Review {{ ref }} · report · DRAFT until the partnership completes it · "
+        + MARKING,
     )
     training_banner(doc)
-    doc.add_heading("Rapid Review report (draft)", level=1)
-    doc.add_paragraph("{{ partnership }} · case {{ ref }}")
+    doc.add_heading("Rapid Review report", level=1)
+    doc.add_paragraph(
+        "{{ partnership }}{% if area %} · local authority area: {{ area }}{% endif %} · case {{ ref }}"
+    )
+    note(
+        doc,
+        "Drafted by rr-workflow from what the partnership recorded. Complete every section marked "
+        f"{TO_WRITE}, remove this note, and attach the finished report with "
+        "rr doc add {{ ref }} rapid_review_report FILE before it goes to the National Panel.",
+    )
 
     doc.add_heading("1. The case", level=2)
     facts_table(
         doc,
         [
             ("Case reference", "{{ ref }}"),
+            ("Local authority area", "{{ area or blank }}"),
             ("Referring agency", "{{ referrer or blank }}"),
             ("Date the referral was received", "{{ received }}"),
             ("Date the partnership became aware", "{{ aware }}"),
-            ("Serious Incident Notification sent", "{{ sin_notified or not_yet }}"),
+            (
+                "Serious Incident Notification",
+                "{{ sin_notified or not_yet }}{% if sin_reference %} (reference "
+                "{{ sin_reference }}){% endif %}",
+            ),
             ("Child's initials", "{{ child_initials or blank }}"),
             ("Child's date of birth", "{{ child_dob or blank }}"),
             ("Summary of the incident", "{{ summary or blank }}"),
         ],
     )
 
-    doc.add_heading("2. Agencies involved", level=2)
+    doc.add_heading("2. The facts and each agency's involvement", level=2)
     loop_table(
         doc,
         ["Agency", "Scoping template sent", "Returned", "Records secured"],
@@ -303,24 +336,28 @@ def rapid_review_report() -> Doc:
         ["{{ agency.name }}", "{{ agency.sent }}", "{{ agency.returned }}", "{{ agency.secured }}"],
         "No agency recorded.",
     )
-
-    doc.add_heading("3. The Rapid Review meeting", level=2)
-    facts_table(
+    to_write(
         doc,
-        [
-            ("Date", "{{ meeting_date or not_yet }}"),
-            ("Held", "{{ meeting_mode or not_yet }}"),
-            ("Why not in person", "{{ meeting_reason or '—' }}"),
-        ],
+        "The facts of the case, and a summary of each agency's involvement with the child and family, "
+        "drawn from the scoping returns.",
+        6.0,
     )
 
-    doc.add_heading("4. Decision", level=2)
-    decision = doc.add_paragraph().add_run("{{ decision }}")
-    decision.bold = True
-    doc.add_heading("Rationale", level=3)
-    doc.add_paragraph("{{ rationale or blank }}")
+    doc.add_heading("3. Key practice episodes", level=2)
+    to_write(doc, "The episodes of practice that mattered most, with what happened and why.")
 
-    doc.add_heading("5. Immediate actions", level=2)
+    doc.add_heading("4. Learning identified", level=2)
+    to_write(doc, "What the partnership has learned: good practice, and what must improve.")
+
+    doc.add_heading("5. The child's identity and experience", level=2)
+    note(
+        doc,
+        "How the child's race, ethnicity, culture, religion, language, disability, sex, and other "
+        "characteristics shaped their lived experience and the practice of the agencies.",
+    )
+    to_write(doc, "The analysis of race, ethnicity, disability and other characteristics.")
+
+    doc.add_heading("6. Immediate actions", level=2)
     loop_table(
         doc,
         ["No.", "Action", "Owner"],
@@ -330,7 +367,38 @@ def rapid_review_report() -> Doc:
         "No immediate action recorded.",
     )
 
-    doc.add_heading("6. Endorsement by the independent chair / scrutineer", level=2)
+    doc.add_heading("7. Decision and rationale", level=2)
+    decision = doc.add_paragraph().add_run("{{ decision }}")
+    decision.bold = True
+    doc.add_paragraph("{{ rationale or blank }}")
+
+    doc.add_heading("8. The partnership's view on a national review", level=2)
+    to_write(
+        doc,
+        "Whether the partnership considers that a national review may be appropriate, and why; the "
+        "criteria for a local review considered.",
+    )
+
+    doc.add_heading("9. The Rapid Review meeting and attendees", level=2)
+    facts_table(
+        doc,
+        [
+            ("Date", "{{ meeting_date or not_yet }}"),
+            ("Held", "{{ meeting_mode or not_yet }}"),
+            ("Why not in person", "{{ meeting_reason or '—' }}"),
+        ],
+    )
+    doc.add_paragraph()
+    loop_table(
+        doc,
+        ["Attendee", "Agency"],
+        (8.5, 8.5),
+        "person in attendees",
+        ["{{ person.name }}", "{{ person.agency }}"],
+        "No attendance recorded yet.",
+    )
+
+    doc.add_heading("10. Endorsement", level=2)
     facts_table(
         doc,
         [

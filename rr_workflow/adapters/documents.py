@@ -17,7 +17,9 @@ Values of `scoping_template_docx` (the Initial Scoping and Information Sharing t
 
 Values of `report_draft_docx` (the Rapid Review report, docs/procedure.md steps 5-7):
     ref, received, aware: required
-    referrer, sin_notified, child_initials, child_dob, summary, partnership, training: optional
+    referrer, sin_notified, sin_reference, child_initials, child_dob, summary, partnership, area (the
+    local authority area), training: optional
+    attendees: [{name, agency}] (who attended the meeting)
     agencies: [{name (or key), sent_on, returned_on, secured_on}], dates or None
     meeting_date (a date, or an aware datetime to show the time), meeting_mode ('in_person' | 'remote'),
     meeting_reason (why remote)
@@ -43,6 +45,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rr_workflow.adapters import templates
+from rr_workflow.domain import wording
 from rr_workflow.domain.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -73,11 +76,6 @@ TZID = "Europe/London"
 METHODS = ("REQUEST", "CANCEL")
 PRODID = "-//rr-workflow//Rapid Review//EN"
 
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
 
 # Characters XML 1.0 cannot hold, plus \f and \a, which docxtpl would turn into page and paragraph breaks.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -93,7 +91,7 @@ def clean_text(value: str) -> str:
 
 def day_text(day: date) -> str:
     """'Monday 21 December 2026' (English whatever the locale)."""
-    return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
+    return wording.long_date(day)
 
 
 # Values that are dates: also accepted as ISO text ('2026-12-21').
@@ -108,6 +106,8 @@ def _value(values: Mapping[str, Any], key: str) -> str | None:
     if key in DATE_KEYS and isinstance(value, str):
         with contextlib.suppress(ValueError):  # otherwise shown as given
             value = date.fromisoformat(value.strip())
+    if key == "child_dob" and isinstance(value, date) and not isinstance(value, datetime):
+        return wording.birth_date(value)  # a date of birth has no weekday
     return _text(value)
 
 
@@ -179,6 +179,8 @@ def report_draft_docx(values: Mapping[str, Any]) -> bytes:
             values,
             "referrer",
             "sin_notified",
+            "sin_reference",
+            "area",
             "child_initials",
             "child_dob",
             "summary",
@@ -192,6 +194,10 @@ def report_draft_docx(values: Mapping[str, Any]) -> bytes:
         "decision": DECISIONS[decision] if decision else NOT_DECIDED,
         "agencies": [_agency_row(agency) for agency in values.get("agencies") or ()],
         "actions": [_action_row(action) for action in values.get("actions") or ()],
+        "attendees": [
+            {"name": _text(a.get("name")) or BLANK, "agency": _text(a.get("agency")) or BLANK}
+            for a in values.get("attendees") or ()
+        ],
     }
     return render_docx(REPORT_TEMPLATE, context)
 
@@ -278,6 +284,7 @@ def meeting_invitation_ics(
     method: str,
     *,
     location: str | None = None,
+    url: str | None = None,
     now: datetime | None = None,
 ) -> bytes:
     """An iCalendar invitation (method 'REQUEST') or cancellation ('CANCEL') of one meeting.
@@ -331,6 +338,8 @@ def meeting_invitation_ics(
     event.add("description", clean_text(description))
     if location:
         event.add("location", clean_text(location))
+    if url:
+        event.add("url", clean_text(url))
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
     event.add("transp", "OPAQUE")
     event.add("organizer", _calendar_address(organizer, "organizer"))

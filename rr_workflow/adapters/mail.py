@@ -1,8 +1,18 @@
 """Sending e-mail: SMTP when configured, otherwise `.eml` files under RR_HOME/outbox/.
 
 Settings (environment): RR_SMTP_HOST, RR_SMTP_PORT (default 587 with STARTTLS, else 25),
-RR_SMTP_STARTTLS (1/0, default 1 unless the port is 25), RR_SMTP_USER, RR_SMTP_PASSWORD,
-RR_MAIL_FROM (default rr-workflow@localhost).
+RR_SMTP_STARTTLS (1/0, default 1 unless the port is 25), RR_SMTP_USER, RR_SMTP_PASSWORD. From and
+Reply-To come from the partnership profile (`rr settings show`); RR_MAIL_FROM overrides its From.
+
+A meeting invitation (an attachment of type `text/calendar; method=...`) becomes the iMIP structure
+Outlook answers with Accept/Decline (RFC 6047):
+
+    multipart/mixed
+      multipart/alternative
+        text/plain                                 the short message
+        text/calendar; method=REQUEST; charset=utf-8   the iTIP request itself
+      application/vnd...wordprocessingml.document  the letter (and its PDF)
+      application/ics; name=invite.ics             the same request as a file, for other mail clients
 """
 
 from __future__ import annotations
@@ -25,17 +35,31 @@ class Transport(Protocol):
 
 
 def mail_from() -> str:
-    return os.environ.get("RR_MAIL_FROM") or "rr-workflow@localhost"
+    from rr_workflow.adapters.profile import load_profile
+
+    return load_profile().mail_from
 
 
 def mail_domain() -> str:
     return mail_from().rpartition("@")[2].strip(">") or "localhost"
 
 
-def build_message(row: Mapping[str, Any], attachments: Sequence[tuple[str, str, bytes]] = ()) -> EmailMessage:
-    """The e-mail for an outbox row; `attachments` are (filename, content type, content)."""
+def build_message(
+    row: Mapping[str, Any],
+    attachments: Sequence[tuple[str, str, bytes]] = (),
+    sender: str | None = None,
+    reply_to: str | None = None,
+) -> EmailMessage:
+    """The e-mail for an outbox row; `attachments` are (filename, content type, content); `sender` and
+    `reply_to` default to the partnership profile's."""
+    if sender is None or reply_to is None:
+        from rr_workflow.adapters.profile import load_profile
+
+        profile = load_profile()
+        sender, reply_to = sender or profile.mail_from, reply_to or profile.reply_to
     message = EmailMessage()
-    message["From"] = mail_from()
+    message["From"] = sender
+    message["Reply-To"] = reply_to
     message["To"] = row["to_addrs"]
     if row["cc_addrs"]:
         message["Cc"] = row["cc_addrs"]
@@ -46,12 +70,34 @@ def build_message(row: Mapping[str, Any], attachments: Sequence[tuple[str, str, 
     message.set_content(row["body"])
     if row.get("body_html"):
         message.add_alternative(row["body_html"], subtype="html")
-    for filename, content_type, content in attachments:
-        maintype, _, rest = content_type.partition("/")
-        subtype, *parameters = [part.strip() for part in rest.split(";")]
-        params = dict(p.split("=", 1) for p in parameters if "=" in p)
+    parsed = [
+        (filename, *_content_type(content_type), content) for filename, content_type, content in attachments
+    ]
+    for _, maintype, subtype, params, content in parsed:
+        if (maintype, subtype) == ("text", "calendar") and "method" in params:
+            message.add_alternative(
+                content,
+                maintype="text",
+                subtype="calendar",
+                cte="base64",
+                params={"method": params["method"].upper(), "charset": "utf-8"},
+            )
+    for filename, maintype, subtype, params, content in parsed:
+        if (maintype, subtype) == ("text", "calendar"):
+            maintype, subtype, params = "application", "ics", {}
         message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename, params=params)
     return message
+
+
+def _content_type(text: str) -> tuple[str, str, dict[str, str]]:
+    maintype, _, rest = text.partition("/")
+    subtype, *parameters = [part.strip() for part in rest.split(";")]
+    params = dict(p.split("=", 1) for p in parameters if "=" in p)
+    return (
+        maintype.strip().lower(),
+        subtype.lower(),
+        {k.strip().lower(): v.strip() for k, v in params.items()},
+    )
 
 
 class SmtpTransport:

@@ -41,17 +41,20 @@ def doc_list(ref: str, as_json: bool) -> None:
 
 @click.command("pack")
 @click.argument("ref")
+@click.option("--send", is_flag=True, help="E-mail the pack to everyone invited to the meeting.")
 @json_option
-def meeting_pack(ref: str, as_json: bool) -> None:
-    """Build the meeting pack: an index of the documents (and what is missing), the agenda, and a zip.
+def meeting_pack(ref: str, send: bool, as_json: bool) -> None:
+    """Build the meeting pack: an index of the documents (and what is missing), the agenda, and a zip;
+    with --send, e-mail the index and the documents to everyone invited to the meeting.
 
     \b
     Example:
       $ rr meeting pack RR-2026-014
+      $ rr meeting pack RR-2026-014 --send
     """
-    from rr_workflow.service import letters
+    from rr_workflow.service import meeting_pack as packs
 
-    pack = letters.meeting_pack(open_app(), ref)
+    pack = packs.build(open_app(), ref, send=send)
     if as_json:
         echo_json(pack)
         return
@@ -59,6 +62,8 @@ def meeting_pack(ref: str, as_json: bool) -> None:
     click.echo(f"index: {pack['index']}")
     if pack["missing"]:
         click.echo("missing: " + "; ".join(pack["missing"]))
+    if pack["sent_to"]:
+        click.echo(f"sent to {len(pack['sent_to'])} recipient(s): {', '.join(pack['sent_to'])}")
 
 
 @click.group("templates")

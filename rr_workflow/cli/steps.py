@@ -79,14 +79,19 @@ def sin() -> None:
 @sin.command("notified")
 @click.argument("ref")
 @on_option
-def sin_notified(ref: str, on: date | None) -> None:
+@click.option(
+    "--reference", help="The notification's reference (quoted in the covering letter to the Panel)."
+)
+def sin_notified(ref: str, on: date | None, reference: str | None) -> None:
     """Record that the Serious Incident Notification was sent.
 
     \b
     Example:
-      $ rr sin notified RR-2026-014 --on 2026-12-22
+      $ rr sin notified RR-2026-014 --on 2026-12-22 --reference SIN-2026-0456
     """
-    echo_case_step(_commands().sin_notified(open_app(), ref, on), "Serious Incident Notification recorded")
+    echo_case_step(
+        _commands().sin_notified(open_app(), ref, on, reference), "Serious Incident Notification recorded"
+    )
 
 
 @click.group()
@@ -96,14 +101,21 @@ def doc() -> None:
 
 @doc.command("add")
 @click.argument("ref")
-@click.argument("kind", type=click.Choice(["referral_form", "sin", "scoping_return", "other"]))
+@click.argument(
+    "kind", type=click.Choice(["referral_form", "sin", "scoping_return", "rapid_review_report", "other"])
+)
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 def doc_add(ref: str, kind: str, file: Path) -> None:
     """Attach FILE to the case as a document of KIND.
 
+    A scoping return's file name should contain the agency's key (e.g. police-return.docx) so that the
+    meeting pack files it under that agency. rapid_review_report is the finished report `rr submit`
+    sends to the National Panel.
+
     \b
     Example:
       $ rr doc add RR-2026-014 referral_form referral.pdf
+      $ rr doc add RR-2026-014 rapid_review_report "RR-2026-014 report final.docx"
     """
     stored = _commands().doc_add(open_app(), ref, kind, file)
     click.echo(f"{ref}: {kind} stored, sha256 {stored['sha256']}")
@@ -140,6 +152,8 @@ def meeting() -> None:
     default=None,
     help="The day the date was set (default today; the meeting cannot be before it).",
 )
+@click.option("--location", help="Where it is held (room and address), shown in the invitation.")
+@click.option("--join-url", help="The video conference link (https://...), shown in the invitation.")
 def meeting_schedule(
     ref: str,
     date: date,
@@ -149,12 +163,17 @@ def meeting_schedule(
     outside_window_reason: str | None,
     non_working_day_reason: str | None,
     on: date | None,
+    location: str | None,
+    join_url: str | None,
 ) -> None:
-    """Set (or reset) the meeting DATE; invitations are generated.
+    """Set (or move) the meeting DATE; the invitation goes to the chair, the safeguarding partners and
+    every agency asked for information (an Outlook meeting request; a moved meeting updates it).
 
     \b
     Examples:
-      $ rr meeting schedule RR-2026-014 2027-01-05 --time 10:00
+      $ rr meeting schedule RR-2026-014 2027-01-05 --time 10:00 --location "Room 2, County Hall"
+      $ rr meeting schedule RR-2026-014 2027-01-06 --time 14:00 --mode remote \\
+          --reason "chair snowed in" --join-url https://meet.example/rr-2026-014
       $ rr meeting schedule RR-2026-014 07/01/2027 --on 22/12/2026   # set last month
     """
     case = _commands().meeting_schedule(
@@ -167,6 +186,8 @@ def meeting_schedule(
         outside_window_reason,
         on=on,
         non_working_day_reason=non_working_day_reason,
+        location=location,
+        join_url=join_url,
     )
     echo_case_step(case, f"meeting set for {long_day(date)}")
 
@@ -263,14 +284,24 @@ def endorse(ref: str, by: str | None, on: date | None) -> None:
 @click.command()
 @click.argument("ref")
 @on_option
-def submit(ref: str, on: date | None) -> None:
-    """Record the report sent to the National Panel (covering letter generated).
+@click.option(
+    "--send-draft",
+    is_flag=True,
+    help="Send the software's draft because no finished report is attached (recorded in the history).",
+)
+def submit(ref: str, on: date | None, send_draft: bool) -> None:
+    """Send the finished Rapid Review report to the National Panel with its covering letter.
+
+    The report is the latest one attached with `rr doc add REF rapid_review_report FILE`; without one
+    the command is refused unless --send-draft is given.
 
     \b
     Example:
+      $ rr doc add RR-2026-014 rapid_review_report report-final.docx
       $ rr submit RR-2026-014
     """
-    echo_case_step(_commands().submit(open_app(), ref, on), "report sent to the National Panel")
+    case = _commands().submit(open_app(), ref, on, send_draft)
+    echo_case_step(case, "report sent to the National Panel" + (" (the draft)" if send_draft else ""))
 
 
 @click.group()

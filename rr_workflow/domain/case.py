@@ -68,6 +68,9 @@ class Meeting:
         self.status = Meeting.SCHEDULED
         self.held_on: date | None = None
         self.attendees: list[Attendance] = []
+        self.uid: str | None = None  # the calendar invitation's UID: set once, kept while the date moves
+        self.location: str | None = None
+        self.join_url: str | None = None
 
 
 class ImmediateAction:
@@ -135,6 +138,7 @@ class Case:
         self.child_dob = child_dob
         self.child = child
         self.sin_notified_on: date | None = None
+        self.sin_reference: str | None = None
         self.meeting_date_set_on: date | None = None
         self.outcome: str | None = None
         self.rationale: str | None = None

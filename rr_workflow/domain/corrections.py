@@ -409,6 +409,8 @@ def move_meeting(
         meeting.set_on,
         source.non_working_day_reason if day_off or like else None,
     )
+    # the same meeting in everyone's calendar: its invitation UID, place and link go with it
+    moved.uid, moved.location, moved.join_url = meeting.uid, meeting.location, meeting.join_url
     case.meetings.append(moved)
     case.raise_event(
         ev.DomainEvent(

@@ -236,8 +236,9 @@ class RapidReview(StateMachine):
 
     # -- hooks: record what happened ----------------------------------------------------------------
 
-    def on_record_sin(self, on: date) -> None:
+    def on_record_sin(self, on: date, reference: str | None = None) -> None:
         self.case.sin_notified_on = on
+        self.case.sin_reference = reference
         self.case.raise_event(ev.DomainEvent(ev.SIN_NOTIFIED, self.case.ref, on))
 
     def on_send_scoping(self, agencies: Sequence[str], on: date) -> None:
@@ -262,20 +263,29 @@ class RapidReview(StateMachine):
         outside_window_reason: str | None,
         recorded_on: date,
         non_working_day_reason: str | None = None,
+        uid: str | None = None,
+        location: str | None = None,
+        join_url: str | None = None,
     ) -> None:
+        """`uid` names a new meeting in calendars; a moved meeting keeps the UID it was first given."""
         case = self.case
         previous = case.current_meeting
+        moved_from: str | None = None
+        number = len(case.meetings) + 1
+        new_uid = uid or f"rr-meeting-{case.ref}-{number}@rr-workflow"
         if previous is not None and previous.status == Meeting.SCHEDULED:
             previous.status = Meeting.SUPERSEDED
+            moved_from = previous.on.isoformat()
+            new_uid = previous.uid or new_uid
             case.raise_event(
                 ev.DomainEvent(ev.MEETING_CANCELLED, case.ref, recorded_on, {"number": previous.number})
             )
-        number = len(case.meetings) + 1
-        case.meetings.append(
-            Meeting(
-                number, on, at, mode, mode_reason, outside_window_reason, recorded_on, non_working_day_reason
-            )
+        meeting = Meeting(
+            number, on, at, mode, mode_reason, outside_window_reason, recorded_on, non_working_day_reason
         )
+        meeting.uid = new_uid
+        meeting.location, meeting.join_url = location, join_url
+        case.meetings.append(meeting)
         if case.meeting_date_set_on is None:
             case.meeting_date_set_on = recorded_on
         case.raise_event(
@@ -288,6 +298,7 @@ class RapidReview(StateMachine):
                     "date": on.isoformat(),
                     "time": at.strftime("%H:%M") if at else None,
                     "mode": mode,
+                    "moved_from": moved_from,
                 },
             )
         )
@@ -320,9 +331,11 @@ class RapidReview(StateMachine):
         self.case.endorsed_on, self.case.endorsed_by = on, by
         self.case.raise_event(ev.DomainEvent(ev.ENDORSED, self.case.ref, on))
 
-    def on_submit(self, on: date) -> None:
+    def on_submit(self, on: date, report_document: int | None = None) -> None:
+        """`report_document`: the finished report sent (a stored document), or None: the draft went."""
         self.case.submitted_on = on
-        self.case.raise_event(ev.DomainEvent(ev.REPORT_SUBMITTED, self.case.ref, on))
+        data = {"report_document": report_document, "draft": report_document is None}
+        self.case.raise_event(ev.DomainEvent(ev.REPORT_SUBMITTED, self.case.ref, on, data))
 
     def on_share_outcome(self, on: date) -> None:
         self.case.outcome_shared_on = on

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, time
 from functools import partial
@@ -39,7 +40,8 @@ from rr_workflow.service import letters, permissions, read_models
 from rr_workflow.service.app import App
 
 REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,63}$")
-DOCUMENT_KINDS = ("referral_form", "sin", "scoping_return", "other")
+DOCUMENT_KINDS = ("referral_form", "sin", "scoping_return", "rapid_review_report", "other")
+JOIN_URL = re.compile(r"^https://[^\s<>\"]+$")
 
 
 # -- shared steps --------------------------------------------------------------------------------------
@@ -295,8 +297,14 @@ def _store_schedule(app: App, uow: UnitOfWork, schedule: Schedule, text: str) ->
 # -- the steps of the procedure ---------------------------------------------------------------------------
 
 
-def sin_notified(app: App, ref: str, on: date | None = None) -> Case:
-    return _step(app, ref, "record_sin", on, from_aware=True)
+def sin_notified(app: App, ref: str, on: date | None = None, reference: str | None = None) -> Case:
+    """`reference`: the notification's reference from the Panel's system, quoted in the covering letter."""
+    reference = " ".join(reference.split()) if reference else None
+    if reference is not None and not reference:
+        raise BadInput("--reference is empty")
+    if reference is not None and len(reference) > 64:
+        raise BadInput("--reference is longer than 64 characters")
+    return _step(app, ref, "record_sin", on, from_aware=True, reference=reference)
 
 
 def scoping_send(app: App, ref: str, agencies: Sequence[str], on: date | None = None) -> Case:
@@ -334,10 +342,18 @@ def meeting_schedule(
     outside_window_reason: str | None = None,
     on: date | None = None,
     non_working_day_reason: str | None = None,
+    location: str | None = None,
+    join_url: str | None = None,
 ) -> Case:
     """Set (or move) the meeting to `meeting_date`; `on` is the day the date was set (default today),
     and the meeting cannot be before it. A weekend, bank holiday or closure day needs
-    `non_working_day_reason`, as a day outside the window needs `outside_window_reason`."""
+    `non_working_day_reason`, as a day outside the window needs `outside_window_reason`. A new meeting
+    gets its calendar UID here, once; a moved one keeps its UID (the machine decides), so calendars
+    update the meeting instead of adding another."""
+    location = " ".join(location.split()) if location else None
+    if join_url is not None and not JOIN_URL.match(join_url.strip()):
+        raise BadInput("--join-url must be an https:// link (the meeting's video conference address)")
+    join_url = join_url.strip() if join_url else None
     with app.uow() as uow:
         permissions.require(uow, app.actor, "record")
         case = uow.cases.get(ref)
@@ -361,6 +377,9 @@ def meeting_schedule(
             recorded_on=day,
             day_off=app.calendar.day_off(meeting_date),
             non_working_day_reason=(non_working_day_reason or "").strip() or None,
+            uid=f"{uuid.uuid4()}@rr-workflow",
+            location=location,
+            join_url=join_url,
         )
         _save(
             app,
@@ -466,8 +485,37 @@ def endorse(app: App, ref: str, by: str | None = None, on: date | None = None) -
     return _step(app, ref, "endorse", on, {"by": by}, action="endorse", by=by)
 
 
-def submit(app: App, ref: str, on: date | None = None) -> Case:
-    return _step(app, ref, "submit", on)
+def submit(app: App, ref: str, on: date | None = None, send_draft: bool = False) -> Case:
+    """The report to the National Panel: the finished report attached with `rr doc add REF
+    rapid_review_report FILE` (the latest one), or, only with `send_draft`, the software's draft; which
+    one went is recorded in the audit trail."""
+    with app.uow() as uow:
+        permissions.require(uow, app.actor, "record")
+        case = uow.cases.get(ref)
+        schedule = case_schedule(uow, case)
+        day = effective_date(app, case, on)
+        d = t.documents
+        report = uow.session.execute(
+            select(d.c.id, d.c.sha256)
+            .where(d.c.case_id == case.id, d.c.kind == "rapid_review_report", d.c.generated == 0)  # type: ignore[attr-defined]
+            .order_by(d.c.id.desc())
+            .limit(1)
+        ).first()
+        before = case.state
+        machine = machine_for(case, schedule)
+        fire(machine, "submit", on=day, report_document=report.id if report else None)
+        if report is None and not send_draft:
+            raise Refused(
+                "no finished Rapid Review report is attached: attach it with "
+                f"`rr doc add {ref} rapid_review_report FILE`, or send the draft with `rr submit {ref} "
+                "--send-draft` (recorded)"
+            )
+        details = {"report": "draft" if report is None else "finished"}
+        if report is not None:
+            details["sha256"] = report.sha256
+        _save(app, uow, case, schedule, "submit", day, before, details, machine)
+        uow.commit()
+        return case
 
 
 def outcome_shared(app: App, ref: str, on: date | None = None) -> Case:

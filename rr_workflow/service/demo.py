@@ -102,7 +102,11 @@ def steps() -> list[Step]:
             "the independent chair endorses the outcome",
             lambda a: commands.endorse(a, REF, by="Independent Chair"),
         ),
-        (_at("2027-01-11"), "report sent to the National Panel", lambda a: commands.submit(a, REF)),
+        (
+            _at("2027-01-11"),
+            "report sent to the National Panel",
+            lambda a: commands.submit(a, REF, send_draft=True),
+        ),
         (
             _at("2027-01-11", 12),
             "outcome shared with the agencies",

@@ -1,23 +1,26 @@
-"""Letters from domain events (docs/letters.md): each step's documents, written with the step.
+"""Letters from domain events (docs/letters.md): each step's documents, written for their readers.
 
-A handler per event kind renders the letters the step needs, stores each as a file under
-RR_HOME/documents/<ref>/generated (mode 0600) with a `documents` row (kind, hash, recipients), and queues
-an e-mail to each recipient with its documents attached. Child details go only into the letters that
-agencies need to search their records; never into subjects, e-mail bodies, logs or audit details.
+A handler per event kind renders the letters the step needs (HTML templates, templates/letters/*.html.j2,
+turned into Word documents with the protective marking on every page, and a PDF copy where LibreOffice
+is installed), stores each under RR_HOME/documents/<ref>/generated (mode 0600) with a `documents` row
+(kind, hash, recipients), and queues an e-mail to each recipient: a short readable message with the
+documents attached, From and Reply-To the partnership's (the profile, `rr settings show`), the marking in
+its subject. Meeting invitations travel as iTIP requests (a text/calendar part Outlook answers).
 
-Settings (environment): RR_PARTNERSHIP_NAME, RR_PANEL_EMAIL (the National Panel's address; without it the
-covering letter is stored but not e-mailed).
+Agencies and the Panel read names, never keys; dates in one style (domain/wording.py); no `rr`
+commands. Child details go only into the letters agencies need to search their records: never into
+subjects, e-mail bodies, logs or audit details.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
-import os
+import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from email.utils import formataddr
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,21 +31,22 @@ from rr_workflow.adapters import documents, templates
 from rr_workflow.adapters.db import lookup
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.adapters.db.unit_of_work import UnitOfWork
+from rr_workflow.adapters.profile import Profile, load_profile
 from rr_workflow.domain import events as ev
+from rr_workflow.domain import wording
 from rr_workflow.domain.case import Case, Meeting
 from rr_workflow.domain.deadlines import Deadline, meeting_window
-from rr_workflow.domain.errors import BadInput
 from rr_workflow.domain.schedule import Schedule
 from rr_workflow.service.app import App
 
 OUTCOME_WORDS = {
-    "national_cspr": "recommend a national Child Safeguarding Practice Review",
-    "local_cspr": "undertake a local Child Safeguarding Practice Review",
-    "alternative_review": "undertake an alternative learning review",
-    "no_review": "no further review",
+    "national_cspr": "to recommend a national Child Safeguarding Practice Review",
+    "local_cspr": "to undertake a local Child Safeguarding Practice Review",
+    "alternative_review": "to undertake an alternative learning review",
+    "no_review": "that no further review is needed",
 }
-HTML = "text/html; charset=utf-8"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF = "application/pdf"
 
 
 @dataclass
@@ -51,6 +55,7 @@ class Letter:
     filename: str
     content: bytes
     content_type: str
+    pdf: bool = False  # a PDF copy is made where LibreOffice is installed
 
 
 @dataclass
@@ -59,6 +64,7 @@ class Mail:
     subject: str
     body: str
     letters: list[Letter] = field(default_factory=list)
+    documents: list[int] = field(default_factory=list)  # stored documents to attach as they are
 
 
 @dataclass
@@ -69,36 +75,90 @@ class Context:
     schedule: Schedule
     deadlines: Sequence[Deadline]
     agencies: Mapping[str, Mapping[str, Any]]
-
-    def partner_emails(self) -> list[str]:
-        """The addresses of the active safeguarding partners' agencies (a deactivated one gets no letters)."""
-        return [str(a["email"]) for a in self.agencies.values() if a["partner"] and a["active"]]
+    profile: Profile
 
     def due(self, key: str) -> date | None:
         return next((d.due for d in self.deadlines if d.key == key), None)
 
-    def common(self, addressee: str, title: str, on: date) -> dict[str, Any]:
-        signatory = self.uow.session.execute(
-            select(t.people.c.name).where(t.people.c.login == self.app.actor)
-        ).scalar()
+    def agency_name(self, key: str) -> str:
+        """An agency's name; text that is not an agency key (an action owner typed freely) as it is."""
+        row = self.agencies.get(key) or self.agencies.get(key.lower())
+        return str(row["name"]) if row else key
+
+    def people(self, role: str) -> list[Mapping[str, Any]]:
+        p, r = t.people, t.person_roles
+        query = (
+            select(p.c.name, p.c.email)
+            .join(r, r.c.login == p.c.login)
+            .where(r.c.role == role, p.c.active == 1)  # a deactivated person gets nothing
+        )
+        return [dict(row) for row in self.uow.session.execute(query.order_by(p.c.name)).mappings()]
+
+    def values(self, addressee: str, title: str, on: date, **more: Any) -> dict[str, Any]:
+        """What every letter template receives: the case reference, the letterhead and the signature."""
+        profile = self.profile
         return {
             "ref": self.case.ref,
             "title": title,
             "addressee": addressee,
-            "letter_date": on.strftime("%A %d %B %Y"),
-            "partnership": os.environ.get("RR_PARTNERSHIP_NAME")
-            or "the Local Safeguarding Children Partnership",
-            "signatory": signatory or self.app.actor,
+            "salutation": "Dear Colleague",
+            "letter_date": wording.long_date(on),
+            "partnership": profile.name,
+            "area": profile.area,
+            "address_lines": list(profile.address),
+            "phone": profile.phone,
+            "secure_mailbox": profile.secure_mailbox,
+            "reply_to": profile.reply_to,
+            "signatory": profile.signatory_name,
+            "signatory_title": profile.signatory_title,
+            "marking": profile.marking,
+            "logo": profile.logo is not None,
             "training": self.app.training,
+            **more,
         }
 
+    def letter(
+        self, kind: str, template: str, title: str, values: Mapping[str, Any], pdf: bool = True
+    ) -> Letter:
+        html = templates.render(f"letters/{template}.html.j2", **values)
+        content = render_letter(html, title, self.case.ref, self.profile, self.app.training)
+        return Letter(kind, file_name(self.case.ref, title, ".docx"), content, DOCX, pdf=pdf)
 
-def _html(name: str, **values: Any) -> bytes:
-    return templates.render(f"letters/{name}.html.j2", **values).encode("utf-8")
+    def mail(self, to: list[str], what: str, paragraphs: Sequence[str], letters: Sequence[Letter]) -> Mail:
+        return Mail(
+            to, f"Rapid Review {self.case.ref}: {what}", email_body(self.profile, paragraphs), list(letters)
+        )
 
 
-def _day(value: date | None) -> str:
-    return value.strftime("%A %d %B %Y") if value else "not yet known"
+def render_letter(html: str, title: str, ref: str, profile: Profile, training: bool) -> bytes:
+    from rr_workflow.adapters.letter_docx import html_to_docx
+
+    return html_to_docx(
+        html,
+        title=title,
+        marking=profile.marking,
+        footer=f"{profile.name} · Rapid Review {ref}",
+        training=training,
+        logo=profile.logo,
+    )
+
+
+def file_name(ref: str, title: str, suffix: str) -> str:
+    """'RR-2026-014 Scoping request.docx': the case and what it is, safe on every file system."""
+    return re.sub(r"[^A-Za-z0-9 ._()-]+", "-", f"{ref} {title}").strip(" .-") + suffix
+
+
+def email_body(profile: Profile, paragraphs: Sequence[str]) -> str:
+    return templates.render(
+        "email/letter.txt.j2",
+        paragraphs=list(paragraphs),
+        partnership=profile.name,
+        signatory=profile.signatory_name,
+        signatory_title=profile.signatory_title,
+        secure_mailbox=profile.secure_mailbox,
+        phone=profile.phone,
+        marking=profile.marking,
+    )
 
 
 # -- one handler per event kind ----------------------------------------------------------------------
@@ -108,174 +168,161 @@ def _scoping_sent(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
     agency = ctx.agencies[event.data["agency"]]
     window = meeting_window(ctx.deadlines)
     child = ctx.case.child
-    values = ctx.common(
-        str(agency["name"]), "Rapid Review: initial scoping and information sharing", event.on
-    )
-    values.update(
-        return_due=_day(ctx.due(f"scoping_returned:{agency['key']}")),
-        return_days=ctx.schedule.rule("scoping_returned").working_days,
-        secure_due=_day(ctx.due(f"records_secured:{agency['key']}")),
-        window_earliest=_day(window[0]) if window else "not yet known",
-        window_latest=_day(window[1]) if window else "not yet known",
+    return_due = ctx.due(f"scoping_returned:{agency['key']}")
+    values = ctx.values(
+        str(agency["name"]),
+        "Rapid Review: initial scoping and information sharing",
+        event.on,
+        return_due=wording.date_or(return_due),
+        return_days=wording.working_days(ctx.schedule.rule("scoping_returned").working_days),
+        secure_due=wording.date_or(ctx.due(f"records_secured:{agency['key']}")),
+        window_earliest=wording.date_or(window[0] if window else None),
+        window_latest=wording.date_or(window[1] if window else None),
         child_name=child.name if child else None,
         child_address=child.address if child else None,
         child_initials=ctx.case.child_initials,
-        child_dob=ctx.case.child_dob.isoformat() if ctx.case.child_dob else None,
+        child_dob=wording.birth_date(ctx.case.child_dob) if ctx.case.child_dob else None,
     )
-    request = Letter("scoping_request", "scoping-request.html", _html("scoping_request", **values), HTML)
+    request = ctx.letter("scoping_request", "scoping_request", "Scoping request", values)
     values["title"] = "Rapid Review: instruction to secure records"
-    securing = Letter(
-        "records_securing", "records-securing-instruction.html", _html("records_securing", **values), HTML
-    )
+    securing = ctx.letter("records_securing", "records_securing", "Instruction to secure records", values)
     form = Letter(
         "scoping_template",
-        "scoping-template.docx",
+        file_name(ctx.case.ref, "Scoping template", ".docx"),
         documents.scoping_template_docx(
             {
                 "ref": ctx.case.ref,
                 "received": ctx.case.received,
                 "aware": ctx.case.aware,
                 "agency": agency["name"],
-                "due": ctx.due(f"scoping_returned:{agency['key']}"),
+                "due": return_due,
                 "child_initials": ctx.case.child_initials,
                 "child_dob": ctx.case.child_dob,
                 "child_name": child.name if child else None,
                 "child_address": child.address if child else None,
-                "partnership": values["partnership"],
+                "partnership": ctx.profile.name,
+                "return_to": f"{ctx.profile.secure_mailbox} (secure e-mail)",
                 "training": ctx.app.training,
             }
         ),
         DOCX,
     )
-    body = (
-        f"Rapid Review {ctx.case.ref}: please find attached the scoping request and the instruction to "
-        f"secure your records. The completed template is due by {values['return_due']}.\n"
-    )
-    return [
-        Mail(
-            [str(agency["email"])],
-            f"[{ctx.case.ref}] Rapid Review scoping request",
-            body,
-            [request, form, securing],
-        )
+    paragraphs = [
+        f"{ctx.profile.name} is holding a Rapid Review (our reference {ctx.case.ref}) and your agency has "
+        "been identified as involved with the child or family.",
+        f"Please secure your agency's records today and complete the attached scoping template by "
+        f"{values['return_due']}. The letters attached explain what is needed.",
+        f"Please send the completed template, and your confirmation that the records are secured, by "
+        f"secure e-mail to {ctx.profile.secure_mailbox}.",
     ]
+    return [ctx.mail([str(agency["email"])], "scoping request", paragraphs, [request, form, securing])]
+
+
+def _invitees(ctx: Context) -> list[tuple[str, str]]:
+    """(name, address) of everyone invited to the meeting: each safeguarding partner, every agency asked
+    for information, and the independent chair."""
+    involved = {i.agency for i in ctx.case.involvements}
+    found: dict[str, str] = {}
+    for agency in ctx.agencies.values():
+        if not agency["active"]:
+            continue  # deactivated: no new letters or invitations
+        if agency["partner"] or agency["key"] in involved:
+            found.setdefault(str(agency["email"]).lower(), str(agency["name"]))
+    for person in ctx.people("chair"):
+        found.setdefault(str(person["email"]).lower(), str(person["name"]))
+    addresses = {str(a["email"]).lower(): str(a["email"]) for a in ctx.agencies.values()}
+    addresses.update({str(p["email"]).lower(): str(p["email"]) for p in ctx.people("chair")})
+    return [(name, addresses[key]) for key, name in found.items()]
+
+
+def _when(meeting: Meeting) -> str:
+    day = wording.long_date(meeting.on)
+    return f"{day} at {wording.clock_time(meeting.at)}" if meeting.at else day
 
 
 def _meeting_scheduled(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
     meeting = ctx.case.current_meeting
     if meeting is None:
         return []
-    partners = ctx.partner_emails()
-    sequence = len(ctx.case.meetings) - 1
-    values = ctx.common("the safeguarding partners", "Rapid Review meeting", event.on)
-    values.update(
-        meeting_date=_day(meeting.on),
-        meeting_time=meeting.at.strftime("%H:%M") if meeting.at else None,
-        mode=meeting.mode,
-        mode_reason=meeting.mode_reason,
-        sequence=sequence,
-        partners=", ".join(ctx.schedule.partners.values()),
-    )
-    letter = Letter(
-        "meeting_invitation",
-        f"meeting-invitation-{meeting.number}.html",
-        _html("meeting_invitation", **values),
-        HTML,
-    )
-    invitation = _invitation(ctx, meeting, partners, "REQUEST", event.on)
-    when = values["meeting_date"]
     moved_from = event.data.get("moved_from")
-    if moved_from:  # a corrected date: the old and the new date, in the subject and the body
-        old = _day(date.fromisoformat(moved_from))
-        subject = f"[{ctx.case.ref}] Rapid Review meeting moved from {old} to {when}"
-        body = (
-            f"Rapid Review {ctx.case.ref}: the meeting is now on {when}, not {old}; "
-            "the updated invitation is attached.\n"
+    earlier = wording.long_date(date.fromisoformat(moved_from)) if moved_from else None
+    invitees = _invitees(ctx)
+    values = ctx.values(
+        "Members of the Rapid Review meeting",
+        "Rapid Review meeting",
+        event.on,
+        when=_when(meeting),
+        moved_from=earlier,
+        remote=meeting.mode == "remote",
+        mode_reason=meeting.mode_reason,
+        location=meeting.location,
+        join_url=meeting.join_url,
+        partners=wording.joined(list(ctx.schedule.partners.values())),
+        invited=[name for name, _ in invitees],
+    )
+    letter = ctx.letter("meeting_invitation", "meeting_invitation", "Meeting invitation", values)
+    invitation = _invitation(ctx, meeting, invitees, "REQUEST", moved_from=earlier)
+    if earlier:
+        what = f"meeting moved from {earlier} to {values['when']}"
+        opening = (
+            f"The Rapid Review meeting for case {ctx.case.ref} has moved from {earlier} to {values['when']}."
         )
     else:
-        subject = f"[{ctx.case.ref}] Rapid Review meeting invitation"
-        body = f"Rapid Review {ctx.case.ref}: the meeting is on {when}; the invitation is attached.\n"
-    return [Mail(partners, subject, body, [letter, invitation])]
+        what = f"meeting on {values['when']}"
+        opening = f"You are invited to the Rapid Review meeting for case {ctx.case.ref} on {values['when']}."
+    paragraphs = [
+        opening,
+        _place(meeting),
+        "Please accept or decline the calendar invitation, and tell us who will attend for your agency by "
+        f"replying to {ctx.profile.secure_mailbox}. The letter attached explains the meeting.",
+    ]
+    return [ctx.mail([a for _, a in invitees], what, paragraphs, [letter, invitation])]
 
 
 def _meeting_withdrawn(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
     """A meeting date set by mistake was undone: the earlier date is back in force (an updated
-    invitation), or there is none (a cancellation)."""
+    invitation, saying both dates), or there is none (a cancellation)."""
     withdrawn = next(m for m in ctx.case.meetings if m.number == event.data["number"])
-    partners = ctx.partner_emails()
-    was = _day(withdrawn.on)
+    invitees = _invitees(ctx)
+    was = _when(withdrawn)
     restored = ctx.case.current_meeting
     if event.data.get("restored") and restored is not None:
-        now = _day(restored.on)
-        update = _invitation(ctx, restored, partners, "REQUEST", event.on)
-        body = (
-            f"Rapid Review {ctx.case.ref}: the meeting is on {now} as first arranged, not {was}; "
-            "the updated invitation is attached.\n"
-        )
-        subject = f"[{ctx.case.ref}] Rapid Review meeting moved from {was} to {now}"
-        return [Mail(partners, subject, body, [update])]
-    cancel = _invitation(ctx, withdrawn, partners, "CANCEL", event.on)
-    body = f"Rapid Review {ctx.case.ref}: the meeting on {was} is cancelled; a new date will follow.\n"
-    return [Mail(partners, f"[{ctx.case.ref}] Rapid Review meeting on {was} cancelled", body, [cancel])]
-
-
-def _decision_values(ctx: Context, on: date, addressee: str, title: str) -> dict[str, Any]:
-    held = ctx.case.held_meeting
-    values = ctx.common(addressee, title, on)
-    values.update(
-        received=ctx.case.received.isoformat(),
-        aware=ctx.case.aware.isoformat(),
-        sin_notified_on=ctx.case.sin_notified_on.isoformat() if ctx.case.sin_notified_on else None,
-        meeting_date=_day(held.held_on) if held else "not held",
-        outcome_text=OUTCOME_WORDS.get(ctx.case.outcome or "", "not decided"),
-        rationale=ctx.case.rationale or "",
-        actions=[{"owner": a.owner, "text": a.text} for a in ctx.case.actions],
-        endorsed_on=ctx.case.endorsed_on.isoformat() if ctx.case.endorsed_on else None,
-        endorsed_by=ctx.case.endorsed_by,
-        review_due=_day(ctx.due("review_complete")),
-    )
-    return values
-
-
-def _report_submitted(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
-    values = _decision_values(
-        ctx, event.on, "The Child Safeguarding Practice Review Panel", "Rapid Review report: covering letter"
-    )
-    letter = Letter(
-        "panel_covering_letter", "panel-covering-letter.html", _html("panel_covering_letter", **values), HTML
-    )
-    panel = os.environ.get("RR_PANEL_EMAIL")
-    body = f"Rapid Review {ctx.case.ref}: the covering letter for the Rapid Review report is attached.\n"
-    return [
-        Mail(
-            [panel] if panel else [],
-            f"[{ctx.case.ref}] Rapid Review report",
-            body,
-            [letter, _report_letter(ctx)],
-        )
+        now = _when(restored)
+        update = _invitation(ctx, restored, invitees, "REQUEST", moved_from=was)
+        paragraphs = [
+            f"The Rapid Review meeting for case {ctx.case.ref} is on {now} as first arranged, not {was}.",
+            _place(restored),
+            "The updated calendar invitation is attached.",
+        ]
+        return [
+            ctx.mail([a for _, a in invitees], f"meeting moved from {was} to {now}", paragraphs, [update])
+        ]
+    cancel = _invitation(ctx, withdrawn, invitees, "CANCEL")
+    paragraphs = [
+        f"The Rapid Review meeting for case {ctx.case.ref} on {was} is cancelled; a new date will follow."
     ]
+    return [ctx.mail([a for _, a in invitees], f"meeting on {was} cancelled", paragraphs, [cancel])]
 
 
-def _outcome_shared(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
-    involved = [i.agency for i in ctx.case.involvements]
-    keys = list(dict.fromkeys([*involved, ctx.case.referrer]))
-    mails = []
-    for key in keys:
-        agency = ctx.agencies[key]
-        if not agency["active"]:
-            continue  # deactivated: no new letters
-        values = _decision_values(ctx, event.on, str(agency["name"]), "Rapid Review: outcome")
-        letter = Letter(
-            "outcome_notification", f"outcome-{key}.html", _html("outcome_notification", **values), HTML
+def _place(meeting: Meeting) -> str:
+    parts = []
+    if meeting.location:
+        parts.append(f"It will be held at {meeting.location}.")
+    if meeting.join_url:
+        parts.append(f"Join by video: {meeting.join_url}")
+    if not parts:
+        parts.append(
+            "It will be held by video or telephone conference; the joining details will follow."
+            if meeting.mode == "remote"
+            else "The venue will follow."
         )
-        body = f"Rapid Review {ctx.case.ref}: the outcome of the Rapid Review is attached.\n"
-        mails.append(Mail([str(agency["email"])], f"[{ctx.case.ref}] Rapid Review outcome", body, [letter]))
-    return mails
+    return " ".join(parts)
 
 
-def _series(case: Case, meeting: Meeting) -> tuple[int, int]:
-    """(which meeting, how many times it changed): the UID stays while a date is only moved, and the
-    sequence rises with every date set after the first and every date withdrawn (an undone schedule)."""
+def _series(case: Case, meeting: Meeting) -> int:
+    """The invitation's SEQUENCE: it rises with every date set after the first for the same meeting (the
+    dates since the last inquorate one) and every date withdrawn (an undone schedule, which also sent a
+    cancellation)."""
     series, number_of = 1, {}
     for m in sorted(case.meetings, key=lambda m: m.number):
         number_of[m.number] = series
@@ -283,47 +330,183 @@ def _series(case: Case, meeting: Meeting) -> tuple[int, int]:
             series += 1
     own = [m for m in case.meetings if number_of[m.number] == number_of[meeting.number]]
     sent = [m for m in own if m.number <= meeting.number or m.status == Meeting.WITHDRAWN]
-    withdrawn = sum(1 for m in sent if m.status == Meeting.WITHDRAWN)  # each also sent a cancellation
-    return number_of[meeting.number], len(sent) - 1 + withdrawn
+    withdrawn = sum(1 for m in sent if m.status == Meeting.WITHDRAWN)
+    return len(sent) - 1 + withdrawn
 
 
-def _invitation(ctx: Context, meeting: Meeting, attendees: list[str], method: str, on: date) -> Letter:
-    from rr_workflow.adapters.mail import mail_domain, mail_from
-
-    series, sequence = _series(ctx.case, meeting)
-    digest = hashlib.sha256(ctx.case.ref.encode()).hexdigest()[:16]
-    start = datetime.combine(meeting.on, meeting.at or time(10), ZoneInfo(ctx.app.calendar.settings.timezone))
+def _invitation(
+    ctx: Context,
+    meeting: Meeting,
+    invitees: Sequence[tuple[str, str]],
+    method: str,
+    moved_from: str | None = None,
+) -> Letter:
+    zone = ZoneInfo(ctx.app.calendar.settings.timezone)
+    start = datetime.combine(meeting.on, meeting.at or time(10), zone)
+    title = f"Rapid Review meeting {ctx.case.ref}"
+    description = [
+        f"Rapid Review meeting for case {ctx.case.ref}, called by {ctx.profile.name}.",
+        _place(meeting),
+        f"Questions: {ctx.profile.secure_mailbox} or {ctx.profile.phone}.",
+        f"This invitation is {ctx.profile.marking}: do not forward it outside your agency.",
+    ]
+    if moved_from:
+        description.insert(0, f"MOVED from {moved_from} to {_when(meeting)}.")
+    cancelling = method == "CANCEL" and meeting.status != Meeting.WITHDRAWN  # a withdrawn one is counted
+    sequence = _series(ctx.case, meeting) + (1 if cancelling else 0)
     content = documents.meeting_invitation_ics(
-        uid=f"rr-{digest}-meeting-{series}@{mail_domain()}",
-        sequence=sequence + (1 if method == "CANCEL" and meeting.status != Meeting.WITHDRAWN else 0),
+        uid=meeting.uid or f"rr-meeting-{ctx.case.ref}-{meeting.number}@rr-workflow",
+        sequence=sequence,
         start=start,
-        minutes=120,
-        summary=f"{'[TRAINING] ' if ctx.app.training else ''}Rapid Review meeting {ctx.case.ref}",
-        description=f"Rapid Review meeting for case {ctx.case.ref}"
-        + (f" by video or telephone conference ({meeting.mode_reason})" if meeting.mode == "remote" else ""),
-        organizer=mail_from(),
-        attendees=attendees,
+        minutes=ctx.profile.meeting_minutes,
+        summary=f"{'[TRAINING] ' if ctx.app.training else ''}{title}",
+        description="\n".join(description),
+        organizer=formataddr((ctx.profile.name, ctx.profile.from_address)),
+        attendees=[formataddr(pair) for pair in invitees],
         method=method,
+        location=meeting.location or meeting.join_url,
+        url=meeting.join_url,
         now=ctx.app.clock.now(),
     )
     kind = "meeting_cancellation" if method == "CANCEL" else "meeting_calendar"
-    return Letter(
-        kind,
-        f"meeting-{meeting.number}-{method.lower()}.ics",
-        content,
-        f"text/calendar; method={method}; charset=utf-8",
+    return Letter(kind, "invite.ics", content, f"text/calendar; method={method}; charset=utf-8")
+
+
+def _decision_values(ctx: Context, on: date, addressee: str, title: str) -> dict[str, Any]:
+    held = ctx.case.held_meeting
+    return ctx.values(
+        addressee,
+        title,
+        on,
+        received=wording.long_date(ctx.case.received),
+        aware=wording.long_date(ctx.case.aware),
+        sin_notified_on=wording.date_or(ctx.case.sin_notified_on, "not recorded"),
+        sin_reference=ctx.case.sin_reference,
+        meeting_date=wording.long_date(held.held_on) if held and held.held_on else "not held",
+        outcome_text=OUTCOME_WORDS.get(ctx.case.outcome or "", "not yet decided"),
+        rationale=ctx.case.rationale or "",
+        actions=[{"owner": ctx.agency_name(a.owner), "text": a.text} for a in ctx.case.actions],
+        endorsed_on=wording.date_or(ctx.case.endorsed_on, "not endorsed"),
+        endorsed_by=ctx.case.endorsed_by,
+        submission_due=wording.date_or(ctx.due("panel_submission")),
+        review_due=wording.date_or(ctx.due("review_complete")),
+        submission_days=wording.working_days(ctx.schedule.rule("panel_submission").working_days),
+        review_days=wording.working_days(ctx.schedule.rule("review_complete").working_days),
+        panel_name=ctx.profile.panel_name,
+        panel_address=list(ctx.profile.panel_address),
+        referrer=ctx.agency_name(ctx.case.referrer),
+        coordinators=[p["name"] for p in ctx.people("coordinator")],
+        attendees=_attendees(ctx),
     )
 
 
-def _case_declined(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
-    """A meeting set for a referral now declined is cancelled in the partners' calendars."""
-    meeting = ctx.case.current_meeting
-    if meeting is None or meeting.status != Meeting.SCHEDULED:
+def _attendees(ctx: Context) -> list[dict[str, str]]:
+    held = ctx.case.held_meeting
+    if held is None:
         return []
-    partners = ctx.partner_emails()
-    cancel = _invitation(ctx, meeting, partners, "CANCEL", event.on)
-    body = f"Rapid Review {ctx.case.ref}: the referral was declined and the meeting is cancelled.\n"
-    return [Mail(partners, f"[{ctx.case.ref}] Rapid Review meeting cancelled", body, [cancel])]
+    return [{"name": a.name, "agency": ctx.agency_name(a.agency)} for a in held.attendees]
+
+
+def _report_submitted(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
+    values = _decision_values(ctx, event.on, ctx.profile.panel_name, "Rapid Review report: covering letter")
+    values["salutation"] = "Dear Panel colleagues"
+    values["draft"] = bool(event.data.get("draft"))
+    letter = ctx.letter(
+        "panel_covering_letter", "panel_covering_letter", "Covering letter to the Panel", values
+    )
+    paragraphs = [
+        f"Please find attached the Rapid Review report of {ctx.profile.name} ({ctx.profile.area}), our "
+        f"reference {ctx.case.ref}, with its covering letter.",
+        "Please send any questions about the review to "
+        f"{ctx.profile.secure_mailbox} or call {ctx.profile.phone}.",
+    ]
+    mail = ctx.mail([ctx.profile.panel_email], "Rapid Review report", paragraphs, [letter])
+    report_id = event.data.get("report_document")
+    if report_id:
+        mail.documents.append(int(report_id))
+    else:
+        mail.letters.append(_report_letter(ctx))
+    return [mail]
+
+
+def _outcome_shared(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
+    mails = []
+    for key in _written_to(ctx):
+        agency = ctx.agencies[key]
+        values = _decision_values(ctx, event.on, str(agency["name"]), "Rapid Review: outcome")
+        letter = ctx.letter("outcome_notification", "outcome_notification", "Outcome", values)
+        paragraphs = [
+            f"The Rapid Review of case {ctx.case.ref} has reached its decision; the letter attached gives "
+            "the decision, its reasons and the immediate actions agreed.",
+            "Thank you for your agency's contribution.",
+        ]
+        mails.append(ctx.mail([str(agency["email"])], "outcome", paragraphs, [letter]))
+    return mails
+
+
+def _written_to(ctx: Context) -> list[str]:
+    """The agencies the partnership wrote to on the case (each asked for information), and the referrer;
+    not those deactivated since (they get no new letters)."""
+    involved = [i.agency for i in ctx.case.involvements]
+    keys = dict.fromkeys([*involved, ctx.case.referrer])
+    return [k for k in keys if k in ctx.agencies and ctx.agencies[k]["active"]]
+
+
+def _release(ctx: Context, event: ev.DomainEvent, kind: str, title: str) -> list[Mail]:
+    """The decline or closure letter to the referrer and every agency written to: the records instruction
+    is released (or, where a review follows, what happens to it)."""
+    review_follows = kind == "closure_letter" and ctx.case.outcome in (
+        "national_cspr",
+        "local_cspr",
+        "alternative_review",
+    )
+    involved = {i.agency for i in ctx.case.involvements}
+    mails = []
+    for key in _written_to(ctx):
+        agency = ctx.agencies[key]
+        values = _decision_values(ctx, event.on, str(agency["name"]), title)
+        values.update(
+            declined=kind == "decline_letter",
+            reason=ctx.case.decline_reason,
+            was_asked=key in involved,
+            is_referrer=key == ctx.case.referrer,
+            review_follows=review_follows,
+        )
+        letter = ctx.letter(kind, kind, title.removeprefix("Rapid Review: "), values)
+        if kind == "decline_letter":
+            opening = f"The referral for case {ctx.case.ref} does not meet the criteria for a Rapid Review."
+        else:
+            opening = f"The Rapid Review of case {ctx.case.ref} has ended."
+        records = (
+            "The instruction to keep your records secured for this Rapid Review is released."
+            if not review_follows
+            else "Please keep your records secured for the review that follows, as the letter explains."
+        )
+        paragraphs = [opening, records if key in involved else "The letter attached explains."]
+        mails.append(
+            ctx.mail([str(agency["email"])], title.removeprefix("Rapid Review: "), paragraphs, [letter])
+        )
+    return mails
+
+
+def _case_declined(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
+    mails = _release(ctx, event, "decline_letter", "Rapid Review: referral declined")
+    meeting = ctx.case.current_meeting
+    if meeting is not None and meeting.status == Meeting.SCHEDULED:
+        invitees = _invitees(ctx)
+        cancel = _invitation(ctx, meeting, invitees, "CANCEL")
+        paragraphs = [
+            f"The referral for case {ctx.case.ref} was declined, so the Rapid Review meeting on "
+            f"{_when(meeting)} is cancelled.",
+        ]
+        mails.append(
+            ctx.mail([a for _, a in invitees], f"meeting on {_when(meeting)} cancelled", paragraphs, [cancel])
+        )
+    return mails
+
+
+def _case_closed(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
+    return _release(ctx, event, "closure_letter", "Rapid Review: case closed")
 
 
 def _report_draft(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
@@ -338,17 +521,18 @@ def _report_letter(ctx: Context) -> Letter:
             "ref": ctx.case.ref,
             "received": ctx.case.received,
             "aware": ctx.case.aware,
-            "referrer": ctx.agencies[ctx.case.referrer]["name"],
+            "referrer": ctx.agency_name(ctx.case.referrer),
             "sin_notified": ctx.case.sin_notified_on,
+            "sin_reference": ctx.case.sin_reference,
             "child_initials": ctx.case.child_initials,
             "child_dob": ctx.case.child_dob,
             "summary": ctx.case.summary,
-            "partnership": os.environ.get("RR_PARTNERSHIP_NAME")
-            or "the Local Safeguarding Children Partnership",
+            "partnership": ctx.profile.name,
+            "area": ctx.profile.area,
             "training": ctx.app.training,
             "agencies": [
                 {
-                    "name": ctx.agencies[i.agency]["name"],
+                    "name": ctx.agency_name(i.agency),
                     "sent_on": i.sent_on,
                     "returned_on": i.returned_on,
                     "secured_on": i.secured_on,
@@ -358,29 +542,44 @@ def _report_letter(ctx: Context) -> Letter:
             "meeting_date": held.held_on if held else None,
             "meeting_mode": held.mode if held else None,
             "meeting_reason": held.mode_reason if held else None,
+            "attendees": _attendees(ctx),
             "decision": ctx.case.outcome,
             "rationale": ctx.case.rationale,
-            "actions": [{"owner": a.owner, "text": a.text} for a in ctx.case.actions],
+            "actions": [{"owner": ctx.agency_name(a.owner), "text": a.text} for a in ctx.case.actions],
             "endorsed_on": ctx.case.endorsed_on,
             "endorsed_by": ctx.case.endorsed_by,
         }
     )
-    return Letter("report_draft", "rapid-review-report.docx", content, DOCX)
+    return Letter(
+        "report_draft", file_name(ctx.case.ref, "Rapid Review report (draft)", ".docx"), content, DOCX
+    )
 
 
 HANDLERS: Mapping[str, Callable[[Context, ev.DomainEvent], list[Mail]]] = {
     ev.SCOPING_SENT: _scoping_sent,
     ev.MEETING_SCHEDULED: _meeting_scheduled,
-    ev.MEETING_WITHDRAWN: _meeting_withdrawn,
     ev.REPORT_SUBMITTED: _report_submitted,
     ev.OUTCOME_SHARED: _outcome_shared,
     ev.DECISION_MADE: _report_draft,
     ev.ENDORSED: _report_draft,
     ev.CASE_DECLINED: _case_declined,
+    ev.CASE_CLOSED: _case_closed,
+    ev.MEETING_WITHDRAWN: _meeting_withdrawn,
 }
 
 
 # -- storing and queuing ------------------------------------------------------------------------------
+
+
+def context(
+    app: App,
+    uow: UnitOfWork,
+    case: Case,
+    schedule: Schedule,
+    deadlines: Sequence[Deadline],
+) -> Context:
+    agencies = {r["key"]: r for r in uow.rows(t.agencies)}
+    return Context(app, uow, case, schedule, deadlines, agencies, load_profile())
 
 
 def write(
@@ -395,16 +594,43 @@ def write(
     relevant = [e for e in events if e.kind in HANDLERS]
     if not relevant:
         return 0
-    agencies = {r["key"]: r for r in uow.rows(t.agencies)}
-    ctx = Context(app, uow, case, schedule, deadlines, agencies)
+    ctx = context(app, uow, case, schedule, deadlines)
+    mails = [mail for event in relevant for mail in HANDLERS[event.kind](ctx, event)]
+    _add_pdf_copies(ctx.profile, [(mail, letter) for mail in mails if mail.to for letter in mail.letters])
     written = 0
-    for event in relevant:
-        for mail in HANDLERS[event.kind](ctx, event):
-            stored = [(_store(app, uow, case, letter, mail.to), letter) for letter in mail.letters]
-            written += len(stored)
-            if mail.to:
-                _queue(app, uow, case.ref, mail, stored)
+    for mail in mails:
+        stored = [(_store(app, uow, case, letter, mail.to), letter.content_type) for letter in mail.letters]
+        written += len(stored)
+        stored += [(document_id, _content_type(uow, document_id)) for document_id in mail.documents]
+        if mail.to:
+            queue(app, uow, case.ref, mail, stored)
     return written
+
+
+def _add_pdf_copies(profile: Profile, letters: Sequence[tuple[Mail, Letter]]) -> None:
+    """A PDF beside each Word letter that is sent, where LibreOffice is installed (one conversion run)."""
+    from rr_workflow.adapters import pdf
+
+    wanted = [(mail, letter) for mail, letter in letters if letter.pdf and letter.content_type == DOCX]
+    if not wanted or not pdf.wanted(profile.pdf):
+        return
+    converted = pdf.convert([letter.content for _, letter in wanted])
+    for (mail, letter), content in zip(wanted, converted, strict=True):
+        copy = Letter(letter.kind + "_pdf", letter.filename.removesuffix(".docx") + ".pdf", content, PDF)
+        mail.letters.insert(mail.letters.index(letter) + 1, copy)
+
+
+def _content_type(uow: UnitOfWork, document_id: int) -> str:
+    import mimetypes
+
+    filename = uow.session.execute(
+        select(t.documents.c.filename).where(t.documents.c.id == document_id)
+    ).scalar()
+    return mimetypes.guess_type(str(filename))[0] or "application/octet-stream"
+
+
+def store(app: App, uow: UnitOfWork, case: Case, letter: Letter, recipients: Sequence[str]) -> int:
+    return _store(app, uow, case, letter, recipients)
 
 
 def _store(app: App, uow: UnitOfWork, case: Case, letter: Letter, recipients: Sequence[str]) -> int:
@@ -429,17 +655,18 @@ def _store(app: App, uow: UnitOfWork, case: Case, letter: Letter, recipients: Se
     return int(result.inserted_primary_key[0])
 
 
-def _queue(app: App, uow: UnitOfWork, ref: str, mail: Mail, stored: Sequence[tuple[int, Letter]]) -> None:
-    from rr_workflow.adapters.mail import mail_domain
-
-    subject = f"[TRAINING] {mail.subject}" if app.training else mail.subject
+def queue(app: App, uow: UnitOfWork, ref: str, mail: Mail, stored: Sequence[tuple[int, str]]) -> None:
+    """Queue `mail` with the stored documents (id, content type) attached; its subject gets the marking."""
+    profile = load_profile()
+    subject = f"{profile.marking}: {mail.subject}"
+    subject = f"[TRAINING] {subject}" if app.training else subject
     created = app.moment()
     result = uow.session.execute(
         insert(t.mail_outbox).values(
             notice_id=None,
             case_ref=ref,
-            message_id=f"<rr.letter.{uuid.uuid4().hex}@{mail_domain()}>",
-            to_addrs=",".join(mail.to),
+            message_id=f"<rr.letter.{uuid.uuid4().hex}@{profile.mail_domain}>",
+            to_addrs=",".join(dict.fromkeys(mail.to)),
             cc_addrs="",
             subject=subject,
             body=mail.body,
@@ -450,10 +677,10 @@ def _queue(app: App, uow: UnitOfWork, ref: str, mail: Mail, stored: Sequence[tup
         )
     )
     mail_id = int(result.inserted_primary_key[0])
-    for document_id, letter in stored:
+    for document_id, content_type in stored:
         uow.session.execute(
             insert(t.mail_attachments).values(
-                mail_id=mail_id, document_id=document_id, content_type=letter.content_type
+                mail_id=mail_id, document_id=document_id, content_type=content_type
             )
         )
 
@@ -468,114 +695,6 @@ def attachments(connection: Any, mail_id: int) -> list[tuple[str, str, bytes]]:
         .order_by(a.c.id)
     )
     return [(filename, content_type, Path(path).read_bytes()) for filename, path, content_type in rows]
-
-
-# -- the meeting pack ---------------------------------------------------------------------------------
-
-PACK_KINDS = {"referral_form": "Serious incident referral form", "sin": "Serious Incident Notification"}
-
-
-def meeting_pack(app: App, ref: str) -> dict[str, Any]:
-    """The meeting pack: an index of the documents (what is missing), the agenda, and a zip of the files."""
-    import zipfile
-
-    from rr_workflow.service import commands, permissions
-
-    with app.uow() as uow:
-        permissions.require(uow, app.actor, "record")
-        case = uow.cases.get(ref)
-        ref = case.ref  # as stored, however it was typed
-        meeting = case.current_meeting
-        if meeting is None:
-            raise BadInput(f"{ref} has no meeting date yet: set one with `rr meeting schedule`")
-        schedule = commands.case_schedule(uow, case)
-        deadlines = commands.deadlines_of(app, uow, case, schedule)
-        agencies = {r["key"]: r for r in uow.rows(t.agencies)}
-        attached = [
-            d
-            for d in uow.rows(t.documents, order_by=t.documents.c.id, case_id=case.id)  # type: ignore[attr-defined]
-            if not d["generated"]
-        ]
-        items: list[dict[str, Any]] = []
-        missing: list[str] = []
-        for kind, what in PACK_KINDS.items():
-            found = [d for d in attached if d["kind"] == kind]
-            items += [{"what": what, "source": "", "file": d["filename"], "doc": d} for d in found]
-            if not found:
-                items.append({"what": what, "source": "", "file": None, "doc": None})
-                missing.append(what)
-        returns = [d for d in attached if d["kind"] == "scoping_return"]
-        for involvement in case.involvements:
-            name = str(agencies[involvement.agency]["name"])
-            own = [d for d in returns if involvement.agency in d["filename"].lower()]
-            if involvement.returned_on is None:
-                missing.append(f"scoping return from {name}")
-                items.append({"what": "Scoping return", "source": name, "file": None, "doc": None})
-            else:
-                items += [
-                    {"what": "Scoping return", "source": name, "file": d["filename"], "doc": d} for d in own
-                ]
-                if not own:
-                    items.append(
-                        {
-                            "what": "Scoping return (recorded, file not attached)",
-                            "source": name,
-                            "file": None,
-                            "doc": None,
-                        }
-                    )
-        for d in attached:
-            if d["kind"] in ("other",) or (
-                d["kind"] == "scoping_return" and not any(i["doc"] is d for i in items)
-            ):
-                items.append({"what": "Other document", "source": "", "file": d["filename"], "doc": d})
-        ctx = Context(app, uow, case, schedule, deadlines, agencies)
-        values = ctx.common("Members of the Rapid Review meeting", "Rapid Review meeting pack", app.today())
-        values.update(
-            meeting_date=_day(meeting.on),
-            meeting_time=meeting.at.strftime("%H:%M") if meeting.at else None,
-            mode_text="by video or telephone conference" if meeting.mode == "remote" else "in person",
-            items=items,
-            missing=missing,
-            partners=", ".join(schedule.partners.values()),
-            panel_days=schedule.rule("panel_submission").working_days,
-        )
-        index = _html("meeting_pack_index", **values)
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as pack:
-            pack.writestr("00-index.html", index)
-            for n, item in enumerate((i for i in items if i["doc"]), start=1):
-                pack.writestr(f"{n:02d}-{item['doc']['filename']}", Path(item["doc"]["path"]).read_bytes())
-        uow.touch(case, app.moment())  # the case row first: the same lock order as every step
-        stored_index = _store(
-            app, uow, case, Letter("meeting_pack_index", "meeting-pack-index.html", index, HTML), []
-        )
-        stored_zip = _store(
-            app,
-            uow,
-            case,
-            Letter("meeting_pack", "meeting-pack.zip", buffer.getvalue(), "application/zip"),
-            [],
-        )
-        uow.audit(
-            actor=app.actor,
-            recorded_at=app.moment(),
-            action="meeting_pack",
-            case_ref=ref,
-            effective_on=app.today(),
-            from_state=case.state,
-            to_state=case.state,
-            details={"documents": sum(1 for i in items if i["doc"]), "missing": len(missing)},
-        )
-        paths = {r["id"]: r["path"] for r in uow.rows(t.documents, case_id=case.id)}  # type: ignore[attr-defined]
-        uow.commit()
-    return {
-        "ref": ref,
-        "index": paths[stored_index],
-        "zip": paths[stored_zip],
-        "missing": missing,
-        "documents": sum(1 for i in items if i["doc"]),
-    }
 
 
 def document_list(app: App, ref: str) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, insert, or_, select, update
 
 from rr_workflow.adapters import config
 from rr_workflow.adapters.db import tables as t
+from rr_workflow.domain import wording
 from rr_workflow.domain.deadlines import Status
 from rr_workflow.domain.errors import BadInput
 from rr_workflow.domain.schedule import DeadlineRule, Schedule
@@ -330,7 +331,7 @@ class Directory:
         return cls(by_role, agencies)
 
     def owner(self, candidate: Candidate) -> tuple[list[str], str]:
-        """The owner's addresses and how the notice names the owner."""
+        """The owner's addresses and how the notice names the owner (names, never keys)."""
         owner = candidate.owner
         if owner == "agency" and candidate.agency in self.agencies:
             agency = self.agencies[candidate.agency]
@@ -341,8 +342,28 @@ class Directory:
         if owner.startswith("partner:"):
             partner = owner.removeprefix("partner:")
             found = [a for a in self.agencies.values() if a["partner"] == partner]
-            return _active(found), ", ".join(str(a["name"]) for a in found) or owner
-        return list(self.by_role.get(owner, [])), f"the partnership's {owner}s"
+            return _active(found), wording.joined([str(a["name"]) for a in found]) or owner
+        return list(self.by_role.get(owner, [])), wording.role_name(owner)
+
+    def internal(self, addresses: Iterable[str]) -> bool:
+        """Whether every address belongs to someone registered in the business unit (not an agency)."""
+        staff = {a.lower() for people in self.by_role.values() for a in people}
+        return all(a.lower() in staff for a in addresses)
+
+
+# What the owner outside the business unit is asked to do, by the event that meets the deadline.
+WHAT_TO_SEND = {
+    "scoping_returned": "Please send your agency's completed scoping template by secure e-mail to {mailbox}.",
+    "records_secured": (
+        "Please confirm by secure e-mail to {mailbox} that your agency's records are secured, and name "
+        "your nominated representative."
+    ),
+    "sin_notified": (
+        "Please send the Serious Incident Notification to the National Panel and copy it by secure e-mail "
+        "to {mailbox}."
+    ),
+}
+DEFAULT_TO_SEND = "Please reply by secure e-mail to {mailbox} when it is done."
 
 
 def _active(agencies: Iterable[Mapping[str, Any]]) -> list[str]:
@@ -364,11 +385,12 @@ def _queue_mail(app: App, uow: UnitOfWork, claimed: list[tuple[int, Candidate, i
     if not claimed:
         return 0
     from rr_workflow.adapters import templates
-    from rr_workflow.adapters.mail import mail_domain
+    from rr_workflow.adapters.profile import load_profile
 
     directory = Directory.load(uow)
     coordinators = directory.by_role.get("coordinator", [])
-    domain = mail_domain()
+    profile = load_profile()
+    domain = profile.mail_domain
     created = app.moment()
     rows = []
     for notice_id, k, missed in claimed:
@@ -376,43 +398,53 @@ def _queue_mail(app: App, uow: UnitOfWork, claimed: list[tuple[int, Candidate, i
         if k.timer.kind == ESCALATION:
             to = _unique(a for role in k.timer.roles for a in directory.by_role.get(role, []))
             cc = _unique([*owner_addresses, *coordinators], exclude=to)
-            audience = " and ".join(f"{r}s" for r in k.timer.roles) or "the owner"
+            audience = wording.joined([wording.role_name(r, many=False) for r in k.timer.roles])
         else:
             to = _unique(owner_addresses)
             cc = _unique(coordinators, exclude=to)
-            audience = "the owner"
+            audience = ""
         if not to:  # nobody registered in that role: the business unit must still hear of it
             to, cc = cc or coordinators, []
         if not to:
             continue
         overdue = app.calendar.between(k.timer.due, k.timer.fires_at.date())
+        # Mail read outside the business unit never carries an `rr` command: it says what to send where.
+        internal = directory.internal([*to, *cc])
         command = "rr " + MEETING_COMMANDS.get(k.met_by, "case show REF").replace("REF", k.case_ref).replace(
             "{agency}", k.agency or "AGENCY"
         )
+        agency_name = directory.agencies.get(k.agency or "", {}).get("name") if k.agency else None
         values = {
             "ref": k.case_ref,
             "key": k.timer.deadline_key,
             "label": k.label,
             "slot": k.timer.slot,
-            "due_text": k.timer.due.strftime("%A %d %B %Y"),
+            "due_text": wording.long_date(k.timer.due),
             "owner_text": owner_text,
-            "agency": directory.agencies.get(k.agency or "", {}).get("name") if k.agency else None,
-            "command": command,
-            "overdue": overdue,
-            "missed_slots": missed,
-            "every": k.every,
+            "agency": agency_name if agency_name != owner_text else None,
+            "command": command if internal else None,
+            "to_send": None
+            if internal
+            else WHAT_TO_SEND.get(k.met_by, DEFAULT_TO_SEND).format(mailbox=profile.secure_mailbox),
+            "overdue_text": wording.working_days(overdue),
+            "missed_text": wording.counted(missed, "earlier escalation") if missed else None,
+            "every_text": wording.working_days(k.every),
+            "in_text": wording.working_days(k.timer.slot),
             "audience": audience,
+            "partnership": profile.name,
+            "secure_mailbox": profile.secure_mailbox,
+            "phone": profile.phone,
+            "marking": profile.marking,
             "training": app.training,
         }
+        prefix = f"{profile.marking}: Rapid Review {k.case_ref}"
         if k.timer.kind == ESCALATION:
-            subject = (
-                f"[{k.case_ref}] ESCALATION {k.timer.slot}: {k.label} is {overdue} working day(s) overdue"
-            )
+            subject = f"{prefix}: ESCALATION {k.timer.slot}: {k.label} is {values['overdue_text']} overdue"
             body = templates.render("email/escalation.txt.j2", **values)
             body_html = templates.render("email/escalation.html.j2", **values)
         else:
-            when = "today" if k.timer.slot == 0 else k.timer.due.strftime("%a %d %b")
-            subject = f"[{k.case_ref}] Reminder: {k.label} due {when}"
+            when = "today" if k.timer.slot == 0 else wording.short_date(k.timer.due)
+            subject = f"{prefix}: Reminder: {k.label} due {when}"
             body = templates.render("email/reminder.txt.j2", **values)
             body_html = templates.render("email/reminder.html.j2", **values)
         if app.training:

@@ -79,9 +79,13 @@ def build_scenario(rr: RRRunner) -> None:
     held("DECIDED", sin=True)
     at(None, "decide DECIDED local_cspr --rationale 'local learning'")
     endorsed("SUBMITTED", sin=True)
-    at(None, "submit SUBMITTED")
+    at(None, "submit SUBMITTED --send-draft")
     endorsed("CLOSED", sin=True)
-    for command in ("submit CLOSED", "outcome shared CLOSED", "close CLOSED --waive-open 'not needed'"):
+    for command in (
+        "submit CLOSED --send-draft",
+        "outcome shared CLOSED",
+        "close CLOSED --waive-open 'not needed'",
+    ):
         at(None, command)
 
     rr.now = NOW

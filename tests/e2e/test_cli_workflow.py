@@ -137,7 +137,7 @@ def test_init_is_idempotent_and_registers_agencies_and_people(partnership) -> No
 # -- the whole procedure -----------------------------------------------------------------------------------
 
 
-def test_whole_procedure_from_referral_to_closure(partnership) -> None:
+def test_whole_procedure_from_referral_to_closure(partnership, tmp_path: Path) -> None:
     rr = partnership
 
     # 1. Referral: Monday 21 December; aware since Friday 18 December (docs/working-days.md).
@@ -289,6 +289,10 @@ def test_whole_procedure_from_referral_to_closure(partnership) -> None:
         "Prof A Chair",
     )
 
+    assert "no finished Rapid Review report" in rr.fails(3, "submit", REF)
+    report = tmp_path / "RR-2026-014 report final.docx"
+    report.write_bytes(b"PK the partnership's finished report")
+    rr.ok("doc", "add", REF, "rapid_review_report", str(report))
     shown = step(rr, "submit", REF)
     assert shown["state"] == "submitted"
     dl = deadlines(shown)
@@ -327,6 +331,7 @@ def test_whole_procedure_from_referral_to_closure(partnership) -> None:
         "hold_meeting",
         "decide",
         "endorse",
+        "document_added",  # the finished report
         "submit",
         "share_outcome",
         "close",

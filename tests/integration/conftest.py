@@ -33,6 +33,7 @@ RECEIVED = date(2026, 11, 2)
 START = datetime(2026, 11, 2, 10, 0)
 AGENCIES = (("la", "la"), ("police", "police"), ("health", "health"), ("school", None))
 PARTNERS = ("la", "police", "health")
+TEST_PROFILE = Path(__file__).resolve().parents[1] / "partnership.toml"  # PDF copies off
 ATTENDEES = ("la:A Smith", "police:DS Jones", "health:Dr Patel")
 
 
@@ -45,6 +46,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "rr_home"
     monkeypatch.setenv("RR_HOME", str(folder))
     monkeypatch.setenv("RR_USER", USER)
+    monkeypatch.setenv("RR_PARTNERSHIP", str(TEST_PROFILE))
     for name in ("RR_NOW", "RR_SCHEDULE", "RR_CALENDAR", "RR_DATABASE_URL"):
         monkeypatch.delenv(name, raising=False)
     return folder
@@ -129,10 +131,18 @@ class Rig:
         commands.decide(self.later(minutes=1).app, ref, "no_review", "learning is local", ["la: safety plan"])
         self.at(datetime(2026, 11, 13, 10, 0))
         commands.endorse(self.app, ref, by="Independent Chair")
+        self.attach_report(ref)
         commands.submit(self.later(minutes=1).app, ref)
         commands.outcome_shared(self.later(minutes=1).app, ref)
         commands.close(self.later(minutes=1).app, ref)
         return ref
+
+    def attach_report(self, ref: str = "RR-1") -> Path:
+        """The finished report, as the partnership would attach it (`rr doc add REF rapid_review_report`)."""
+        report = self.home.parent / f"{ref} Rapid Review report final.docx"
+        report.write_bytes(b"PK the finished report")
+        commands.doc_add(self.later(minutes=1).app, ref, "rapid_review_report", report)
+        return report
 
     # -- reading the database behind the application's back ---------------------------------------
 

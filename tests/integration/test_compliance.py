@@ -65,7 +65,7 @@ def _steps() -> list[Step]:
         (D(2027, 1, 7), lambda app: c.meeting_held(app, a, ATTENDEES)),
         (D(2027, 1, 7), lambda app: c.decide(app, a, "no_review", "learning is local")),
         (D(2027, 1, 8), lambda app: c.endorse(app, a, by="Independent Chair")),
-        (D(2027, 1, 8), lambda app: c.submit(app, a)),
+        (D(2027, 1, 8), lambda app: c.submit(app, a, send_draft=True)),
         (D(2027, 1, 8), lambda app: c.outcome_shared(app, a)),
         (D(2027, 1, 8), lambda app: c.close(app, a)),
         # RR-LATE: late over Easter
@@ -84,7 +84,7 @@ def _steps() -> list[Step]:
         (D(2027, 4, 14), lambda app: c.decide(app, late, "local_cspr", "multi-agency learning")),
         (D(2027, 4, 16), lambda app: c.endorse(app, late, by="Independent Chair")),
         (D(2027, 4, 16), lambda app: c.outcome_shared(app, late)),
-        (D(2027, 4, 19), lambda app: c.submit(app, late)),
+        (D(2027, 4, 19), lambda app: c.submit(app, late, send_draft=True)),
         (D(2027, 4, 19), lambda app: c.close(app, late)),
         # RR-EXT: the overall limit extended, met after its original date
         (D(2027, 4, 20), lambda app: c.case_open(app, ext, D(2027, 4, 20), D(2027, 4, 19), "police")),
@@ -101,7 +101,7 @@ def _steps() -> list[Step]:
         ),
         (D(2027, 5, 12), lambda app: c.endorse(app, ext, by="Independent Chair")),
         (D(2027, 5, 12), lambda app: c.outcome_shared(app, ext)),
-        (D(2027, 5, 13), lambda app: c.submit(app, ext)),
+        (D(2027, 5, 13), lambda app: c.submit(app, ext, send_draft=True)),
         (D(2027, 5, 13), lambda app: c.close(app, ext)),
         # RR-DECL: declined after the templates went out
         (D(2027, 5, 27), lambda app: c.case_open(app, decl, D(2027, 5, 27), D(2027, 5, 26), "police")),

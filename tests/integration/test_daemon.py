@@ -211,7 +211,9 @@ def test_daemon_catches_up_at_start_once_and_stops_cleanly_on_sigterm(
     rows = outbox_rows(rig)
     # Weeks of missed slots, coalesced: one escalation per overdue deadline (at most two should the
     # test run across 09:00), never a reminder for a deadline long past.
-    assert all(r["subject"].startswith("[TRAINING] [RR-D0] ESCALATION") for r in rows), rows
+    assert all(
+        r["subject"].startswith("[TRAINING] OFFICIAL-SENSITIVE: Rapid Review RR-D0: ESCALATION") for r in rows
+    ), rows
     notices = rig.rows("SELECT deadline_key, kind FROM notices")
     assert {n["deadline_key"] for n in notices} == OVERDUE and {n["kind"] for n in notices} == {"escalation"}
     assert len(notices) <= len(OVERDUE) + 1

@@ -116,7 +116,9 @@ def test_delivery_through_smtp_one_message_per_notice_with_its_recipients(rig: A
         text = got.raw.decode("utf-8", "replace")
         for fragment in (CHILD, "Jessamine", "Quillfeather", "2015-03-04"):
             assert fragment not in text, got.subject
-        assert got.subject.startswith(f"[TRAINING] [{got.message['X-RR-Case']}] ")
+        assert got.subject.startswith(
+            f"[TRAINING] OFFICIAL-SENSITIVE: Rapid Review {got.message['X-RR-Case']}: "
+        )
 
     # Marked sent: a second run sends nothing, and the Message-IDs are unique across notices.
     after = outbox_rows(rig)

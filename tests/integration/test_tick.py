@@ -83,7 +83,8 @@ def check_mail(rig: Any, added: list[dict[str, Any]]) -> None:
         to, cc = expected_recipients(n["deadline_key"], n["kind"], n["slot"])
         assert (addresses(mail["to_addrs"]), addresses(mail["cc_addrs"])) == (to, cc), n
         assert mail["status"] == "pending" and mail["attempts"] == 0
-        assert mail["subject"].startswith(f"[TRAINING] [{n['case_ref']}] ")
+        # the protective marking first: the subject names the case
+        assert mail["subject"].startswith(f"[TRAINING] OFFICIAL-SENSITIVE: Rapid Review {n['case_ref']}: ")
         word = "ESCALATION" if n["kind"] == E else "Reminder"
         assert word in mail["subject"]
         fired = datetime.fromisoformat(n["fires_at"]).astimezone(LONDON)
@@ -210,7 +211,7 @@ def test_coalesced_escalation_says_it_stands_for_the_missed_ones(rig: Any) -> No
     escalation = next(n for n in added if n["deadline_key"] == "scoping_sent")
     assert (escalation["kind"], escalation["slot"]) == (E, 5)
     mail = next(m for m in outbox_rows(rig) if m["notice_id"] == escalation["id"])
-    assert "3 earlier escalation(s) could not be sent" in mail["body"]
+    assert "3 earlier escalations could not be sent" in mail["body"]
     assert CHAIR in addresses(mail["to_addrs"])
 
 

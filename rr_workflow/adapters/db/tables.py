@@ -89,6 +89,7 @@ cases = Table(
     Column("child_initials", String(16)),
     Column("child_dob", Date),
     Column("sin_notified_on", Date),
+    Column("sin_reference", Text),  # the notification's reference, for the covering letter to the Panel
     Column("meeting_date_set_on", Date),
     Column("outcome", String(32)),
     Column("rationale", Text),
@@ -140,6 +141,9 @@ meetings = Table(
     Column("set_on", Date, nullable=False),
     Column("status", String(16), nullable=False),
     Column("held_on", Date),
+    Column("uid", String(255)),  # the invitation's UID: fixed when the meeting is first set, kept when moved
+    Column("location", Text),  # where it is held (a room and address)
+    Column("join_url", Text),  # the video conference link
     UniqueConstraint("case_id", "number", name="uq_meetings_case_number"),
 )
 
