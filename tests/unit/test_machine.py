@@ -642,9 +642,28 @@ class TestHooks:
                 "meeting_scheduled",
                 "RR-1",
                 SET,
-                {"number": 1, "date": "2027-01-07", "time": "10:00", "mode": "in_person"},
+                {"number": 1, "date": "2027-01-07", "time": "10:00", "mode": "in_person", "moved_from": None},
             )
         ]
+
+    def test_a_meeting_keeps_the_calendar_uid_it_was_given_when_moved(self) -> None:
+        """The invitation's UID is given once, when the meeting is set; a move keeps it, a new meeting
+        after an inquorate one takes the new one. Planted bug caught: the moved meeting taking the UID
+        offered for the move."""
+        case = case_at("scoping")
+        fire(case, "schedule_meeting", **schedule_args(), uid="first@rr")
+        fire(case, "schedule_meeting", **schedule_args(on=date(2027, 1, 8)), uid="second@rr")
+        assert [m.uid for m in case.meetings] == ["first@rr", "first@rr"]
+        assert case.events[-1].data["moved_from"] == "2027-01-07"
+        fire(case, "record_inquorate", **meeting_args({"la", "police"}, on=date(2027, 1, 8)))
+        fire(
+            case,
+            "schedule_meeting",
+            **schedule_args(on=date(2027, 1, 12), recorded_on=date(2027, 1, 8)),
+            uid="third@rr",
+        )
+        assert [m.uid for m in case.meetings] == ["first@rr", "first@rr", "third@rr"]
+        assert case.events[-1].data["moved_from"] is None
 
     def test_a_meeting_without_a_time(self) -> None:
         case = case_at("scoping")
@@ -669,7 +688,13 @@ class TestHooks:
                 "meeting_scheduled",
                 "RR-1",
                 later,
-                {"number": 2, "date": "2027-01-11", "time": None, "mode": "in_person"},
+                {
+                    "number": 2,
+                    "date": "2027-01-11",
+                    "time": None,
+                    "mode": "in_person",
+                    "moved_from": "2027-01-07",
+                },
             ),
         ]
 
@@ -719,7 +744,17 @@ class TestHooks:
         case.sin_notified_on = SENT
         fire(case, "submit", on=SUBMITTED)
         assert case.submitted_on == SUBMITTED
-        assert kinds(case) == [("report_submitted", "RR-1", SUBMITTED, {})]
+        assert kinds(case) == [
+            ("report_submitted", "RR-1", SUBMITTED, {"report_document": None, "draft": True})
+        ]
+
+    def test_submit_with_the_finished_report(self) -> None:
+        case = case_at("endorsed")
+        case.sin_notified_on = SENT
+        fire(case, "submit", on=SUBMITTED, report_document=7)
+        assert kinds(case) == [
+            ("report_submitted", "RR-1", SUBMITTED, {"report_document": 7, "draft": False})
+        ]
 
     def test_share_outcome(self) -> None:
         case = case_at("endorsed")
