@@ -303,8 +303,8 @@ def rapid_review_report() -> Doc:
     note(
         doc,
         "Drafted by rr-workflow from what the partnership recorded. Complete every section marked "
-        f"{TO_WRITE}, remove this note, and attach the finished report with "
-        "rr doc add {{ ref }} rapid_review_report FILE before it goes to the National Panel.",
+        f"{TO_WRITE} and remove this note; the business unit then attaches the finished report to the "
+        "case, and it goes to the National Panel with the covering letter.",
     )
 
     doc.add_heading("1. The case", level=2)
@@ -336,6 +336,7 @@ def rapid_review_report() -> Doc:
         ["{{ agency.name }}", "{{ agency.sent }}", "{{ agency.returned }}", "{{ agency.secured }}"],
         "No agency recorded.",
     )
+    doc.add_paragraph()
     to_write(
         doc,
         "The facts of the case, and a summary of each agency's involvement with the child and family, "

@@ -208,6 +208,9 @@ def html_to_docx(
         style.font.size = Pt(size)
         style.font.bold = True
         style.font.color.rgb = RGBColor(0, 0, 0)
+        _no_theme_font(style)
+    footer_style = doc.styles["Footer"]
+    footer_style.font.size = Pt(8)
     section = doc.sections[0]
     section.page_height, section.page_width = Cm(29.7), Cm(21.0)
     section.left_margin = section.right_margin = Cm(2.2)
@@ -222,11 +225,12 @@ def html_to_docx(
         warning.font.color.rgb = RGBColor(0xC0, 0, 0)
     foot = section.footer.paragraphs[0]
     foot.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    foot.add_run(marking).bold = True
-    small = foot.add_run(f"\n{footer} · Page ")
-    small.font.size = Pt(8)
+    marked = foot.add_run(marking)
+    marked.bold = True
+    marked.font.size = Pt(11)
+    foot.add_run(f"\n{footer} · Page ")
     _field(foot, "PAGE")
-    foot.add_run(" of ").font.size = Pt(8)
+    foot.add_run(" of ")
     _field(foot, "NUMPAGES")
 
     for block in parse(html):
@@ -247,6 +251,8 @@ def html_to_docx(
             _runs(row.cells[0].paragraphs[0], block.runs)
             doc.add_paragraph()
             continue
+        if "training" in block.classes and training:
+            continue  # the page header of every page says so already
         if block.kind in ("h1", "h2", "h3"):
             paragraph = doc.add_heading(level=int(block.kind[1]))
         elif block.kind.startswith("li-"):
@@ -255,6 +261,7 @@ def html_to_docx(
             paragraph = doc.add_paragraph()
         if "letterhead" in block.classes or "address" in block.classes:
             paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            paragraph.paragraph_format.space_before = Pt(12)
         if "training" in block.classes:
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         _runs(paragraph, block.runs, red="training" in block.classes)
@@ -268,6 +275,16 @@ def html_to_docx(
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
+
+
+def _no_theme_font(style: Any) -> None:
+    """Word's heading styles name a theme font that wins over the style's own; drop it (Arial shows)."""
+    from docx.oxml.ns import qn
+
+    fonts = style.element.rPr.find(qn("w:rFonts")) if style.element.rPr is not None else None
+    if fonts is not None:
+        for attribute in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+            fonts.attrib.pop(qn(attribute), None)
 
 
 def _runs(paragraph: Any, runs: list[Run], red: bool = False) -> None:
@@ -300,10 +317,8 @@ def _field(paragraph: Any, code: str) -> None:
     """A Word field (PAGE, NUMPAGES) that Word and LibreOffice fill in when the page is laid out."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
-    from docx.shared import Pt
 
     run = paragraph.add_run()
-    run.font.size = Pt(8)
     for kind, text in (("begin", None), (None, f" {code} "), ("separate", None), (None, "1"), ("end", None)):
         if kind:
             element = OxmlElement("w:fldChar")

@@ -31,7 +31,15 @@ def steps() -> list[Step]:
             _at("2026-12-21"),
             "referral received from the police; case opened",
             lambda a: commands.case_open(
-                a, REF, date(2026, 12, 21), date(2026, 12, 18), "police", summary="demonstration incident"
+                a,
+                REF,
+                date(2026, 12, 21),
+                date(2026, 12, 18),
+                "police",
+                summary="demonstration incident",
+                child_name="Alex Example",
+                child_dob=date(2019, 3, 4),
+                child_address="1 Sample Row, Northtown NT1 1AA",
             ),
         ),
         (
@@ -42,12 +50,14 @@ def steps() -> list[Step]:
         (
             _at("2026-12-22", 14),
             "meeting date set for Tuesday 5 January",
-            lambda a: commands.meeting_schedule(a, REF, date(2027, 1, 5), time(10)),
+            lambda a: commands.meeting_schedule(
+                a, REF, date(2027, 1, 5), time(10), location="Committee Room 2, County Hall, Northtown"
+            ),
         ),
         (
             _at("2026-12-23"),
             "Serious Incident Notification sent by the local authority",
-            lambda a: commands.sin_notified(a, REF),
+            lambda a: commands.sin_notified(a, REF, reference="SIN-2026-0456"),
         ),
         (
             _at("2026-12-29"),
@@ -79,7 +89,14 @@ def steps() -> list[Step]:
         (
             _at("2027-01-05", 15),
             "new meeting date: Thursday 7 January",
-            lambda a: commands.meeting_schedule(a, REF, date(2027, 1, 7), time(10)),
+            lambda a: commands.meeting_schedule(
+                a,
+                REF,
+                date(2027, 1, 7),
+                time(10),
+                location="Committee Room 2, County Hall, Northtown",
+                join_url="https://meet.example/rr-demo-1",
+            ),
         ),
         (
             _at("2027-01-07", 13),
@@ -100,7 +117,7 @@ def steps() -> list[Step]:
         (
             _at("2027-01-08"),
             "the independent chair endorses the outcome",
-            lambda a: commands.endorse(a, REF, by="Independent Chair"),
+            lambda a: commands.endorse(a, REF, by="Prof Ada Chair"),
         ),
         (
             _at("2027-01-11"),
@@ -130,6 +147,7 @@ def run(home: Path, show: Callable[[datetime, str, list[dict[str, object]]], Non
             ("school", "Northshire Primary School", None),
         ):
             setup.agency_add(app, key, name, f"safeguarding@{key}.example", partner)
+        setup.person_add(app, "chair", "Prof Ada Chair", "chair@lscp.example", ["chair"])
         for moment, what, action in steps():
             clock.advance_to(moment)
             action(app)

@@ -18,6 +18,7 @@ from typing import Any
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.domain import wording
 from rr_workflow.domain.case import Case
+from rr_workflow.domain.deadlines import Status
 from rr_workflow.domain.errors import BadInput
 from rr_workflow.service import letters
 from rr_workflow.service.app import App
@@ -29,10 +30,11 @@ class Item:
     source: str  # who it comes from (a name)
     doc: Mapping[str, Any] | None  # the attached document, when there is one
     status: str  # what the index says when the file is not in the pack
+    needed: bool = True  # False: the return was waived (recorded as not needed)
 
     @property
     def missing(self) -> bool:
-        return self.doc is None
+        return self.doc is None and self.needed
 
     def as_row(self) -> dict[str, str]:
         return {
@@ -44,7 +46,10 @@ class Item:
 
 
 def items(
-    case: Case, attached: Sequence[Mapping[str, Any]], agencies: Mapping[str, Mapping[str, Any]]
+    case: Case,
+    attached: Sequence[Mapping[str, Any]],
+    agencies: Mapping[str, Mapping[str, Any]],
+    waived: Mapping[str, str] | None = None,
 ) -> list[Item]:
     """Every document the meeting should have, in the order of the procedure, and anything else attached."""
 
@@ -55,7 +60,14 @@ def items(
     found: list[Item] = []
     used: set[int] = set()
 
-    def add(kind: str, what: str, source: str, recorded: str | None, match: str | None = None) -> None:
+    def add(
+        kind: str,
+        what: str,
+        source: str,
+        recorded: str | None,
+        match: str | None = None,
+        waiver: str | None = None,
+    ) -> None:
         docs = [
             d for d in attached if d["kind"] == kind and (match is None or match in d["filename"].lower())
         ]
@@ -63,7 +75,9 @@ def items(
         for d in docs:
             used.add(d["id"])
             found.append(Item(what, source, d, ""))
-        if not docs:
+        if not docs and waiver is not None:
+            found.append(Item(what, source, None, f"Not needed: {waiver}", needed=False))
+        elif not docs:
             status = (
                 f"Missing: {recorded}, but the file is not attached" if recorded else "Missing: not received"
             )
@@ -90,6 +104,7 @@ def items(
             name(involvement.agency),
             f"recorded as returned on {wording.long_date(returned)}" if returned else None,
             match=involvement.agency.lower(),
+            waiver=(waived or {}).get(f"scoping_returned:{involvement.agency}"),
         )
     for d in attached:
         if d["id"] not in used and d["kind"] in ("scoping_return", "other"):
@@ -115,7 +130,8 @@ def build(app: App, ref: str, send: bool = False) -> dict[str, Any]:
             for d in uow.rows(t.documents, order_by=t.documents.c.id, case_id=case.id)  # type: ignore[attr-defined]
             if not d["generated"]
         ]
-        pack = items(case, attached, ctx.agencies)
+        waived = {d.key: d.reason or "waived" for d in deadlines if d.status == Status.WAIVED}
+        pack = items(case, attached, ctx.agencies, waived)
         missing = [f"{i.what} from {i.source}" if i.source else i.what for i in pack if i.missing]
         values = ctx.values(
             "Members of the Rapid Review meeting",

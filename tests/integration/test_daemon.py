@@ -10,6 +10,7 @@ every process a test starts is killed at its end, whatever happened.
 from __future__ import annotations
 
 import email
+import io
 import json
 import os
 import signal
@@ -23,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from email import policy
 from typing import Any
 
+import docx
 import pytest
 from conftest_timers import (
     LONDON,
@@ -361,8 +363,10 @@ class QuotingFilter(SmtpSink):
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(bytes(envelope.content), policy=policy.default)
         for part in message.walk():
-            if part.get_content_type() == "text/html" and CHILD in part.get_content():
-                return f"554 5.7.1 refused by content filter: matched '{CHILD}'"
+            if str(part.get_filename() or "").endswith(".docx"):  # the letters are Word documents
+                text = "\n".join(p.text for p in docx.Document(io.BytesIO(part.get_content())).paragraphs)
+                if CHILD in text:
+                    return f"554 5.7.1 refused by content filter: matched '{CHILD}'"
         return await super().handle_DATA(server, session, envelope)
 
 

@@ -65,6 +65,17 @@ def test_the_pack_index_and_its_missing_list_agree(rig: Any, tmp_path: Path) -> 
     assert {n.split("-", 1)[1] for n in names[1:]} == {"referral-form.pdf", "police-return.docx"}
 
 
+def test_a_waived_return_is_not_needed_and_not_missing(rig: Any) -> None:
+    rig.to_scoping()
+    commands.waive(rig.later().app, "RR-1", "scoping_returned:health", "no involvement with the family")
+    commands.meeting_schedule(rig.later().app, "RR-1", date(2026, 11, 12))
+    pack = meeting_pack.build(rig.later().app, "RR-1")
+    assert "Scoping template return from Health" not in pack["missing"]
+    assert "Scoping template return from La" in pack["missing"]
+    index = _index_text(pack["index"])
+    assert "Scoping template return | Health |  | Not needed: no involvement with the family" in index
+
+
 def test_the_pack_is_sent_to_everyone_invited(rig: Any, tmp_path: Path) -> None:
     rig.to_scoping()
     referral = tmp_path / "referral-form.pdf"
