@@ -430,5 +430,5 @@ def move_meeting(
         "the meeting date",
         meeting.on,
         to,
-        (f"an updated invitation goes to the safeguarding partners: moved from {meeting.on} to {to}",),
+        (f"an updated invitation goes to everyone invited: moved from {meeting.on} to {to}",),
     )

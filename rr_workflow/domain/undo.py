@@ -172,10 +172,10 @@ def _schedule(case: Case, step: RecordedStep) -> list[str]:
     )
     if restored is not None:
         return [
-            f"an updated invitation goes to the safeguarding partners: the meeting is back on {restored.on} "
+            f"an updated invitation goes to everyone invited: the meeting is back on {restored.on} "
             f"(not {meeting.on})"
         ]
-    return [f"a cancellation of the meeting on {meeting.on} goes to the safeguarding partners"]
+    return [f"a cancellation of the meeting on {meeting.on} goes to everyone invited"]
 
 
 def _meeting_record(case: Case, step: RecordedStep) -> list[str]:

@@ -218,7 +218,7 @@ def _scoping_sent(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
     return [ctx.mail([str(agency["email"])], "scoping request", paragraphs, [request, form, securing])]
 
 
-def _invitees(ctx: Context) -> list[tuple[str, str]]:
+def invited(ctx: Context) -> list[tuple[str, str]]:
     """(name, address) of everyone invited to the meeting: each safeguarding partner, every agency asked
     for information, and the independent chair."""
     involved = {i.agency for i in ctx.case.involvements}
@@ -235,7 +235,7 @@ def _invitees(ctx: Context) -> list[tuple[str, str]]:
     return [(name, addresses[key]) for key, name in found.items()]
 
 
-def _when(meeting: Meeting) -> str:
+def when_text(meeting: Meeting) -> str:
     day = wording.long_date(meeting.on)
     return f"{day} at {wording.clock_time(meeting.at)}" if meeting.at else day
 
@@ -246,12 +246,12 @@ def _meeting_scheduled(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
         return []
     moved_from = event.data.get("moved_from")
     earlier = wording.long_date(date.fromisoformat(moved_from)) if moved_from else None
-    invitees = _invitees(ctx)
+    invitees = invited(ctx)
     values = ctx.values(
         "Members of the Rapid Review meeting",
         "Rapid Review meeting",
         event.on,
-        when=_when(meeting),
+        when=when_text(meeting),
         moved_from=earlier,
         remote=meeting.mode == "remote",
         mode_reason=meeting.mode_reason,
@@ -272,7 +272,7 @@ def _meeting_scheduled(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
         opening = f"You are invited to the Rapid Review meeting for case {ctx.case.ref} on {values['when']}."
     paragraphs = [
         opening,
-        _place(meeting),
+        place_text(meeting),
         "Please accept or decline the calendar invitation, and tell us who will attend for your agency by "
         f"replying to {ctx.profile.secure_mailbox}. The letter attached explains the meeting.",
     ]
@@ -283,15 +283,15 @@ def _meeting_withdrawn(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
     """A meeting date set by mistake was undone: the earlier date is back in force (an updated
     invitation, saying both dates), or there is none (a cancellation)."""
     withdrawn = next(m for m in ctx.case.meetings if m.number == event.data["number"])
-    invitees = _invitees(ctx)
-    was = _when(withdrawn)
+    invitees = invited(ctx)
+    was = when_text(withdrawn)
     restored = ctx.case.current_meeting
     if event.data.get("restored") and restored is not None:
-        now = _when(restored)
+        now = when_text(restored)
         update = _invitation(ctx, restored, invitees, "REQUEST", moved_from=was)
         paragraphs = [
             f"The Rapid Review meeting for case {ctx.case.ref} is on {now} as first arranged, not {was}.",
-            _place(restored),
+            place_text(restored),
             "The updated calendar invitation is attached.",
         ]
         return [
@@ -304,7 +304,7 @@ def _meeting_withdrawn(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
     return [ctx.mail([a for _, a in invitees], f"meeting on {was} cancelled", paragraphs, [cancel])]
 
 
-def _place(meeting: Meeting) -> str:
+def place_text(meeting: Meeting) -> str:
     parts = []
     if meeting.location:
         parts.append(f"It will be held at {meeting.location}.")
@@ -346,12 +346,12 @@ def _invitation(
     title = f"Rapid Review meeting {ctx.case.ref}"
     description = [
         f"Rapid Review meeting for case {ctx.case.ref}, called by {ctx.profile.name}.",
-        _place(meeting),
+        place_text(meeting),
         f"Questions: {ctx.profile.secure_mailbox} or {ctx.profile.phone}.",
         f"This invitation is {ctx.profile.marking}: do not forward it outside your agency.",
     ]
     if moved_from:
-        description.insert(0, f"MOVED from {moved_from} to {_when(meeting)}.")
+        description.insert(0, f"MOVED from {moved_from} to {when_text(meeting)}.")
     cancelling = method == "CANCEL" and meeting.status != Meeting.WITHDRAWN  # a withdrawn one is counted
     sequence = _series(ctx.case, meeting) + (1 if cancelling else 0)
     content = documents.meeting_invitation_ics(
@@ -493,14 +493,16 @@ def _case_declined(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
     mails = _release(ctx, event, "decline_letter", "Rapid Review: referral declined")
     meeting = ctx.case.current_meeting
     if meeting is not None and meeting.status == Meeting.SCHEDULED:
-        invitees = _invitees(ctx)
+        invitees = invited(ctx)
         cancel = _invitation(ctx, meeting, invitees, "CANCEL")
         paragraphs = [
             f"The referral for case {ctx.case.ref} was declined, so the Rapid Review meeting on "
-            f"{_when(meeting)} is cancelled.",
+            f"{when_text(meeting)} is cancelled.",
         ]
         mails.append(
-            ctx.mail([a for _, a in invitees], f"meeting on {_when(meeting)} cancelled", paragraphs, [cancel])
+            ctx.mail(
+                [a for _, a in invitees], f"meeting on {when_text(meeting)} cancelled", paragraphs, [cancel]
+            )
         )
     return mails
 
@@ -601,7 +603,7 @@ def write(
     for mail in mails:
         stored = [(_store(app, uow, case, letter, mail.to), letter.content_type) for letter in mail.letters]
         written += len(stored)
-        stored += [(document_id, _content_type(uow, document_id)) for document_id in mail.documents]
+        stored += [(document_id, content_type_of(uow, document_id)) for document_id in mail.documents]
         if mail.to:
             queue(app, uow, case.ref, mail, stored)
     return written
@@ -620,7 +622,7 @@ def _add_pdf_copies(profile: Profile, letters: Sequence[tuple[Mail, Letter]]) ->
         mail.letters.insert(mail.letters.index(letter) + 1, copy)
 
 
-def _content_type(uow: UnitOfWork, document_id: int) -> str:
+def content_type_of(uow: UnitOfWork, document_id: int) -> str:
     import mimetypes
 
     filename = uow.session.execute(

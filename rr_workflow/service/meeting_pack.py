@@ -137,8 +137,8 @@ def build(app: App, ref: str, send: bool = False) -> dict[str, Any]:
             "Members of the Rapid Review meeting",
             "Rapid Review meeting pack",
             app.today(),
-            when=letters._when(meeting),
-            place=letters._place(meeting),
+            when=letters.when_text(meeting),
+            place=letters.place_text(meeting),
             items=[i.as_row() for i in pack],
             missing=missing,
             partners=wording.joined(list(schedule.partners.values())),
@@ -154,7 +154,7 @@ def build(app: App, ref: str, send: bool = False) -> dict[str, Any]:
             for n, doc in enumerate(in_pack, start=1):
                 archive.writestr(f"{n:02d}-{doc['filename']}", Path(doc["path"]).read_bytes())
         uow.touch(case, app.moment())  # the case row first: the same lock order as every step
-        invitees = letters._invitees(ctx) if send else []
+        invitees = letters.invited(ctx) if send else []
         recipients = [address for _, address in invitees]
         index_id = letters.store(app, uow, case, index, recipients)
         zip_letter = letters.Letter(
@@ -168,11 +168,11 @@ def build(app: App, ref: str, send: bool = False) -> dict[str, Any]:
             paragraphs = [
                 f"The pack for the Rapid Review meeting for case {ref} on {values['when']} is attached: its "
                 "index lists each document and what is still missing.",
-                letters._place(meeting),
+                letters.place_text(meeting),
             ]
             mail = ctx.mail(recipients, f"meeting pack for {values['when']}", paragraphs, [])
             stored = [(index_id, letters.DOCX)] + [
-                (int(doc["id"]), letters._content_type(uow, int(doc["id"]))) for doc in in_pack
+                (int(doc["id"]), letters.content_type_of(uow, int(doc["id"]))) for doc in in_pack
             ]
             letters.queue(app, uow, ref, mail, stored)
         uow.audit(

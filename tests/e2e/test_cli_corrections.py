@@ -160,17 +160,19 @@ def test_a_corrected_meeting_date_sends_an_updated_invitation_with_the_old_and_n
     rr.ok("meeting", "schedule", REF, "2027-01-07")
     out = rr.ok("correct", REF, "meeting-date", "--to", "2027-01-08", "--reason", "the 7th was a slip")
     assert (
-        "follows: an updated invitation goes to the safeguarding partners: "
-        "moved from 2027-01-07 to 2027-01-08" in out
+        "follows: an updated invitation goes to everyone invited: moved from 2027-01-07 to 2027-01-08" in out
     )
     assert rr.json("case", "show", REF)["meeting"]["date"] == "2027-01-08"
-    first = ics_of(rr, "Rapid Review meeting invitation")
-    moved = ics_of(rr, "moved from Thursday 07 January 2027 to Friday 08 January 2027")
+    first = ics_of(rr, f"Rapid Review {REF}: meeting on Thursday 7 January 2027")
+    moved = ics_of(rr, "moved from Thursday 7 January 2027 to Friday 8 January 2027")
     assert line(moved, "UID") == line(first, "UID")
     assert (line(first, "SEQUENCE"), line(moved, "SEQUENCE")) == ("SEQUENCE:0", "SEQUENCE:1")
     assert "METHOD:REQUEST" in moved and "20270108T100000" in moved
     recipients = query(rr, "SELECT to_addrs FROM mail_outbox WHERE subject LIKE '%moved from%'")
-    assert recipients == [("la@agency.example,police@agency.example,health@agency.example",)]
+    # the partners and every agency asked for information (the school too)
+    assert recipients == [
+        ("la@agency.example,police@agency.example,health@agency.example,school@agency.example",)
+    ]
 
 
 def test_an_undone_meeting_date_is_cancelled_and_an_earlier_one_comes_back(scoping) -> None:
@@ -182,14 +184,14 @@ def test_an_undone_meeting_date_is_cancelled_and_an_earlier_one_comes_back(scopi
     assert out.splitlines()[0] == f"{REF}: undid rr meeting schedule of 2026-12-23. Now: meeting scheduled."
     assert "back on 2027-01-07 (not 2027-01-11)" in out
     assert rr.json("case", "show", REF)["meeting"]["date"] == "2027-01-07"
-    back = ics_of(rr, "moved from Monday 11 January 2027 to Thursday 07 January 2027")
+    back = ics_of(rr, "moved from Monday 11 January 2027 to Thursday 7 January 2027")
     assert line(back, "SEQUENCE") == "SEQUENCE:2" and "METHOD:REQUEST" in back
     out = rr.ok("undo", REF, "--reason", "no date agreed yet")
     assert (
         out.splitlines()[0] == f"{REF}: undid rr meeting schedule of 2026-12-23. Now: scoping with agencies."
     )
-    assert "a cancellation of the meeting on 2027-01-07 goes to the safeguarding partners" in out
-    cancel = ics_of(rr, "meeting on Thursday 07 January 2027 cancelled")
+    assert "a cancellation of the meeting on 2027-01-07 goes to everyone invited" in out
+    cancel = ics_of(rr, "meeting on Thursday 7 January 2027 cancelled")
     assert "METHOD:CANCEL" in cancel and "STATUS:CANCELLED" in cancel
     assert line(cancel, "SEQUENCE") == "SEQUENCE:3"
     assert line(cancel, "UID") == line(back, "UID")

@@ -147,9 +147,7 @@ class TestUndo:
         assert case.meetings[0].status == Meeting.WITHDRAWN  # kept, as everything recorded
         withdrawn = [e for e in case.events if e.kind == ev.MEETING_WITHDRAWN]
         assert [e.data for e in withdrawn] == [{"number": 1, "date": "2027-01-07", "restored": None}]
-        assert change.follow_up == (
-            "a cancellation of the meeting on 2027-01-07 goes to the safeguarding partners",
-        )
+        assert change.follow_up == ("a cancellation of the meeting on 2027-01-07 goes to everyone invited",)
 
     def test_a_moved_meeting_undone_brings_the_earlier_date_back(self) -> None:
         case, machine = in_scoping()
