@@ -414,10 +414,13 @@ def _queue_mail(app: App, uow: UnitOfWork, claimed: list[tuple[int, Candidate, i
             "{agency}", k.agency or "AGENCY"
         )
         agency_name = directory.agencies.get(k.agency or "", {}).get("name") if k.agency else None
+        label = k.label  # a per-agency deadline's label ends with the agency's key: its name instead
+        if k.agency and agency_name and label.endswith(f"({k.agency})"):
+            label = f"{label.removesuffix(f'({k.agency})')}({agency_name})"
         values = {
             "ref": k.case_ref,
             "key": k.timer.deadline_key,
-            "label": k.label,
+            "label": label,
             "slot": k.timer.slot,
             "due_text": wording.long_date(k.timer.due),
             "owner_text": owner_text,
@@ -439,12 +442,12 @@ def _queue_mail(app: App, uow: UnitOfWork, claimed: list[tuple[int, Candidate, i
         }
         prefix = f"{profile.marking}: Rapid Review {k.case_ref}"
         if k.timer.kind == ESCALATION:
-            subject = f"{prefix}: ESCALATION {k.timer.slot}: {k.label} is {values['overdue_text']} overdue"
+            subject = f"{prefix}: ESCALATION {k.timer.slot}: {label} is {values['overdue_text']} overdue"
             body = templates.render("email/escalation.txt.j2", **values)
             body_html = templates.render("email/escalation.html.j2", **values)
         else:
             when = "today" if k.timer.slot == 0 else wording.short_date(k.timer.due)
-            subject = f"{prefix}: Reminder: {k.label} due {when}"
+            subject = f"{prefix}: Reminder: {label} due {when}"
             body = templates.render("email/reminder.txt.j2", **values)
             body_html = templates.render("email/reminder.html.j2", **values)
         if app.training:
