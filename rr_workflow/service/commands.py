@@ -488,7 +488,8 @@ def endorse(app: App, ref: str, by: str | None = None, on: date | None = None) -
 def submit(app: App, ref: str, on: date | None = None, send_draft: bool = False) -> Case:
     """The report to the National Panel: the finished report attached with `rr doc add REF
     rapid_review_report FILE` (the latest one), or, only with `send_draft`, the software's draft; which
-    one went is recorded in the audit trail."""
+    one went is recorded in the audit trail. A step recorded from a register (`record_only`) sends
+    nothing: the report went at the time."""
     with app.uow() as uow:
         permissions.require(uow, app.actor, "record")
         case = uow.cases.get(ref)
@@ -504,13 +505,13 @@ def submit(app: App, ref: str, on: date | None = None, send_draft: bool = False)
         before = case.state
         machine = machine_for(case, schedule)
         fire(machine, "submit", on=day, report_document=report.id if report else None)
-        if report is None and not send_draft:
+        if report is None and not send_draft and not app.record_only:
             raise Refused(
                 "no finished Rapid Review report is attached: attach it with "
                 f"`rr doc add {ref} rapid_review_report FILE`, or send the draft with `rr submit {ref} "
                 "--send-draft` (recorded)"
             )
-        details = {"report": "draft" if report is None else "finished"}
+        details = {"report": "finished" if report else "draft" if send_draft else "sent at the time"}
         if report is not None:
             details["sha256"] = report.sha256
         _save(app, uow, case, schedule, "submit", day, before, details, machine)

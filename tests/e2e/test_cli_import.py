@@ -179,10 +179,12 @@ def test_open_cases_get_their_reminders_and_escalations_from_now_on(ready, tmp_p
     assert ready.ok("tick", "--no-send").startswith("3 notice(s) fired")
     subjects = sorted(m["subject"] for m in ready.json("outbox", "list"))
     assert subjects == [
-        "[TRAINING] [RR-2026-002] ESCALATION 1: Serious Incident Notification sent to the National Panel "
-        "is 1 working day(s) overdue",
-        "[TRAINING] [RR-2026-002] Reminder: Records secured (la) due today",
-        "[TRAINING] [RR-2026-002] Reminder: Scoping template returned (la) due today",
+        "[TRAINING] OFFICIAL-SENSITIVE: Rapid Review RR-2026-002: ESCALATION 1: Serious Incident "
+        "Notification sent to the National Panel is 1 working day overdue",
+        "[TRAINING] OFFICIAL-SENSITIVE: Rapid Review RR-2026-002: Reminder: Records secured "
+        "(Northshire Council) due today",
+        "[TRAINING] OFFICIAL-SENSITIVE: Rapid Review RR-2026-002: Reminder: Scoping template returned "
+        "(Northshire Council) due today",
     ]
 
 
