@@ -229,7 +229,7 @@ def test_a_report_undone_says_the_panel_is_not_recalled(scoping) -> None:
     rr.ok("meeting", "held", REF, *QUORATE)
     rr.ok("decide", REF, "no_review", "--rationale", "learning in hand")
     rr.ok("endorse", REF, "--by", "Prof A Chair")
-    rr.ok("submit", REF)
+    rr.ok("submit", REF, "--send-draft")
     mails = query(rr, "SELECT count(*) FROM mail_outbox")
     out = rr.ok("undo", REF, "--reason", "the draft went, not the final report")
     assert "follows: the report already sent to the National Panel is not recalled: tell the Panel" in out

@@ -34,13 +34,19 @@ def run_without_the_tools(tmp_path: Path, ci: str | None) -> subprocess.Complete
 def test_in_ci_missing_tools_that_cannot_be_installed_fail_the_run(tmp_path: Path) -> None:
     done = run_without_the_tools(tmp_path, ci="true")
     assert done.returncode == 1, done
-    assert "error: dot chromium missing: the tests that need them cannot run in CI" in done.stderr
+    assert (
+        "error: dot chromium soffice pdftotext missing: the tests that need them cannot run in CI"
+        in done.stderr
+    )
 
 
 def test_on_a_developers_machine_they_are_a_warning(tmp_path: Path) -> None:
     done = run_without_the_tools(tmp_path, ci=None)
     assert done.returncode == 0, done
-    assert "warning: dot chromium missing: the tests that need them will be skipped" in done.stderr
+    assert (
+        "warning: dot chromium soffice pdftotext missing: the tests that need them will be skipped"
+        in done.stderr
+    )
 
 
 def test_the_ci_script_runs_the_check() -> None:
