@@ -391,6 +391,15 @@ def _queue_mail(app: App, uow: UnitOfWork, claimed: list[tuple[int, Candidate, i
     coordinators = directory.by_role.get("coordinator", [])
     profile = load_profile()
     domain = profile.mail_domain
+    texts = {  # looked up once a tick, rendered once a notice
+        name: templates.template(name)
+        for name in (
+            "email/escalation.txt.j2",
+            "email/escalation.html.j2",
+            "email/reminder.txt.j2",
+            "email/reminder.html.j2",
+        )
+    }
     created = app.moment()
     rows = []
     for notice_id, k, missed in claimed:
@@ -443,13 +452,13 @@ def _queue_mail(app: App, uow: UnitOfWork, claimed: list[tuple[int, Candidate, i
         prefix = f"{profile.marking}: Rapid Review {k.case_ref}"
         if k.timer.kind == ESCALATION:
             subject = f"{prefix}: ESCALATION {k.timer.slot}: {label} is {values['overdue_text']} overdue"
-            body = templates.render("email/escalation.txt.j2", **values)
-            body_html = templates.render("email/escalation.html.j2", **values)
+            body = texts["email/escalation.txt.j2"].render(**values)
+            body_html = texts["email/escalation.html.j2"].render(**values)
         else:
             when = "today" if k.timer.slot == 0 else wording.short_date(k.timer.due)
             subject = f"{prefix}: Reminder: {label} due {when}"
-            body = templates.render("email/reminder.txt.j2", **values)
-            body_html = templates.render("email/reminder.html.j2", **values)
+            body = texts["email/reminder.txt.j2"].render(**values)
+            body_html = texts["email/reminder.html.j2"].render(**values)
         if app.training:
             subject = f"[TRAINING] {subject}"
         rows.append(
