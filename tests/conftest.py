@@ -8,6 +8,10 @@ changed nothing (docs/coordinators-guide.md).
 - `rr`: an `RRRunner` on that database; `rr("case", "show", "RR-1")` returns `Run(code, out, err)`,
   `rr.ok(...)` insists on success, `rr.fails(3, ...)` on a one-line refusal; `rr.now = "2026-12-21T10:00"`
   sets RR_NOW (the clock of a training database), `rr.user = "boss"` sets RR_USER.
+  Who acts: on a TRAINING database (`rr init --training`) RR_USER, so `rr.user` / `user=` play any part.
+  On a LIVE database RR_USER is ignored: the acting person is the OS account running the tests
+  (`rr.login`) on SQLite, and the PostgreSQL login role on PostgreSQL; `rr(..., role="boss")` (or
+  `rr.role = "boss"`) connects as role `boss` (make it with `rr person add boss ... --db-role`).
 - `db_snapshot`: `db_snapshot()` returns every table's rows, sorted, for before/after comparisons.
 - `postgres_server`: the RR_TEST_DATABASE_URL server, to create, copy and drop more databases;
   `make_database` / `new_rr` make further databases and runners (e.g. one per module and backend).
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import secrets
 import traceback
 from collections.abc import Iterator
@@ -188,17 +193,33 @@ class RRRunner:
         self.url = url
         self.user = DEFAULT_USER
         self.now: str | None = None  # RR_NOW: a training database's current time (Europe/London)
+        self.role: str | None = None  # PostgreSQL only: the login role to connect as (live identity)
         self.runner = CliRunner()
+
+    @property
+    def login(self) -> str:
+        """Who a live database takes these tests for: the OS account, or PostgreSQL's login role."""
+        if is_sqlite(self.url):
+            return pwd.getpwuid(os.geteuid()).pw_name
+        return self.role or str(make_url(self.url).username)
+
+    def url_as(self, role: str | None) -> str:
+        """The database URL, connecting as `role` (PostgreSQL; trust authentication on the test server)."""
+        if role is None or is_sqlite(self.url):
+            return self.url
+        return make_url(self.url).set(username=role, password=None).render_as_string(hide_password=False)
 
     @property
     def backend(self) -> str:
         return "sqlite" if is_sqlite(self.url) else "postgresql"
 
-    def env(self, user: str | None = None, now: str | None = _UNSET) -> dict[str, str | None]:
+    def env(
+        self, user: str | None = None, now: str | None = _UNSET, role: str | None = None
+    ) -> dict[str, str | None]:
         return {
             "RR_HOME": str(self.home),
             "RR_USER": user or self.user,
-            "RR_DATABASE_URL": None if is_sqlite(self.url) else self.url,
+            "RR_DATABASE_URL": None if is_sqlite(self.url) else self.url_as(role or self.role),
             "RR_NOW": self.now if now is _UNSET else now,
             "RR_SCHEDULE": None,
             "RR_CALENDAR": None,
@@ -206,8 +227,10 @@ class RRRunner:
             "RR_MAIL_FROM": None,
         }
 
-    def __call__(self, *args: str, user: str | None = None, now: str | None = _UNSET) -> Run:
-        result = self.runner.invoke(cli, list(args), env=self.env(user, now), prog_name="rr")
+    def __call__(
+        self, *args: str, user: str | None = None, now: str | None = _UNSET, role: str | None = None
+    ) -> Run:
+        result = self.runner.invoke(cli, list(args), env=self.env(user, now, role), prog_name="rr")
         err = result.stderr
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             # An exception the CLI did not turn into one line: show it as a real run would.

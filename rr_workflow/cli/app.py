@@ -46,6 +46,7 @@ COMMAND_GROUPS = {
     "tick": "rr_workflow.cli.timers:tick",
     "undo": "rr_workflow.cli.corrections:undo",
     "waive": "rr_workflow.cli.steps:waive",
+    "whoami": "rr_workflow.cli.setup:whoami",
 }
 
 

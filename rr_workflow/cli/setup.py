@@ -9,27 +9,58 @@ from rr_workflow.cli.params import echo_json, echo_table, json_option, open_app
 
 @click.command()
 @click.option(
-    "--training", is_flag=True, help="A training database: honours RR_NOW, marks documents as training."
+    "--training", is_flag=True, help="A training database: honours RR_NOW and RR_USER, marks documents."
 )
-@click.option("--name", help="Your name, for letters (default: your login).")
-@click.option("--email", help="Your e-mail address (default: LOGIN@localhost).")
+@click.option("--name", help="Your name, for letters (default: your login); changes your own record later.")
+@click.option("--email", help="Your e-mail address (default: LOGIN@localhost); likewise.")
 def init(training: bool, name: str | None, email: str | None) -> None:
     """Create (or upgrade) the database and configuration under RR_HOME; safe to run again.
 
-    The login running it is registered as coordinator and admin.
+    On an empty database the login running it (the OS account, or the PostgreSQL login role) is
+    registered as coordinator and admin. After that nobody is registered by init: an admin adds people
+    (rr person add). A registered person's --name/--email change their own record, in the audit trail.
 
     \b
     Examples:
       $ rr init
+      $ rr init --name "Sam Okoro" --email sam@lscp.example   # later: correct your own record
       $ RR_HOME=~/rr-training rr init --training
-      $ RR_DATABASE_URL=postgresql+psycopg://rr@db/rr rr init
+      $ RR_DATABASE_URL=postgresql+psycopg://db.lscp.example/rr rr init
     """
     from rr_workflow.service import setup
 
     result = setup.init(training=training, name=name, email=email)
     verb = "created" if result["created"] else "up to date"
     click.echo(f"{result['mode']} database {verb}: {result['database']}")
-    click.echo(f"{result['login']} is registered as coordinator and admin")
+    login, roles = result["login"], result["roles"]
+    if result["registered_now"]:
+        click.echo(f"{login} is registered as coordinator and admin (an admin adds everyone else)")
+    elif roles:
+        click.echo(f"you are {login}: {', '.join(roles)}")
+        if result["changed"]:
+            click.echo(f"your {' and '.join(result['changed'])} changed (recorded in the audit trail)")
+    else:
+        click.echo(f"you are {login}, not registered: an admin adds you (rr person add {login} ...)")
+
+
+@click.command()
+@json_option
+def whoami(as_json: bool) -> None:
+    """Who rr-workflow takes you for, how it knows, and your roles.
+
+    \b
+    Example:
+      $ rr whoami
+      sam (the operating-system account): admin, coordinator
+    """
+    from rr_workflow.service import setup
+
+    me = setup.whoami(open_app())
+    if as_json:
+        echo_json(me)
+    else:
+        roles = ", ".join(me["roles"]) or "not registered"
+        click.echo(f"{me['login']} ({me['established_by']}): {roles}")
 
 
 @click.group()
@@ -153,7 +184,10 @@ def person() -> None:
     help="coordinator, manager, chair or admin; repeat for several.",
 )
 def person_add(login: str, name: str, email: str, roles: tuple[str, ...]) -> None:
-    """Register a person by their login (or give an existing person more roles).
+    """Register a person by their login (or give an existing person more roles). Admins only.
+
+    LOGIN is the name they are authenticated as: their operating-system account, or on PostgreSQL their
+    login role (see docs/security.md for making one role per person).
 
     \b
     Example:
@@ -211,6 +245,29 @@ def person_activate(login: str) -> None:
     from rr_workflow.service import directory
 
     click.echo(f"{directory.person_set_active(open_app(), login, True)} is active again")
+
+
+@person.command("revoke")
+@click.argument("login")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice(["coordinator", "manager", "chair", "admin"]),
+    help="The role to take away; repeat for several.",
+)
+def person_revoke(login: str, roles: tuple[str, ...]) -> None:
+    """Take roles away from a person (admins only; recorded in the audit trail).
+
+    \b
+    Example:
+      $ rr person revoke jbloggs --role manager
+    """
+    from rr_workflow.service import setup
+
+    held = setup.person_revoke(open_app(), login, list(roles))
+    click.echo(f"{login}: {', '.join(held) or 'no roles left'}")
 
 
 @person.command("list")

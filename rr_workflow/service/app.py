@@ -1,12 +1,12 @@
 """Wiring, in one place: where the database is, who is acting, what time it is.
 
-`open_app()` reads the environment (RR_HOME, RR_DATABASE_URL, RR_USER, RR_NOW) and checks that the
-database exists and is at the schema this code expects; `rr init` is the only command that creates it.
+`open_app()` reads the environment (RR_HOME, RR_DATABASE_URL, RR_NOW; RR_USER on training databases) and
+checks that the database exists and is at the schema this code expects; `rr init` is the only command
+that creates it.
 """
 
 from __future__ import annotations
 
-import getpass
 import os
 import re
 from collections.abc import Iterator
@@ -25,6 +25,7 @@ from rr_workflow.adapters.db import tables as t
 from rr_workflow.adapters.db.engine import BUSY, database_url, is_concurrent_change, make_engine
 from rr_workflow.domain.calendar import WorkingCalendar
 from rr_workflow.domain.errors import BadInput, Conflict, Unavailable
+from rr_workflow.service import identity
 from rr_workflow.service.clock import Clock, FixedClock, SystemClock, iso_moment, local_today, parse_moment
 
 if TYPE_CHECKING:
@@ -33,10 +34,6 @@ if TYPE_CHECKING:
 SCHEMA_REVISION = "0008"  # the Alembic head this code runs on (a test checks it against migrations/)
 MODE_KEY = "mode"
 TRAINING, LIVE = "training", "live"
-
-
-def acting_login() -> str:
-    return os.environ.get("RR_USER") or getpass.getuser()
 
 
 @dataclass
@@ -142,7 +139,8 @@ def reachable(engine: Engine) -> Iterator[None]:
 
 
 def open_app(home: Path | None = None, clock: Clock | None = None, actor: str | None = None) -> App:
-    """The application on an existing database; `BadInput` if there is none yet."""
+    """The application on an existing database; `BadInput` if there is none yet. The acting person is the
+    authenticated login (see `identity`) unless a caller inside the program names one (`actor`)."""
     home = home or config.rr_home()
     url = database_url(home)
     if url.startswith("sqlite") and not (home / "rr.sqlite3").exists():
@@ -161,10 +159,12 @@ def open_app(home: Path | None = None, clock: Clock | None = None, actor: str | 
             connection.execute(select(t.settings.c.value).where(t.settings.c.key == MODE_KEY)).scalar()
             or LIVE
         )
+        if actor is None:
+            actor = identity.acting_login(connection, training=mode == TRAINING)
     return App(
         home=home,
         engine=engine,
-        actor=actor or acting_login(),
+        actor=actor,
         clock=clock or clock_from_environment(mode),
         mode=mode,
     )

@@ -5,38 +5,44 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, insert, inspect, select, update
+from sqlalchemy import Engine, delete, insert, inspect, select, update
 
 from rr_workflow.adapters import config
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.adapters.db.engine import database_url, make_engine
-from rr_workflow.domain.errors import BadInput
+from rr_workflow.domain.errors import BadInput, Refused
 from rr_workflow.domain.schedule import ROLES
-from rr_workflow.service import permissions
+from rr_workflow.service import identity, permissions, validate
 from rr_workflow.service.app import (
     LIVE,
     MODE_KEY,
     TRAINING,
     App,
-    acting_login,
     clock_from_environment,
     reachable,
 )
 
+if TYPE_CHECKING:
+    from rr_workflow.adapters.db.unit_of_work import UnitOfWork
+
 KEY = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
-EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")
 
 
 def init(
     home: Path | None = None, training: bool = False, name: str | None = None, email: str | None = None
 ) -> dict[str, object]:
-    """Create (or upgrade) the database and register the caller as coordinator and admin. Idempotent."""
+    """Create (or upgrade) the database. Idempotent.
+
+    The first init on an empty database registers its caller as coordinator and admin. On a database that
+    has people, it registers nobody: a registered caller's --name/--email update their own record
+    (audited); an unregistered caller giving them is refused before anything is written.
+    """
     from rr_workflow.adapters.db.migrate import upgrade
 
     home = home or config.rr_home()
-    home.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(home, 0o700)
+    _make_home(home)
     url = database_url(home)
     engine = make_engine(url)
     new_sqlite = url.startswith("sqlite") and not (home / "rr.sqlite3").exists()
@@ -44,36 +50,129 @@ def init(
         existing_mode = None if new_sqlite else _stored_mode(engine)
     created = existing_mode is None
     wanted = TRAINING if training else LIVE
+    mode = existing_mode or wanted
     # Refuse before anything is written: a live database never takes its time from RR_NOW.
-    clock_from_environment(existing_mode or wanted)
+    clock_from_environment(mode)
+    if training and mode != TRAINING:
+        raise BadInput("this database is live: a training database needs its own RR_HOME")
+    with reachable(engine):
+        login = _caller(engine, new_sqlite, training=mode == TRAINING)
+        if not created and (name is not None or email is not None) and _is_someone_else(engine, login):
+            raise Refused(
+                f"{login!r} is not registered, so there is no record of yours to update: "
+                f"an admin adds you (rr person add {login} --name ... --email ... --role ...)"
+            )
+    if name is not None:
+        name = _check_name(name)
+    if email is not None:
+        email = check_email(email)
     upgrade(engine)
     if url.startswith("sqlite"):
         os.chmod(home / "rr.sqlite3", 0o600)
-    login = acting_login()
     with engine.begin() as connection:
-        mode = connection.execute(select(t.settings.c.value).where(t.settings.c.key == MODE_KEY)).scalar()
-        if mode is None:
-            connection.execute(insert(t.settings).values(key=MODE_KEY, value=wanted))
-            mode = wanted
-        elif training and mode != TRAINING:
-            raise BadInput("this database is live: a training database needs its own RR_HOME")
+        stored = connection.execute(select(t.settings.c.value).where(t.settings.c.key == MODE_KEY)).scalar()
+        if stored is None:
+            connection.execute(insert(t.settings).values(key=MODE_KEY, value=mode))
     app = App(home=home, engine=engine, actor=login, clock=clock_from_environment(mode), mode=mode)
     with app.uow() as uow:
-        existing = uow.session.execute(select(t.people.c.login).where(t.people.c.login == login)).first()
-        if existing is None:
-            uow.session.execute(
-                insert(t.people).values(login=login, name=name or login, email=email or f"{login}@localhost")
-            )
-        roles = permissions.roles_of(uow, login)
-        for role in ("coordinator", "admin"):
-            if role not in roles:
-                uow.session.execute(insert(t.person_roles).values(login=login, role=role))
         if created:
             uow.audit(
                 actor=login, recorded_at=app.moment(), action="database_created", details={"mode": mode}
             )
+        first = uow.session.execute(select(t.people.c.login).limit(1)).first() is None
+        if first:
+            name, email = name or login, email or f"{login}@localhost"
+            uow.session.execute(insert(t.people).values(login=login, name=name, email=email))
+            uow.session.execute(insert(t.person_roles), [{"login": login, "role": r} for r in FIRST_ROLES])
+            uow.audit(
+                actor=login,
+                recorded_at=app.moment(),
+                action="person_added",
+                details={"login": login, "name": name, "email": email, "granted": list(FIRST_ROLES)},
+            )
+        changed = {} if first else _update_person(uow, app, login, name, email)
+        roles = sorted(permissions.roles_of(uow, login))
         uow.commit()
-    return {"home": str(home), "database": _safe_url(url), "mode": mode, "created": created, "login": login}
+    return {
+        "home": str(home),
+        "database": _safe_url(url),
+        "mode": mode,
+        "created": created,
+        "login": login,
+        "registered_now": first,
+        "roles": roles,
+        "changed": sorted(changed),
+    }
+
+
+FIRST_ROLES = ("admin", "coordinator")
+
+
+def _make_home(home: Path) -> None:
+    """RR_HOME, readable by its owner only. An existing folder of the caller's own that only they can
+    write to is tightened to 0700; a shared one (writable by others, sticky like /tmp, or someone else's)
+    is refused, not chmodded: taking a shared folder away from the people who share it is not init's
+    decision."""
+    if not home.exists():
+        home.mkdir(parents=True, mode=0o700)
+        os.chmod(home, 0o700)
+        return
+    if not home.is_dir():
+        raise BadInput(f"RR_HOME {home} is not a folder")
+    info = home.stat()
+    mode = info.st_mode & 0o7777
+    if info.st_uid != os.geteuid() or mode & 0o1022:
+        raise BadInput(
+            f"RR_HOME {home} is a shared folder (mode {mode:04o}): "
+            "give rr-workflow a folder of its own (e.g. RR_HOME={home}/rr-workflow)".replace(
+                "{home}", str(home)
+            )
+        )
+    if mode & 0o077:
+        os.chmod(home, 0o700)
+
+
+def _caller(engine: Engine, new_sqlite: bool, training: bool) -> str:
+    if new_sqlite:  # connecting would create the file before the checks are done
+        return identity.acting_login_without_database(training)
+    with engine.connect() as connection:
+        return identity.acting_login(connection, training)
+
+
+def _is_someone_else(engine: Engine, login: str) -> bool:
+    """True if the database has people and `login` is not one of them."""
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("people"):
+            return False
+        anyone = connection.execute(select(t.people.c.login).limit(1)).first()
+        me = connection.execute(select(t.people.c.login).where(t.people.c.login == login)).first()
+    return anyone is not None and me is None
+
+
+def _update_person(
+    uow: UnitOfWork, app: App, login: str, name: str | None, email: str | None
+) -> dict[str, object]:
+    """Change a person's name and e-mail address (those given and different); one audit row with the
+    values before and after (as `rr person edit` writes it). Returns the fields changed."""
+    row = uow.session.execute(select(t.people).where(t.people.c.login == login)).mappings().first()
+    if row is None:
+        return {}
+    wanted = {"name": name, "email": email}
+    changes = {k: (row[k], v) for k, v in wanted.items() if v is not None and v != row[k]}
+    if changes:
+        values = {k: after for k, (_, after) in changes.items()}
+        uow.session.execute(update(t.people).where(t.people.c.login == login).values(**values))
+        uow.audit(
+            actor=app.actor,
+            recorded_at=app.moment(),
+            action="person_edited",
+            details={
+                "login": login,
+                "before": {k: before for k, (before, _) in changes.items()},
+                "after": values,
+            },
+        )
+    return changes
 
 
 def _stored_mode(engine: Engine) -> str | None:
@@ -93,9 +192,11 @@ def _safe_url(url: str) -> str:
 
 
 def check_email(email: str) -> str:
-    if not EMAIL.match(email):
-        raise BadInput(f"not an e-mail address: {email!r}")
-    return email
+    return validate.email(email)
+
+
+def _check_name(name: str) -> str:
+    return validate.name(name, "a name")
 
 
 def check_partner(partner: str) -> str:
@@ -113,7 +214,8 @@ def agency_add(app: App, key: str, name: str, email: str, partner: str | None) -
         raise BadInput(f"an agency key is lower case letters, digits, - and _ (e.g. police), not {key!r}")
     if not name.strip():
         raise BadInput("an agency needs a name (--name)")
-    check_email(email)
+    name = validate.name(name, "the agency's name")
+    email = check_email(email)
     if partner is not None:
         check_partner(partner)
     with app.uow() as uow:
@@ -131,35 +233,85 @@ def agency_add(app: App, key: str, name: str, email: str, partner: str | None) -
 
 
 def person_add(app: App, login: str, name: str, email: str, roles: list[str]) -> list[str]:
-    """Register a person, or give an existing one more roles. Returns all their roles."""
-    if not login.strip() or any(c.isspace() for c in login):
-        raise BadInput(f"not a login: {login!r}")
+    """Register a person, or give an existing one more roles (admins only). Returns all their roles.
+    Each registration, change of name or address, and role granted is an audit row of its own."""
+    login = _check_login(login)
+    roles = _check_roles(roles)
+    name = _check_name(name)
+    email = check_email(email)
+    with app.uow() as uow:
+        permissions.require(uow, app.actor, "person_add")
+        exists = uow.session.execute(select(t.people.c.login).where(t.people.c.login == login)).first()
+        held = permissions.roles_of(uow, login)
+        granted = sorted(set(roles) - held)
+        if exists:
+            _update_person(uow, app, login, name, email)
+        else:
+            uow.session.execute(insert(t.people).values(login=login, name=name, email=email))
+        if granted:
+            uow.session.execute(insert(t.person_roles), [{"login": login, "role": r} for r in granted])
+        if not exists:
+            uow.audit(
+                actor=app.actor,
+                recorded_at=app.moment(),
+                action="person_added",
+                details={"login": login, "name": name, "email": email, "granted": granted},
+            )
+        elif granted:
+            uow.audit(
+                actor=app.actor,
+                recorded_at=app.moment(),
+                action="roles_granted",
+                details={"login": login, "granted": granted},
+            )
+        uow.commit()
+        return sorted(held | set(roles))
+
+
+def person_revoke(app: App, login: str, roles: list[str]) -> list[str]:
+    """Take roles away from a person (admins only; the last admin keeps theirs). Audited. Returns the
+    roles they still hold."""
+    roles = _check_roles(roles)
+    with app.uow() as uow:
+        permissions.require(uow, app.actor, "person_add")
+        held = permissions.roles_of(uow, login)
+        if not held:
+            raise BadInput(f"{login!r} is not registered")
+        removed = sorted(set(roles) & held)
+        if "admin" in removed:
+            from rr_workflow.service.directory import _active_admins
+
+            if _active_admins(uow) <= 1:
+                raise Refused(f"{login!r} is the only active admin: make someone else admin first")
+        if removed:
+            uow.session.execute(
+                delete(t.person_roles).where(
+                    t.person_roles.c.login == login, t.person_roles.c.role.in_(removed)
+                )
+            )
+            uow.audit(
+                actor=app.actor,
+                recorded_at=app.moment(),
+                action="roles_revoked",
+                details={"login": login, "revoked": removed},
+            )
+        uow.commit()
+        return sorted(held - set(removed))
+
+
+def _check_login(login: str) -> str:
+    if not login.strip() or any(c.isspace() for c in login) or len(login) > 63:
+        raise BadInput(f"not a login: {login[:80]!r}")
+    return login
+
+
+def _check_roles(roles: list[str]) -> list[str]:
     if not roles:
         raise BadInput(f"give at least one --role ({', '.join(ROLES)})")
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
         raise BadInput(f"unknown role {unknown[0]!r} (expected one of: {', '.join(ROLES)})")
-    check_email(email)
-    with app.uow() as uow:
-        permissions.require(uow, app.actor, "person_add")
-        exists = uow.session.execute(select(t.people.c.login).where(t.people.c.login == login)).first()
-        if exists:
-            uow.session.execute(
-                update(t.people).where(t.people.c.login == login).values(name=name, email=email)
-            )
-        else:
-            uow.session.execute(insert(t.people).values(login=login, name=name, email=email))
-        held = permissions.roles_of(uow, login)
-        for role in sorted(set(roles) - held):
-            uow.session.execute(insert(t.person_roles).values(login=login, role=role))
-        uow.audit(
-            actor=app.actor,
-            recorded_at=app.moment(),
-            action="person_added",
-            details={"login": login, "roles": sorted(set(roles))},
-        )
-        uow.commit()
-        return sorted(held | set(roles))
+    return roles
 
 
 def agency_list(app: App) -> list[dict[str, object]]:
@@ -175,3 +327,13 @@ def person_list(app: App) -> list[dict[str, object]]:
         roles = uow.rows(t.person_roles)
     held = {p["login"]: sorted(r["role"] for r in roles if r["login"] == p["login"]) for p in people}
     return [{**p, "active": bool(p["active"]), "roles": held[p["login"]]} for p in people]
+
+
+def whoami(app: App) -> dict[str, object]:
+    """The acting person, how their identity was established, and their roles."""
+    with app.engine.connect() as connection:
+        return {
+            "login": app.actor,
+            "established_by": identity.how_established(connection, app.training),
+            "roles": sorted(permissions.roles_of(connection, app.actor)),
+        }

@@ -232,6 +232,12 @@ def make_live_rig(home: Any) -> LiveRig:
 
     setup.init(home=home, training=False)
     clock = FixedClock(datetime.now(LONDON))
+    # A live database takes no RR_USER: the account that ran init (its admin) registers `coord` as the
+    # coordinator, and keeps only the admin role, so the notices go where the training rig sends them.
+    admin = open_app(home=home, clock=clock)
+    setup.person_add(admin, "coord", "coord", "coord@localhost", ["coordinator", "admin"])
+    setup.person_revoke(admin, admin.actor, ["coordinator"])
+    admin.engine.dispose()
     app = open_app(home=home, clock=clock, actor="coord")
     for key, partner in (("la", "la"), ("police", "police"), ("health", "health"), ("school", None)):
         setup.agency_add(app, key, key.title(), f"{key}@agency.example", partner)

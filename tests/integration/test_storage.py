@@ -108,25 +108,24 @@ def test_init_is_idempotent(database_url: str, home: Path) -> None:
 
     app = open_app(home=home, clock=FixedClock(datetime(2026, 11, 2, 10)), actor="coord")
     try:
-        assert queries.audit_verify(app) == (1, None)
+        assert queries.audit_verify(app) == (2, None)  # database_created, person_added
     finally:
         app.engine.dispose()
 
 
-def test_init_registers_each_new_login_once(database_url: str, home: Path, monkeypatch: Any) -> None:
-    setup.init(home=home)
+def test_a_later_init_registers_nobody(database_url: str, home: Path, monkeypatch: Any) -> None:
+    """Only the first init on an empty database registers its caller; `second` running init again on
+    the training database (where RR_USER is who acts) gets no record and no role. Planted bug: the old
+    init that registered every caller as coordinator and admin."""
+    setup.init(home=home, training=True)
     monkeypatch.setenv("RR_USER", "second")
-    setup.init(home=home)
-    setup.init(home=home)
+    result = setup.init(home=home, training=True)
+    setup.init(home=home, training=True)
     people, roles, created = _people(database_url)
-    assert [p.login for p in people] == ["coord", "second"]
-    assert sorted((r.login, r.role) for r in roles) == [
-        ("coord", "admin"),
-        ("coord", "coordinator"),
-        ("second", "admin"),
-        ("second", "coordinator"),
-    ]
+    assert [p.login for p in people] == ["coord"]
+    assert sorted((r.login, r.role) for r in roles) == [("coord", "admin"), ("coord", "coordinator")]
     assert created == 1
+    assert (result["login"], result["registered_now"], result["roles"]) == ("second", False, [])
 
 
 def test_a_live_database_cannot_become_a_training_one(database_url: str, home: Path) -> None:
