@@ -43,20 +43,18 @@ def email(value: str) -> str:
     """One mailbox (`name@domain`), checked by email-validator's syntax rules without a DNS lookup: a list
     (`a@x.example,b@y.example`), a display name or a header injection is refused. Internal domains are
     allowed, and so is `LOGIN@localhost` (what `rr init` gives a person by default: local delivery).
-    Returns the address normalised."""
+    Returns the address as given."""
     from email_validator import EmailNotValidError, validate_email
 
     if len(value) > EMAIL_MAX:
         raise BadInput(f"an e-mail address is at most {EMAIL_MAX} characters")
     local = value.lower().endswith("@localhost")
-    checked_text = value[: -len("localhost")] + "localhost.example" if local else value
+    checked = value[: -len("localhost")] + "localhost.example" if local else value
     try:
-        checked = validate_email(
-            checked_text, check_deliverability=False, globally_deliverable=False, allow_display_name=False
-        )
+        validate_email(checked, check_deliverability=False, globally_deliverable=False, allow_display_name=False)
     except EmailNotValidError as error:
         raise BadInput(f"not an e-mail address: {_shown(value)} ({error})") from None
-    return checked.local_part + "@localhost" if local else checked.normalized
+    return value
 
 
 def _shown(value: str) -> str:
