@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -71,6 +72,13 @@ class RootGroup(LazyGroup):
         except BrokenPipeError:  # `rr ... | head`
             sys.stderr.close()
             sys.exit(1)
+        except Exception as error:  # the environment failed (disk, permissions, database): one line
+            from rr_workflow.cli.failures import describe
+
+            known = describe(error)
+            if known is None or os.environ.get("RR_DEBUG"):
+                raise
+            _fail(str(known), known.exit_code)
         sys.exit(result if isinstance(result, int) else 0)
 
 

@@ -100,6 +100,9 @@ def echo_board(board: list[dict[str, Any]]) -> None:
         )
         rows.append((c["ref"], c["state_label"], nxt["label"], nxt["due"].isoformat(), when))
     echo_table(("CASE", "STATE", "NEXT DEADLINE", "DUE", ""), rows)
+    failing = [(c["ref"], c["mail_failing"]) for c in board if c.get("mail_failing")]
+    for ref, count in failing:
+        click.echo(f"mail failing: {ref} ({count} message{'s' if count > 1 else ''}; rr outbox list)")
 
 
 @case.command("show")
@@ -160,6 +163,8 @@ def case_show(ref: str, as_json: bool) -> None:
             ("AGENCY", "SENT", "RETURNED", "SECURED"),
             [(a["key"], a["sent_on"], a["returned_on"], a["secured_on"]) for a in shown["agencies"]],
         )
+    if shown.get("mail_failing"):
+        click.echo(f"\nmail failing: {shown['mail_failing']} message(s) not delivered (rr outbox list)")
     click.echo()
     click.echo(
         "next: " + (", ".join("rr " + a for a in shown["allowed"]) or "nothing (the case is finished)")

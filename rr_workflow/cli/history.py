@@ -73,32 +73,91 @@ def audit() -> None:
 
 
 @audit.command("verify")
+@click.option(
+    "--witness",
+    "witness_log",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Also check the signed checkpoints in this witness log (rr audit witness, the daemon's daily one).",
+)
 @json_option
-def verify(as_json: bool) -> None:
-    """Walk the hash chain; exit 1 naming the first row changed, inserted or deleted.
+def verify(witness_log: str | None, as_json: bool) -> None:
+    """Check the audit trail; exit 1 naming the first fault.
+
+    Walks the hash chain (a row changed, inserted or deleted), replays each case's trail against the
+    state stored for it (a state changed behind the trail), and with --witness checks the trail still
+    holds every signed checkpoint (a trail cut from its end, or rewritten whole).
 
     \b
     Example:
-      $ rr audit verify
-      ok: 212 audit rows, chain intact
+      $ rr audit verify --witness /var/log/rr-workflow/witness.log
+      ok: 212 audit rows, chain intact; 14 cases match their trails; 30 checkpoint(s) match
     """
+    from pathlib import Path
+
     from rr_workflow.service import queries
 
-    checked, fault = queries.audit_verify(open_app())
+    lines = None
+    if witness_log is not None:
+        try:
+            lines = Path(witness_log).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as error:
+            raise click.BadParameter(f"cannot read {witness_log}: {error}") from None
+    result = queries.audit_check(open_app(), lines)
+    fault, case_fault, witness_fault = result["fault"], result["case_fault"], result["witness_fault"]
+    ok = fault is None and case_fault is None and witness_fault is None
     if as_json:
         echo_json(
             {
-                "checked": checked,
-                "ok": fault is None,
+                "checked": result["checked"],
+                "ok": ok,
                 "fault": None if fault is None else {"row": fault.row_id, "problem": fault.problem},
+                "cases": result["cases"],
+                "case_fault": None
+                if case_fault is None
+                else {"case": case_fault.case_ref, "problem": case_fault.problem},
+                "checkpoints": result["checkpoints"],
+                "witness_fault": None
+                if witness_fault is None
+                else {"line": witness_fault.line, "problem": witness_fault.problem},
             }
         )
-    elif fault is None:
-        click.echo(f"ok: {checked} audit rows, chain intact")
-    else:
+    elif fault is not None:
         click.echo(
-            f"rr: error: audit row {fault.row_id}: {fault.problem} ({checked} rows before it are intact)",
+            f"rr: error: audit row {fault.row_id}: {fault.problem} "
+            f"({result['checked']} rows before it are intact)",
             err=True,
         )
-    if fault is not None:
+    elif case_fault is not None:
+        click.echo(f"rr: error: case {case_fault.case_ref}: {case_fault.problem}", err=True)
+    elif witness_fault is not None:
+        click.echo(f"rr: error: witness line {witness_fault.line}: {witness_fault.problem}", err=True)
+    else:
+        tail = f"; {result['checkpoints']} checkpoint(s) match" if lines is not None else ""
+        click.echo(
+            f"ok: {result['checked']} audit rows, chain intact; "
+            f"{result['cases']} cases match their trails{tail}"
+        )
+    if not ok:
         raise SystemExit(1)
+
+
+@audit.command("witness")
+def witness() -> None:
+    """Sign a checkpoint of the trail (its length and last hash) and append it to the witness log.
+
+    The daemon writes one a day and mails it to the admins; keep copies where the database's writers
+    cannot reach. The key is RR_WITNESS_KEY (default RR_HOME/witness.key), the log RR_WITNESS_LOG
+    (default RR_HOME/witness.log).
+
+    \b
+    Example:
+      $ rr audit witness
+      checkpoint: 212 rows, head 9f3c…e1 (row 212), appended to /srv/rr/witness.log
+    """
+    from rr_workflow.service import queries
+
+    point, log = queries.audit_witness(open_app())
+    click.echo(
+        f"checkpoint: {point['rows']} rows, head {point['head'][:12]} (row {point['head_id']}), "
+        f"appended to {log}"
+    )

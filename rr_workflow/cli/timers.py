@@ -7,6 +7,14 @@ import click
 from rr_workflow.cli.params import echo_json, echo_table, json_option, open_app
 
 
+def _finite(value: float) -> float:
+    import math
+
+    if not math.isfinite(value):  # NaN passes a range check (every comparison with it is false)
+        raise click.BadParameter(f"{value} is not a number of seconds between 0.5 and 300")
+    return value
+
+
 def _moment(_ctx: click.Context, _param: click.Parameter, value: str | None):  # -> datetime | None
     if value is None:
         return None
@@ -66,6 +74,7 @@ def tick(now, no_send: bool, as_json: bool) -> None:
     default=5.0,
     show_default=True,
     type=click.FloatRange(0.5, 300),
+    callback=lambda _ctx, _param, value: _finite(value),
     help="Seconds between checks for changes and mail retries.",
 )
 @click.option(
@@ -129,7 +138,7 @@ def outbox() -> None:
 @click.option("--all", "include_sent", is_flag=True, help="Include messages already sent.")
 @json_option
 def outbox_list(include_sent: bool, as_json: bool) -> None:
-    """Messages not yet sent (pending, retrying or dead-lettered).
+    """Messages not yet sent: pending, failing (retried hourly, the admins told) or dead (after a week).
 
     \b
     Example:
@@ -171,3 +180,28 @@ def outbox_send() -> None:
     app = open_app()
     sent = delivery.deliver(app, transport_from_environment(app.home))
     click.echo(f"{sent['sent']} delivered, {sent['failed']} to retry, {sent['dead']} dead-lettered")
+
+
+@outbox.command("retry")
+@click.argument("ids", nargs=-1, type=int, metavar="[ID]...")
+@click.option("--all-dead", is_flag=True, help="Every dead message (given up after a week of failures).")
+@click.option("--all-failing", is_flag=True, help="Every failing or dead message.")
+def outbox_retry(ids: tuple[int, ...], all_dead: bool, all_failing: bool) -> None:
+    """Send failing or dead messages at the next delivery, their retries started afresh (audited).
+
+    Once the mail server or an address is put right; `rr outbox list` shows the IDs.
+
+    \b
+    Examples:
+      $ rr outbox retry 42 43
+      $ rr outbox retry --all-dead
+    """
+    from rr_workflow.service import delivery
+
+    chosen = delivery.retry(open_app(), list(ids), all_dead=all_dead, all_failing=all_failing)
+    if chosen:
+        click.echo(
+            f"{len(chosen)} message(s) will be sent at the next delivery: {', '.join(map(str, chosen))}"
+        )
+    else:
+        click.echo("no message to retry")

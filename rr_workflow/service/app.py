@@ -17,12 +17,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy import Connection, Engine, inspect, select, text
 from sqlalchemy.exc import OperationalError
 
 from rr_workflow.adapters import config
 from rr_workflow.adapters.db import tables as t
-from rr_workflow.adapters.db.engine import BUSY, database_url, is_concurrent_change, make_engine
+from rr_workflow.adapters.db.engine import BUSY, READ_ONLY, database_url, is_concurrent_change, make_engine
 from rr_workflow.domain.calendar import WorkingCalendar
 from rr_workflow.domain.errors import BadInput, Conflict, Unavailable
 from rr_workflow.service import identity
@@ -57,6 +57,14 @@ class App:
         from rr_workflow.adapters.db.unit_of_work import UnitOfWork
 
         return UnitOfWork(self.engine)
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for reading only: on SQLite it never takes the write lock (no BEGIN IMMEDIATE), so
+        a read goes on while a change is being written."""
+        with self.engine.connect() as connection:
+            connection.execution_options(**{READ_ONLY: True})
+            yield connection
 
     def today(self) -> date:
         return local_today(self.clock)
@@ -147,6 +155,7 @@ def open_app(home: Path | None = None, clock: Clock | None = None, actor: str | 
         raise BadInput(f"no database in {home}: run `rr init` first (or set RR_HOME)")
     engine = make_engine(url)
     with reachable(engine), engine.connect() as connection:
+        connection.execution_options(**{READ_ONLY: True})
         if not inspect(connection).has_table("alembic_version"):
             raise BadInput("the database has no rr-workflow schema: run `rr init` first")
         revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()

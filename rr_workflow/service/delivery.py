@@ -2,69 +2,85 @@
 
 A crash between sending and marking leaves the row `sending`; after `STALE` it is sent again with the
 same Message-ID, so at worst a recipient's mail client sees a duplicate it can fold, and nothing is
-lost. Failures retry with exponential backoff; after `MAX_ATTEMPTS` the message is dead-lettered
-(shown by `rr outbox list` and on the board).
+lost.
+
+Mail is never given up on silently. A failure is retried with exponential backoff capped at an hour.
+After `FAILING_AFTER` attempts (about an hour of failures) the message is *failing*: it shows on the
+board, in `rr case show` and `rr outbox list`, and the admins are sent one message about it. It is still
+retried, hourly, for about a week (`GIVE_UP_AFTER`); only then is it `dead`, kept until someone runs
+`rr outbox retry`.
+
+Backoff and staleness run on the wall clock, not the case clock: a training database held at a fixed
+RR_NOW still retries its mail and recovers a crashed send.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 
 from rr_workflow.adapters.db import tables as t
+from rr_workflow.domain.errors import BadInput, Refused
+from rr_workflow.service import permissions
 from rr_workflow.service.app import App
 from rr_workflow.service.clock import iso_moment_of
 from rr_workflow.service.failures import describe
+from rr_workflow.service.mail_status import FAILING_AFTER, label
 
-if TYPE_CHECKING:  # the mail and letter modules are imported only when there is something to send
-    from rr_workflow.adapters.mail import Transport
-
-MAX_ATTEMPTS = 8
+GIVE_UP_AFTER = FAILING_AFTER + 24 * 7  # then hourly for about a week
 STALE = timedelta(minutes=10)
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_WAIT = timedelta(hours=1)
 
+if TYPE_CHECKING:  # the mail and letter modules are imported only when there is something to send
+    from rr_workflow.adapters.mail import Transport
+
+Fence = Callable[[Any], None]  # raises if this process may no longer act (see daemon.Leadership)
+
 
 def backoff(attempts: int) -> timedelta:
-    return min(FIRST_RETRY * (2 ** (attempts - 1)), LONGEST_WAIT)
+    return min(FIRST_RETRY * (2 ** (min(attempts, 20) - 1)), LONGEST_WAIT)
 
 
-def _due(app: App, now: datetime, limit: int) -> list[int]:
-    """The messages to send now: pending ones whose time has come, and sends that went stale."""
+def _due(now: datetime) -> Any:
     m = t.mail_outbox
-    with app.engine.connect() as connection:
-        return list(
-            connection.execute(
-                select(m.c.id)
-                .where(
-                    or_(
-                        and_(m.c.status == "pending", m.c.next_attempt_at <= iso_moment_of(now)),
-                        and_(m.c.status == "sending", m.c.claimed_at <= iso_moment_of(now - STALE)),
-                    )
-                )
-                .order_by(m.c.id)
-                .limit(limit)
-            ).scalars()
-        )
+    return or_(
+        and_(m.c.status == "pending", or_(m.c.attempts == 0, m.c.next_attempt_at <= iso_moment_of(now))),
+        and_(m.c.status == "sending", m.c.claimed_at <= iso_moment_of(now - STALE)),
+    )
 
 
-def waiting(app: App) -> bool:
+def waiting(app: App, now: datetime | None = None) -> bool:
     """Whether any message is to be sent now (a cheap look before a sender is set up)."""
-    return bool(_due(app, app.clock.now().astimezone(UTC), 1))
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    with app.reading() as connection:
+        return connection.execute(select(t.mail_outbox.c.id).where(_due(moment)).limit(1)).first() is not None
 
 
-def deliver(app: App, transport: Transport, limit: int = 1000) -> dict[str, int]:
-    now = app.clock.now().astimezone(UTC)
+def deliver(
+    app: App,
+    transport: Transport,
+    limit: int = 1000,
+    now: datetime | None = None,
+    fence: Fence | None = None,
+) -> dict[str, int]:
+    """Send what is due. `now`: the wall-clock moment (default: the system's); `fence`: the daemon's
+    check that it still leads, run inside each claim's transaction."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
     counts = {"sent": 0, "failed": 0, "dead": 0}
     m = t.mail_outbox
-    due = _due(app, now, limit)
+    with app.reading() as connection:
+        due = (
+            connection.execute(select(m.c.id).where(_due(now)).order_by(m.c.id).limit(limit)).scalars().all()
+        )
     if due:
         from rr_workflow.adapters.mail import build_message
         from rr_workflow.service import letters
     for mail_id in due:
-        row = _claim(app, mail_id, now)
+        row = _claim(app, mail_id, now, fence)
         if row is None:
             continue  # another sender took it
         try:
@@ -81,25 +97,21 @@ def deliver(app: App, transport: Transport, limit: int = 1000) -> dict[str, int]
             uow.session.execute(
                 update(m)
                 .where(m.c.id == mail_id)
-                .values(status="sent", sent_at=iso_moment_of(now), last_error=note[:500] if note else None)
+                .values(status="sent", sent_at=app.moment(), last_error=note[:500] if note else None)
             )
             uow.commit()
         counts["sent"] += 1
     return counts
 
 
-def _claim(app: App, mail_id: int, now: datetime) -> dict[str, Any] | None:
+def _claim(app: App, mail_id: int, now: datetime, fence: Fence | None) -> dict[str, Any] | None:
     m = t.mail_outbox
     with app.uow() as uow:
+        if fence is not None:
+            fence(uow)
         claimed = uow.session.execute(
             update(m)
-            .where(
-                m.c.id == mail_id,
-                or_(
-                    m.c.status == "pending",
-                    and_(m.c.status == "sending", m.c.claimed_at <= iso_moment_of(now - STALE)),
-                ),
-            )
+            .where(m.c.id == mail_id, _due(now))
             .values(status="sending", claimed_at=iso_moment_of(now))
         )
         if claimed.rowcount != 1:
@@ -111,21 +123,102 @@ def _claim(app: App, mail_id: int, now: datetime) -> dict[str, Any] | None:
 
 def _failed(app: App, row: dict[str, Any], now: datetime, error: Exception) -> bool:
     attempts = row["attempts"] + 1
-    dead = attempts >= MAX_ATTEMPTS
+    dead = attempts >= GIVE_UP_AFTER
     m = t.mail_outbox
+    values: dict[str, Any] = {
+        "status": "dead" if dead else "pending",
+        "attempts": attempts,
+        "next_attempt_at": iso_moment_of(now + backoff(attempts)),
+        "last_error": describe(error),
+    }
     with app.uow() as uow:
-        uow.session.execute(
-            update(m)
-            .where(m.c.id == row["id"])
-            .values(
-                status="dead" if dead else "pending",
-                attempts=attempts,
-                next_attempt_at=iso_moment_of(now + backoff(attempts)),
-                last_error=describe(error),
-            )
-        )
+        escalate = attempts >= FAILING_AFTER and row["escalated_at"] is None and row["about_mail_id"] is None
+        if escalate:
+            values["escalated_at"] = app.moment()
+            _tell_the_admins(app, uow, {**row, **values})
+        uow.session.execute(update(m).where(m.c.id == row["id"]).values(**values))
         uow.commit()
     return dead
+
+
+def _tell_the_admins(app: App, uow: Any, row: dict[str, Any]) -> None:
+    """Queue one message to every admin about a mail that keeps failing (not about such a message)."""
+    from rr_workflow.adapters.mail import mail_domain
+
+    admins = (
+        uow.session.execute(
+            select(t.people.c.email)
+            .join(t.person_roles, t.person_roles.c.login == t.people.c.login)
+            .where(t.person_roles.c.role == "admin")
+            .order_by(t.people.c.email)
+        )
+        .scalars()
+        .all()
+    )
+    if not admins:
+        return
+    training = "[TRAINING] " if app.training else ""
+    body = (
+        f"Mail {row['id']} about case {row['case_ref']} has failed {row['attempts']} times "
+        f"and is still being retried every hour for about a week.\n\n"
+        f"To: {row['to_addrs']}\nSubject: {row['subject']}\nLast error: {row['last_error']}\n\n"
+        "Once the mail server or the address is put right, send it at once with:\n"
+        f"  rr outbox retry {row['id']}\n"
+    )
+    uow.session.execute(
+        insert(t.mail_outbox).values(
+            case_ref=row["case_ref"],
+            message_id=f"<rr.mail-failing.{row['id']}@{mail_domain()}>",
+            to_addrs=",".join(dict.fromkeys(admins)),
+            cc_addrs="",
+            subject=f"{training}[{row['case_ref']}] Mail failing: message {row['id']} has not been delivered",
+            body=body,
+            status="pending",
+            attempts=0,
+            next_attempt_at=app.moment(),
+            created_at=app.moment(),
+            about_mail_id=row["id"],
+        )
+    )
+
+
+def retry(app: App, ids: Sequence[int] = (), all_dead: bool = False, all_failing: bool = False) -> list[int]:
+    """Send these messages (or every dead one) at the next delivery: they start their retries afresh.
+    Recorded in the audit trail. Returns the ids requeued."""
+    if not ids and not all_dead and not all_failing:
+        raise BadInput("name the messages to retry (rr outbox retry ID ...) or give --all-dead")
+    m = t.mail_outbox
+    with app.uow() as uow:
+        permissions.require(uow, app.actor, "outbox_retry")
+        if ids:
+            found = {
+                r.id: r.status for r in uow.session.execute(select(m.c.id, m.c.status).where(m.c.id.in_(ids)))
+            }
+            missing = [i for i in ids if i not in found]
+            if missing:
+                raise BadInput(f"no message {missing[0]} in the outbox (rr outbox list --all)")
+            sent = [i for i in ids if found[i] == "sent"]
+            if sent:
+                raise Refused(f"message {sent[0]} was sent already: nothing to retry")
+            chosen = sorted(set(ids))
+        else:
+            query = select(m.c.id).where(m.c.status == "dead")
+            if all_failing:
+                query = select(m.c.id).where(
+                    or_(m.c.status == "dead", and_(m.c.status == "pending", m.c.attempts >= FAILING_AFTER))
+                )
+            chosen = list(uow.session.execute(query.order_by(m.c.id)).scalars())
+        if chosen:
+            uow.session.execute(
+                update(m)
+                .where(m.c.id.in_(chosen), m.c.status != "sent")
+                .values(status="pending", attempts=0, escalated_at=None, next_attempt_at=app.moment())
+            )
+            uow.audit(
+                actor=app.actor, recorded_at=app.moment(), action="mail_retried", details={"mail": chosen}
+            )
+        uow.commit()
+    return chosen
 
 
 def outbox(app: App, include_sent: bool = False) -> list[dict[str, Any]]:
@@ -143,8 +236,6 @@ def outbox(app: App, include_sent: bool = False) -> list[dict[str, Any]]:
     ).order_by(m.c.id)
     if not include_sent:
         query = query.where(m.c.status != "sent")
-    with app.uow() as uow:
-        from rr_workflow.service import permissions
-
-        permissions.require(uow, app.actor, "case_list")
-        return [dict(r) for r in uow.session.execute(query).mappings()]
+    with app.reading() as connection:
+        permissions.require(connection, app.actor, "case_list")
+        return [{**r, "status": label(r)} for r in connection.execute(query).mappings()]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -57,8 +57,9 @@ class Candidate:
     timer: Timer
 
 
-def tick(app: App, now: datetime | None = None) -> dict[str, int]:
-    """Claim and queue every notice due up to `now` (default: the clock's now). Returns counts."""
+def tick(app: App, now: datetime | None = None, fence: Callable[[Any], None] | None = None) -> dict[str, int]:
+    """Claim and queue every notice due up to `now` (default: the clock's now). Returns counts. `fence`:
+    the daemon's check that it still leads, run in the claim's own transaction before anything is claimed."""
     real_now = app.clock.now()
     now = now or real_now
     if now.tzinfo is None:
@@ -72,6 +73,8 @@ def tick(app: App, now: datetime | None = None) -> dict[str, int]:
     zone = ZoneInfo(app.calendar.settings.timezone)
     token = str(uuid.uuid4())
     with app.uow() as uow:
+        if fence is not None:
+            fence(uow)
         moved: list[dict[str, Any]] = []
         candidates = list(_candidates(app, uow, now, zone, moved))
         _move_on(uow, moved)

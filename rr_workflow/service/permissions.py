@@ -28,6 +28,7 @@ PERMISSIONS: Mapping[str, frozenset[str]] = {
     "case_show": READ,
     "history": READ,
     "audit_verify": READ,
+    "outbox_retry": frozenset({"coordinator", "admin"}),
     "record": RECORD,  # every recording step of a case
     "correct": RECORD,  # correct or withdraw a recorded fact, undo the last step
     "endorse": frozenset({"chair", "coordinator"}),  # a coordinator records it on the chair's behalf (--by)

@@ -17,6 +17,7 @@ from rr_workflow.domain.deadlines import deadline_status
 from rr_workflow.domain.machine import state_label
 from rr_workflow.service import permissions, views
 from rr_workflow.service.app import App
+from rr_workflow.service.mail_status import failing_by_case
 
 FINISHED = ("closed", "declined")
 LATER_ACTIONS = ("fact_corrected", "fact_withdrawn", "step_undone")  # rows that change an earlier step
@@ -51,10 +52,13 @@ def case_list(app: App, open_only: bool = False, overdue_only: bool = False) -> 
         query = query.select_from(c.outerjoin(b, b.c.case_id == c.c.id))
     if overdue_only:  # the earliest open deadline has passed (as_of > due: `deadline_status`)
         query = query.where(b.c.next_due < today)
-    with app.engine.connect() as connection:  # a read model: no aggregate needed for the board
+    with app.reading() as connection:  # a read model: no aggregate needed for the board
         permissions.require(connection, app.actor, "case_list")
         found = connection.execute(query).all()
+        failing = failing_by_case(connection)
     board = [_board_entry(app, row, today) for row in found]
+    for entry in board:
+        entry["mail_failing"] = failing.get(entry["ref"], 0)
     board.sort(
         key=lambda c: (
             -c["overdue"],
@@ -95,9 +99,9 @@ def history(app: App, ref: str) -> list[dict[str, Any]]:
     """The case's audit trail; each step later corrected, withdrawn or undone lists those rows under
     `later` (id, action, actor, recorded_at, before, after, reason), so the original and its correction
     can be shown side by side."""
-    with app.uow() as uow:
-        permissions.require(uow, app.actor, "history")
-        rows = [dict(r) for r in audit.case_history(uow.connection, lookup.case_ref(uow.connection, ref))]
+    with app.reading() as connection:
+        permissions.require(connection, app.actor, "history")
+        rows = [dict(r) for r in audit.case_history(connection, lookup.case_ref(connection, ref))]
     return side_by_side(rows)
 
 
@@ -126,6 +130,40 @@ def side_by_side(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def audit_verify(app: App) -> tuple[int, audit.ChainFault | None]:
-    with app.uow() as uow:
-        permissions.require(uow, app.actor, "audit_verify")
-        return audit.verify(uow.connection)
+    with app.reading() as connection:
+        permissions.require(connection, app.actor, "audit_verify")
+        return audit.verify(connection)
+
+
+def audit_check(app: App, witness_lines: list[str] | None = None) -> dict[str, Any]:
+    """The whole check: the hash chain, then each case's trail replayed against its stored state, then
+    (given a witness log's lines) every signed checkpoint against the trail."""
+    from rr_workflow.adapters import witness
+
+    key = witness.load_key(app.home, create=False) if witness_lines is not None else b""
+    with app.reading() as connection:
+        permissions.require(connection, app.actor, "audit_verify")
+        checked, fault = audit.verify(connection)
+        cases, case_fault = audit.replay(connection) if fault is None else (0, None)
+        points, witness_fault = (0, None)
+        if witness_lines is not None and fault is None:
+            points, witness_fault = witness.check(connection, key, witness_lines)
+    return {
+        "checked": checked,
+        "fault": fault,
+        "cases": cases,
+        "case_fault": case_fault,
+        "checkpoints": points,
+        "witness_fault": witness_fault,
+    }
+
+
+def audit_witness(app: App) -> tuple[dict[str, Any], str]:
+    """Sign a checkpoint of the trail now and append it to the witness log; returns it and the log."""
+    from rr_workflow.adapters import witness
+
+    key = witness.load_key(app.home, create=True)
+    with app.reading() as connection:
+        permissions.require(connection, app.actor, "audit_verify")
+        point = witness.checkpoint(connection, key)
+    return point, str(witness.append_to_log(app.home, point))

@@ -51,7 +51,9 @@ def email(value: str) -> str:
     local = value.lower().endswith("@localhost")
     checked = value[: -len("localhost")] + "localhost.example" if local else value
     try:
-        validate_email(checked, check_deliverability=False, globally_deliverable=False, allow_display_name=False)
+        validate_email(
+            checked, check_deliverability=False, globally_deliverable=False, allow_display_name=False
+        )
     except EmailNotValidError as error:
         raise BadInput(f"not an e-mail address: {_shown(value)} ({error})") from None
     return value

@@ -18,6 +18,7 @@ from rr_workflow.domain.deadlines import Status, deadline_status
 from rr_workflow.domain.machine import COMMANDS, state_label
 from rr_workflow.service import permissions
 from rr_workflow.service.app import App
+from rr_workflow.service.mail_status import failing_by_case
 
 
 def _rows(connection: Connection, table: t.Table, *order: Any, **where: Any) -> list[dict[str, Any]]:
@@ -137,6 +138,7 @@ def case_show(app: App, ref: str) -> dict[str, Any]:
                 {"kind": d["kind"], "filename": d["filename"], "sha256": d["sha256"]} for d in documents
             ],
             "allowed": [COMMANDS[e] for e in (case["allowed"] or "").split(",") if e],
+            "mail_failing": failing_by_case(connection, ref).get(ref, 0),
         }
         audit.append(
             connection,

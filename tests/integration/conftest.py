@@ -158,6 +158,17 @@ class Rig:
         with self.app.engine.begin() as connection:
             connection.execute(text(sql), params)
 
+    def tamper(self, sql: str, **params: Any) -> None:
+        """Run `sql` as someone with the database owner's rights could: past the triggers that keep the
+        audit trail append-only (dropped on SQLite; PostgreSQL's replica mode, a superuser's power)."""
+        with self.app.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SET LOCAL session_replication_role = replica"))
+            else:
+                for name in ("audit_events_no_update", "audit_events_no_delete"):
+                    connection.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
+            connection.execute(text(sql), params)
+
     def case_row(self, ref: str = "RR-1") -> dict[str, Any]:
         with self.app.engine.connect() as connection:
             row = connection.execute(t.cases.select().where(t.cases.c.ref == ref)).mappings().one()

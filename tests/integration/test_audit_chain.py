@@ -94,11 +94,19 @@ def test_an_untouched_trail_verifies(trail: Any) -> None:
 
     result = rr_audit_verify()
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == f"ok: {len(rows)} audit rows, chain intact"
+    assert result.stdout.strip() == f"ok: {len(rows)} audit rows, chain intact; 1 cases match their trails"
 
     result = rr_audit_verify("--json")
     assert result.exit_code == 0
-    assert json.loads(result.stdout) == {"checked": len(rows), "ok": True, "fault": None}
+    assert json.loads(result.stdout) == {
+        "checked": len(rows),
+        "ok": True,
+        "fault": None,
+        "cases": 1,
+        "case_fault": None,
+        "checkpoints": 0,
+        "witness_fault": None,
+    }
 
 
 def test_each_row_links_to_the_one_before(trail: Any) -> None:
@@ -140,7 +148,7 @@ def test_a_failed_command_leaves_no_audit_row(trail: Any) -> None:
 def test_changing_any_column_of_a_row_is_detected_at_that_row(trail: Any, column: str, value: Any) -> None:
     target = row_by_action(trail, "record_sin")
     assert target[column] != value
-    trail.execute(f"UPDATE audit_events SET {column} = :value WHERE id = :id", value=value, id=target["id"])
+    trail.tamper(f"UPDATE audit_events SET {column} = :value WHERE id = :id", value=value, id=target["id"])
 
     assert_fault(trail, target["id"], CHANGED, position(trail, target["id"]))
 
@@ -149,7 +157,7 @@ def test_changing_a_row_and_rehashing_it_is_detected_at_the_next_row(trail: Any)
     """A forger who recomputes the changed row's own hash breaks the link to the row after it."""
     target = row_by_action(trail, "decide")
     forged = {**target, "details": json.dumps({"actions": 0, "outcome": "national_cspr"}, sort_keys=True)}
-    trail.execute(
+    trail.tamper(
         "UPDATE audit_events SET details = :details, hash = :hash WHERE id = :id",
         details=forged["details"],
         hash=audit.row_hash(target["prev_hash"], forged),
@@ -166,14 +174,14 @@ def test_changing_a_row_and_rehashing_it_is_detected_at_the_next_row(trail: Any)
 def test_deleting_a_middle_row_is_detected_at_the_next_row(trail: Any) -> None:
     target = row_by_action(trail, "schedule_meeting")
     following = next_id(trail, target["id"])
-    trail.execute("DELETE FROM audit_events WHERE id = :id", id=target["id"])
+    trail.tamper("DELETE FROM audit_events WHERE id = :id", id=target["id"])
 
     assert_fault(trail, following, DELETED_OR_INSERTED, position(trail, following))
 
 
 def test_deleting_the_first_row_is_detected_at_the_new_first_row(trail: Any) -> None:
     first, second = (r["id"] for r in chain(trail)[:2])
-    trail.execute("DELETE FROM audit_events WHERE id = :id", id=first)
+    trail.tamper("DELETE FROM audit_events WHERE id = :id", id=first)
 
     assert_fault(trail, second, DELETED_OR_INSERTED, 0)
 
@@ -181,7 +189,7 @@ def test_deleting_the_first_row_is_detected_at_the_new_first_row(trail: Any) -> 
 def test_deleting_several_rows_names_the_first_break(trail: Any) -> None:
     rows = chain(trail)
     doomed = [rows[5]["id"], rows[6]["id"], rows[12]["id"]]
-    trail.execute(f"DELETE FROM audit_events WHERE id IN ({', '.join(map(str, doomed))})")
+    trail.tamper(f"DELETE FROM audit_events WHERE id IN ({', '.join(map(str, doomed))})")
 
     assert_fault(trail, rows[7]["id"], DELETED_OR_INSERTED, 5)
 
@@ -192,8 +200,8 @@ def test_deleting_several_rows_names_the_first_break(trail: Any) -> None:
 def _shift_ids_after(rig: Any, row_id: int) -> None:
     """Make room for a row after `row_id`: move every later row's id on by one (in two steps, so the
     primary key never collides part-way through an UPDATE)."""
-    rig.execute("UPDATE audit_events SET id = id + 1000000 WHERE id > :id", id=row_id)
-    rig.execute("UPDATE audit_events SET id = id - 999999 WHERE id > 1000000")
+    rig.tamper("UPDATE audit_events SET id = id + 1000000 WHERE id > :id", id=row_id)
+    rig.tamper("UPDATE audit_events SET id = id - 999999 WHERE id > 1000000")
 
 
 def _insert(rig: Any, row: dict[str, Any]) -> None:
@@ -243,7 +251,7 @@ def test_a_forged_row_with_a_made_up_hash_is_detected_at_itself(trail: Any) -> N
 def test_a_row_replaced_under_its_own_id_and_hash_is_detected_at_that_row(trail: Any) -> None:
     """Delete a row and put another in its place, keeping the original id, prev_hash and hash."""
     target = row_by_action(trail, "submit")
-    trail.execute("DELETE FROM audit_events WHERE id = :id", id=target["id"])
+    trail.tamper("DELETE FROM audit_events WHERE id = :id", id=target["id"])
     _insert(trail, {**target, "actor": "mallory", "details": json.dumps({"note": "nothing to see"})})
 
     assert_fault(trail, target["id"], CHANGED, position(trail, target["id"]))
@@ -252,7 +260,7 @@ def test_a_row_replaced_under_its_own_id_and_hash_is_detected_at_that_row(trail:
 def test_a_row_replaced_with_a_fresh_hash_is_detected_at_the_next_row(trail: Any) -> None:
     target = row_by_action(trail, "submit")
     previous = max((r for r in chain(trail) if r["id"] < target["id"]), key=lambda r: r["id"])
-    trail.execute("DELETE FROM audit_events WHERE id = :id", id=target["id"])
+    trail.tamper("DELETE FROM audit_events WHERE id = :id", id=target["id"])
     _insert(trail, _forgery(previous, target["id"]))
 
     following = next_id(trail, target["id"])
@@ -262,9 +270,9 @@ def test_a_row_replaced_with_a_fresh_hash_is_detected_at_the_next_row(trail: Any
 def test_swapping_two_rows_is_detected(trail: Any) -> None:
     rows = chain(trail)
     a, b = rows[8]["id"], rows[9]["id"]
-    trail.execute("UPDATE audit_events SET id = -1 WHERE id = :a", a=a)
-    trail.execute("UPDATE audit_events SET id = :a WHERE id = :b", a=a, b=b)
-    trail.execute("UPDATE audit_events SET id = :b WHERE id = -1", b=b)
+    trail.tamper("UPDATE audit_events SET id = -1 WHERE id = :a", a=a)
+    trail.tamper("UPDATE audit_events SET id = :a WHERE id = :b", a=a, b=b)
+    trail.tamper("UPDATE audit_events SET id = :b WHERE id = -1", b=b)
 
     assert_fault(trail, a, DELETED_OR_INSERTED, 8)
 
@@ -274,7 +282,7 @@ def test_swapping_two_rows_is_detected(trail: Any) -> None:
 
 def test_new_rows_after_a_break_do_not_hide_it(trail: Any) -> None:
     target = row_by_action(trail, "record_sin")
-    trail.execute("UPDATE audit_events SET actor = 'mallory' WHERE id = :id", id=target["id"])
+    trail.tamper("UPDATE audit_events SET actor = 'mallory' WHERE id = :id", id=target["id"])
     queries.case_show(trail.later().app, "RR-1")  # appends a row chained onto the (intact) last one
 
     assert_fault(trail, target["id"], CHANGED, position(trail, target["id"]))

@@ -1,6 +1,9 @@
 """The append-only audit trail: each row's hash covers its content and the previous row's hash.
 
 Changing, deleting or inserting a row breaks the chain at that row, and `verify` names the first one.
+The database refuses UPDATE and DELETE on the table (triggers), so that takes someone with the owner's
+powers; `replay` checks each case's trail against the state stored for it, and a witness outside the
+database (`rr_workflow.adapters.witness`) shows a chain rewritten whole or cut from its end.
 Appends are serialised (PostgreSQL: a transaction-scoped advisory lock; SQLite: BEGIN IMMEDIATE), so
 two commands committing at once cannot fork the chain.
 """
@@ -8,6 +11,7 @@ two commands committing at once cannot fork the chain.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -121,3 +125,52 @@ def case_history(connection: Connection, ref: str) -> list[Mapping[str, Any]]:
         ref = stored[0]
     query = select(t.audit_events).where(t.audit_events.c.case_ref == ref).order_by(t.audit_events.c.id)
     return [dict(row) for row in connection.execute(query).mappings()]
+
+
+@dataclass(frozen=True)
+class CaseFault:
+    case_ref: str
+    problem: str
+
+
+def replay(connection: Connection) -> tuple[int, CaseFault | None]:
+    """Replay each case's trail: every change of state starts where the one before ended, the first
+    opens the case, and the last ends in the state the case table holds. Returns the number of cases
+    checked and the first that disagrees (a state changed behind the application's back, or rows
+    taken from a case's trail)."""
+    a, c = t.audit_events, t.cases
+    simulated = connection.execute(select(a.c.id).where(a.c.action == "simulation").limit(1)).first()
+    if simulated is not None:  # the simulator's throw-away cases are stored without a trail of steps
+        return 0, None
+    stored = dict(connection.execute(select(c.c.ref, c.c.state).order_by(c.c.ref)).all())
+    trail: dict[str, list[tuple[int, str | None, str]]] = {}
+    query = (
+        select(a.c.id, a.c.case_ref, a.c.from_state, a.c.to_state)
+        .where(a.c.case_ref.is_not(None), a.c.to_state.is_not(None))
+        .order_by(a.c.id)
+    )
+    for row in connection.execute(query):
+        trail.setdefault(row.case_ref, []).append((row.id, row.from_state, row.to_state))
+    checked = 0
+    for ref, state in stored.items():
+        steps = trail.get(ref)
+        if not steps:
+            return checked, CaseFault(ref, "the case has no recorded step in the trail")
+        if steps[0][1] is not None:
+            return checked, CaseFault(
+                ref, f"its trail starts at row {steps[0][0]}, not with the case's opening"
+            )
+        for (_, _, before), (row_id, after_from, _) in itertools.pairwise(steps):
+            if after_from != before:
+                return checked, CaseFault(
+                    ref, f"row {row_id} starts from {after_from!r} but the step before ended in {before!r}"
+                )
+        if steps[-1][2] != state:
+            return checked, CaseFault(
+                ref, f"the case is {state!r} but its trail ends in {steps[-1][2]!r} (row {steps[-1][0]})"
+            )
+        checked += 1
+    orphans = sorted(set(trail) - set(stored))
+    if orphans:
+        return checked, CaseFault(orphans[0], "the trail records a case the database no longer holds")
+    return checked, None

@@ -1,42 +1,76 @@
-"""Engines: the embedded SQLite file under RR_HOME by default, PostgreSQL through RR_DATABASE_URL."""
+"""Engines: the embedded SQLite file under RR_HOME by default, PostgreSQL through RR_DATABASE_URL.
+
+Waiting for a lock another command holds is bounded (RR_LOCK_TIMEOUT seconds, default 5): then the
+command ends with exit 4 and one line, instead of hanging. On SQLite a change takes the write lock as its
+transaction begins (two commands on one case queue rather than both reading and one failing to write),
+but a read does not: `App.reading()` gives a connection that never takes it.
+"""
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+from rr_workflow.domain.errors import BadInput
 
 SQLITE_FILE = "rr.sqlite3"
-LOCK_WAIT_SECONDS = 30  # how long a command waits for another to finish with the database (SQLite)
-
-_CONCURRENCY_SQLSTATES = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock not available
-BUSY = "the database was busy with a concurrent change: nothing was saved; try again"
+LOCK_TIMEOUT_ENV = "RR_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT = 5.0  # seconds
+STATEMENT_TIMEOUT = 600  # seconds: a backstop against a statement that never ends
+READ_ONLY = "rr_read_only"  # execution option: this connection only reads
 
 
 def database_url(home: Path) -> str:
     return os.environ.get("RR_DATABASE_URL") or f"sqlite:///{home / SQLITE_FILE}"
 
 
+def lock_timeout() -> float:
+    value = os.environ.get(LOCK_TIMEOUT_ENV)
+    if not value:
+        return DEFAULT_LOCK_TIMEOUT
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or not 0.1 <= seconds <= 300:
+        raise BadInput(f"{LOCK_TIMEOUT_ENV} is seconds between 0.1 and 300, not {value!r}")
+    return seconds
+
+
 def make_engine(url: str) -> Engine:
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": LOCK_WAIT_SECONDS})
-        event.listen(engine, "connect", _sqlite_connect)
-        # Every transaction takes the write lock at once: two commands on one case queue instead of
-        # both reading, then one failing to write (and the audit chain never forks).
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    wait = lock_timeout()
+    try:
+        if url.startswith("sqlite"):
+            engine = create_engine(url, connect_args={"timeout": wait})
+            event.listen(engine, "connect", lambda conn, _record: _sqlite_connect(conn, wait))
+            event.listen(engine, "begin", _sqlite_begin)
+            return engine
+        options = f"-c lock_timeout={int(wait * 1000)} -c statement_timeout={STATEMENT_TIMEOUT * 1000}"
+        return create_engine(url, pool_pre_ping=True, connect_args={"options": options})
+    except (ArgumentError, NoSuchModuleError, ValueError) as error:
+        reason = str(error).splitlines()[0][:120] if str(error) else type(error).__name__
+        raise BadInput(
+            f"RR_DATABASE_URL is not a database URL rr-workflow can use ({reason}); "
+            "e.g. postgresql+psycopg://rr@db.example/rr"
+        ) from None
 
 
-def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_begin(conn: Any) -> None:
+    # A change takes the write lock at once; a read (App.reading) reads a snapshot and never waits.
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
+
+
+def _sqlite_connect(dbapi_connection: Any, wait: float) -> None:
     dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" event issues BEGIN itself
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA journal_mode = WAL")
-    cursor.execute(f"PRAGMA busy_timeout = {LOCK_WAIT_SECONDS * 1000}")
+    cursor.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
     cursor.close()
 
 
@@ -44,7 +78,12 @@ def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
-def is_concurrent_change(error: OperationalError) -> bool:
+# serialization failure, deadlock, lock not available (lock_timeout), a statement that waited too long
+_CONCURRENCY_SQLSTATES = {"40001", "40P01", "55P03", "57014"}
+BUSY = "the database was busy with a concurrent change: nothing was saved; try again"
+
+
+def is_concurrent_change(error: BaseException) -> bool:
     """Lost to, or waited too long for, another command's lock (SQLite: "database is locked")."""
-    sqlstate = getattr(error.orig, "sqlstate", None)
-    return sqlstate in _CONCURRENCY_SQLSTATES or "database is locked" in str(error.orig)
+    orig = getattr(error, "orig", error)
+    return getattr(orig, "sqlstate", None) in _CONCURRENCY_SQLSTATES or "database is locked" in str(orig)

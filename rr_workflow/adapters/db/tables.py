@@ -313,6 +313,19 @@ mail_outbox = Table(
     Column("last_error", Text),
     Column("created_at", MOMENT, nullable=False),
     Column("sent_at", MOMENT),
+    Column("escalated_at", MOMENT),  # when the admins were told it keeps failing
+    Column("about_mail_id", Integer),  # an escalation to the admins: the failing mail it is about
+)
+
+# The daemon's fencing epoch: bumped by each daemon that becomes the leader; a leader acts only while the
+# stored epoch is still its own (checked in the same transaction as each claim).
+leadership = Table(
+    "leadership",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("epoch", Integer, nullable=False),
+    Column("holder", String(255), nullable=False),
+    Column("acquired_at", MOMENT, nullable=False),
 )
 
 # Documents attached to an outgoing e-mail (read from their stored files when the mail is sent).
