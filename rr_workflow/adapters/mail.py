@@ -1,8 +1,10 @@
 """Sending e-mail: SMTP when configured, otherwise `.eml` files under RR_HOME/outbox/.
 
-Settings (environment): RR_SMTP_HOST, RR_SMTP_PORT (default 587 with STARTTLS, else 25),
-RR_SMTP_STARTTLS (1/0, default 1 unless the port is 25), RR_SMTP_USER, RR_SMTP_PASSWORD. From and
-Reply-To come from the partnership profile (`rr settings show`); RR_MAIL_FROM overrides its From.
+Settings (environment): RR_SMTP_HOST, RR_SMTP_PORT (default 587), RR_SMTP_STARTTLS (default 1, on any
+port: mail to agencies goes over TLS, the server's certificate checked, unless RR_SMTP_STARTTLS=0 says
+otherwise; a server that offers no STARTTLS gets nothing, and the mail is retried), RR_SMTP_CAFILE (a CA
+bundle for a server with a private certificate), RR_SMTP_USER, RR_SMTP_PASSWORD. From and Reply-To come
+from the partnership profile (`rr settings show`); RR_MAIL_FROM overrides its From.
 
 A meeting invitation (an attachment of type `text/calendar; method=...`) becomes the iMIP structure
 Outlook answers with Accept/Decline (RFC 6047):
@@ -118,7 +120,9 @@ class SmtpTransport:
     def send(self, message: EmailMessage) -> dict[str, str]:
         with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
             if self.starttls:
-                smtp.starttls()
+                import ssl
+
+                smtp.starttls(context=ssl.create_default_context(cafile=os.environ.get("RR_SMTP_CAFILE")))
             if self.user:
                 smtp.login(self.user, self.password or "")
             refused = smtp.send_message(message)  # raises if every recipient was refused
@@ -153,8 +157,7 @@ def transport_from_environment(home: Path) -> Transport:
     if not host:
         return FileTransport(home / "outbox")
     port = int(os.environ.get("RR_SMTP_PORT") or 587)
-    starttls_default = "0" if port == 25 else "1"
-    starttls = (os.environ.get("RR_SMTP_STARTTLS") or starttls_default) not in ("0", "false", "no")
+    starttls = (os.environ.get("RR_SMTP_STARTTLS") or "1").strip().lower() not in ("0", "false", "no")
     return SmtpTransport(
         host, port, starttls, os.environ.get("RR_SMTP_USER"), os.environ.get("RR_SMTP_PASSWORD")
     )

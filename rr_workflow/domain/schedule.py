@@ -57,6 +57,8 @@ MILESTONE_PHRASES = {
 ROLES = ("coordinator", "manager", "chair", "admin")
 KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]*")  # used with fullmatch
 
+MAX_WORKING_DAYS = 3650  # any count in a schedule file: ten years of working days is already absurd
+
 
 @dataclass(frozen=True)
 class EscalationStep:
@@ -152,7 +154,13 @@ class _Reader:
         return value
 
     def integer(
-        self, data: Mapping[str, Any], key: str, path: str, default: int | None = None, minimum: int = 0
+        self,
+        data: Mapping[str, Any],
+        key: str,
+        path: str,
+        default: int | None = None,
+        minimum: int = 0,
+        maximum: int = MAX_WORKING_DAYS,
     ) -> int:
         value = data.get(key, default)
         if value is None:
@@ -161,6 +169,9 @@ class _Reader:
             raise self.fail(path, f"must be a whole number, not {value!r}")
         if value < minimum:
             raise self.fail(path, f"must be at least {minimum}, not {value}")
+        if value > maximum:
+            shown = value if value < 10**12 else f"{str(value)[:6]}... ({len(str(value))} digits)"
+            raise self.fail(path, f"must be at most {maximum}, not {shown}")
         return value
 
     def clock_time(self, data: Mapping[str, Any], key: str, path: str, default: time) -> time:
@@ -396,8 +407,8 @@ def parse_calendar(data: Mapping[str, Any], source: str = "<calendar>") -> Calen
     for i, item in enumerate(_list_of_tables(head, "closures", read)):
         where = f"calendar.closures[{i}]"
         read.unknown_keys(item, ("month", "day", "name"), where)
-        month = read.integer(item, "month", f"{where}.month", minimum=1)
-        day = read.integer(item, "day", f"{where}.day", minimum=1)
+        month = read.integer(item, "month", f"{where}.month", minimum=1, maximum=12)
+        day = read.integer(item, "day", f"{where}.day", minimum=1, maximum=31)
         try:
             date(2024, month, day)  # a leap year, so 29 February is allowed
         except ValueError:

@@ -36,7 +36,7 @@ from rr_workflow.domain.errors import BadInput, Refused
 from rr_workflow.domain.machine import COMMANDS, RapidReview, allowed_events, state_label
 from rr_workflow.domain.names import did_you_mean
 from rr_workflow.domain.schedule import Schedule
-from rr_workflow.service import letters, permissions, read_models
+from rr_workflow.service import letters, permissions, read_models, validate
 from rr_workflow.service.app import App
 
 REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,63}$")
@@ -227,6 +227,13 @@ def case_open(
         )
     if child_name is not None and not ChildIdentity.initials_of(child_name):
         raise BadInput("--child-name is empty")
+    for what, value in (
+        ("--summary", summary),
+        ("--child-name", child_name),
+        ("--child-address", child_address),
+    ):
+        if value is not None and value.strip():
+            validate.text(value, what)
     referrer = agency_key(referrer)
     schedule, text = config.schedule_in_force()
     with app.uow() as uow:
@@ -409,8 +416,8 @@ def _parse_attendees(uow: UnitOfWork, attendees: Sequence[str]) -> tuple[list[tu
     for item in attendees:
         agency, _, name = item.partition(":")
         if not agency or not name.strip():
-            raise BadInput(f"an attendee is AGENCY:NAME, not {item!r}")
-        parsed.append((agency_key(agency), name.strip()))
+            raise BadInput(f"an attendee is AGENCY:NAME, not {item[:80]!r}")
+        parsed.append((agency_key(agency), validate.name(name.strip(), "an attendee's name")))
     rows = _require_agencies(uow, [a for a, _ in parsed], active=False)
     present = {rows[a]["partner"] for a, _ in parsed if rows[a]["partner"]}
     return parsed, present
@@ -453,12 +460,15 @@ def meeting_inquorate(app: App, ref: str, attendees: Sequence[str], on: date | N
 def decide(
     app: App, ref: str, outcome: str, rationale: str, actions: Sequence[str] = (), on: date | None = None
 ) -> Case:
+    validate.text(rationale, "the rationale")
     parsed = []
     for item in actions:
         owner, _, text = item.partition(":")
         if not owner.strip() or not text.strip():
-            raise BadInput(f'an action is "owner: what to do", not {item!r}')
-        parsed.append((owner.strip(), text.strip()))
+            raise BadInput(f'an action is "owner: what to do", not {item[:80]!r}')
+        parsed.append(
+            (validate.name(owner.strip(), "an action's owner"), validate.text(text.strip(), "an action"))
+        )
     return _step(
         app,
         ref,
@@ -472,9 +482,10 @@ def decide(
 
 
 def endorse(app: App, ref: str, by: str | None = None, on: date | None = None) -> Case:
+    if by is not None:
+        by = validate.name(by.strip(), "--by (the chair's name)")
     with app.uow() as uow:
         roles = permissions.require(uow, app.actor, "endorse")
-        by = by.strip() if by else None
         if "chair" not in roles and not by:
             raise Refused(
                 "endorsement is the independent chair's: a coordinator records it on the chair's "
@@ -550,6 +561,7 @@ def close(app: App, ref: str, on: date | None = None, waive_open: str | None = N
 def decline(app: App, ref: str, reason: str, on: date | None = None) -> Case:
     if not reason.strip():
         raise BadInput("a decline needs its reason (--reason)")
+    validate.text(reason, "--reason")
     with app.uow() as uow:
         permissions.require(uow, app.actor, "record")
         case = uow.cases.get(ref)
@@ -572,6 +584,7 @@ def _deviate(
 ) -> Deadline:
     if not reason.strip():
         raise BadInput("give the reason (--reason)")
+    validate.text(reason, "--reason")
     with app.uow() as uow:
         permissions.require(uow, app.actor, "record")
         case = uow.cases.get(ref)

@@ -23,7 +23,7 @@ def text(value: str, what: str = "the text") -> str:
     if not value.strip():
         raise BadInput(f"{what} is empty")
     if len(value) > TEXT_MAX:
-        raise BadInput(f"{what} is {len(value)} characters long; at most {TEXT_MAX} are kept")
+        raise BadInput(f"{what} is {len(value)} characters long; at most {TEXT_MAX} are allowed")
     if any(ord(c) < 32 and c not in "\n\t" for c in value):
         raise BadInput(f"{what} contains control characters")
     return value

@@ -315,7 +315,8 @@ def test_starttls_against_a_server_without_it_fails_and_keeps_the_mail(rig: Any,
     [
         ({}, None),
         ({"RR_SMTP_HOST": "127.0.0.1"}, ("127.0.0.1", 587, True, None, None)),
-        ({"RR_SMTP_HOST": "127.0.0.1", "RR_SMTP_PORT": "25"}, ("127.0.0.1", 25, False, None, None)),
+        # TLS unless configured otherwise, on port 25 too (planted bug: plain text on port 25).
+        ({"RR_SMTP_HOST": "127.0.0.1", "RR_SMTP_PORT": "25"}, ("127.0.0.1", 25, True, None, None)),
         (
             {"RR_SMTP_HOST": "127.0.0.1", "RR_SMTP_PORT": "2525", "RR_SMTP_STARTTLS": "0"},
             ("127.0.0.1", 2525, False, None, None),

@@ -163,3 +163,22 @@ def test_a_crashed_send_is_retried_on_a_training_database_whose_clock_stands_sti
         sink.stop()
     assert result.exit_code == 0, result.output
     assert row(rig, mail_id)["status"] == "sent"
+
+
+def test_mail_goes_over_tls_unless_configured_otherwise(rig: Any) -> None:
+    """A server on a plain port that offers no STARTTLS gets nothing unless RR_SMTP_STARTTLS=0 says
+    so; the message waits for a retry. Planted bug: STARTTLS off by default on port 25."""
+    mail_id = one_mail(rig)
+    sink = SmtpSink()
+    sink.start()
+    try:
+        plain = {"RR_SMTP_HOST": "127.0.0.1", "RR_SMTP_PORT": str(sink.port)}
+        refused = rr(rig, "outbox", "send", **plain)
+        assert refused.exit_code == 0 and refused.stdout.startswith("0 delivered, 1 to retry"), refused.output
+        assert sink.received == [] and "STARTTLS" in row(rig, mail_id)["last_error"]
+        rig.execute("UPDATE mail_outbox SET next_attempt_at = '2000-01-01T00:00:00Z'")
+        allowed = rr(rig, "outbox", "send", **plain, RR_SMTP_STARTTLS="0")
+        assert allowed.stdout.startswith("1 delivered"), allowed.output
+    finally:
+        sink.stop()
+    assert [r.message_id for r in sink.received] == ["<rr.test.1@lscp.example>"]
