@@ -321,7 +321,7 @@ class Daemon:
             point = write_checkpoint(self.app)
             self.log("checkpoint", rows=point["rows"], head_id=point["head_id"])
         except Exception as error:  # logged, and tried again the next night
-            self.log("error", where="checkpoint", error=type(error).__name__, detail=str(error)[:200])
+            self.log("error", where="checkpoint", error=type(error).__name__, detail=describe(error))
 
     def deliver(self) -> None:
         from rr_workflow.service import delivery
