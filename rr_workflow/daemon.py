@@ -121,7 +121,8 @@ class Leadership:
         return True
 
     def take_over(self) -> int:
-        """Bump the fencing epoch: from now on, the leader before this one can no longer claim anything."""
+        """Bump the fencing epoch: from now on, the leader before this one can no longer claim anything;
+        and put back the mail it had claimed but not marked sent."""
         holder = f"{socket.gethostname()}:{os.getpid()}"
         moment = datetime.now(UTC).isoformat(timespec="seconds")
         with self.app.uow() as uow:
@@ -141,6 +142,13 @@ class Leadership:
                     .where(t.leadership.c.name == HEARTBEAT_KEY)
                     .values(epoch=epoch, holder=holder, acquired_at=moment)
                 )
+            # Mail a leader before this one was handing over when it died: only a leader sends, so no
+            # one is sending it now. Sent again at once (the same Message-ID), not after STALE.
+            uow.session.execute(
+                update(t.mail_outbox)
+                .where(t.mail_outbox.c.status == "sending")
+                .values(status="pending", claimed_at=None)
+            )
             uow.commit()
         self.epoch = epoch
         return epoch

@@ -93,6 +93,8 @@ class PostgresServer:
         name = make_url(url).database
         with self.engine.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            # the people's group role `rr person add --db-role` made for that database, if any
+            connection.execute(text(f'DROP ROLE IF EXISTS "rr_people_{name}"'))
 
 
 @pytest.fixture(scope="session")

@@ -183,20 +183,30 @@ def person() -> None:
     type=click.Choice(["coordinator", "manager", "chair", "admin"]),
     help="coordinator, manager, chair or admin; repeat for several.",
 )
-def person_add(login: str, name: str, email: str, roles: tuple[str, ...]) -> None:
+@click.option(
+    "--db-role",
+    is_flag=True,
+    help="PostgreSQL: also make LOGIN a login role of this database's people (needs CREATEROLE).",
+)
+def person_add(login: str, name: str, email: str, roles: tuple[str, ...], db_role: bool) -> None:
     """Register a person by their login (or give an existing person more roles). Admins only.
 
     LOGIN is the name they are authenticated as: their operating-system account, or on PostgreSQL their
     login role (see docs/security.md for making one role per person).
 
     \b
-    Example:
+    Examples:
       $ rr person add jbloggs --name "Jo Bloggs" --email jo@lscp.example --role manager
+      $ rr person add jbloggs --name "Jo Bloggs" --email jo@lscp.example --role manager --db-role
     """
     from rr_workflow.service import setup
 
-    held = setup.person_add(open_app(), login, name, email, list(roles))
+    held = setup.person_add(open_app(), login, name, email, list(roles), db_role=db_role)
     click.echo(f"{login}: {', '.join(held)}")
+    if db_role:
+        click.echo(
+            f"PostgreSQL role {login} can connect; the server's pg_hba.conf decides how it authenticates"
+        )
 
 
 @person.command("edit")

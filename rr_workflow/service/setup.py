@@ -69,6 +69,8 @@ def init(
     upgrade(engine)
     if url.startswith("sqlite"):
         os.chmod(home / "rr.sqlite3", 0o600)
+    else:
+        _grant_people(engine)
     with engine.begin() as connection:
         stored = connection.execute(select(t.settings.c.value).where(t.settings.c.key == MODE_KEY)).scalar()
         if stored is None:
@@ -106,6 +108,15 @@ def init(
 
 
 FIRST_ROLES = ("admin", "coordinator")
+
+
+def _grant_people(engine: Engine) -> None:
+    """PostgreSQL: re-grant the people's group role (if there is one yet) the tables as they are now, so
+    a table a new version adds is theirs too."""
+    from rr_workflow.adapters.db import roles as db_roles
+
+    with engine.begin() as connection:
+        db_roles.grant_group(connection, create=False)
 
 
 def _make_home(home: Path) -> None:
@@ -232,15 +243,23 @@ def agency_add(app: App, key: str, name: str, email: str, partner: str | None) -
         uow.commit()
 
 
-def person_add(app: App, login: str, name: str, email: str, roles: list[str]) -> list[str]:
+def person_add(
+    app: App, login: str, name: str, email: str, roles: list[str], db_role: bool = False
+) -> list[str]:
     """Register a person, or give an existing one more roles (admins only). Returns all their roles.
     Each registration, change of name or address, and role granted is an audit row of its own."""
     login = _check_login(login)
     roles = _check_roles(roles)
     name = _check_name(name)
     email = check_email(email)
+    if db_role and app.engine.dialect.name != "postgresql":
+        raise BadInput("--db-role is for PostgreSQL: on SQLite a person is their operating-system account")
     with app.uow() as uow:
         permissions.require(uow, app.actor, "person_add")
+        if db_role:
+            from rr_workflow.adapters.db import roles as db_roles
+
+            db_roles.create_login(uow.connection, login)
         exists = uow.session.execute(select(t.people.c.login).where(t.people.c.login == login)).first()
         held = permissions.roles_of(uow, login)
         granted = sorted(set(roles) - held)

@@ -6,9 +6,12 @@ grant roles, and every grant, change and removal is an audit row. On SQLite and 
 from __future__ import annotations
 
 import json
+import secrets
 from typing import Any
 
+import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 AGENCY = (
@@ -149,3 +152,43 @@ def test_only_an_admin_grants_and_the_last_admin_stays(rr: Any) -> None:
         "'coord' is the only active admin: make someone else admin first"
     )
     assert rr.snapshot() == before
+
+
+def test_postgres_each_person_connects_as_their_own_role(rr: Any, postgres_server: Any) -> None:
+    """On a live PostgreSQL database the acting person is the login role: `rr person add --db-role`
+    makes one in the people's group, whose grants allow no UPDATE or DELETE on the audit trail. Whoever
+    connects as that role acts as that person, whatever RR_USER says."""
+    if rr.backend != "postgresql":
+        pytest.skip("PostgreSQL login roles")
+    boss = f"boss_{secrets.token_hex(4)}"
+    try:
+        rr.ok("init")
+        rr.ok(*AGENCY)
+        out = rr.ok(
+            "person",
+            "add",
+            boss,
+            "--name",
+            "B Oss",
+            "--email",
+            "b@x.example",
+            "--role",
+            "manager",
+            "--db-role",
+        )
+        assert out.splitlines()[0] == f"{boss}: manager"
+        assert rr.json("whoami", role=boss, user="postgres")["login"] == boss
+        rr.ok("case", "list", role=boss)
+        assert rr.fails(
+            3, "agency", "add", "school", "--name", "S", "--email", "s@school.example", role=boss
+        ) == (f"this needs the admin role; {boss!r} has: manager")
+        engine = create_engine(rr.url_as(boss), poolclass=NullPool)
+        try:
+            with engine.connect() as connection, pytest.raises(DBAPIError, match="permission denied"):
+                connection.execute(text("DELETE FROM audit_events"))
+        finally:
+            engine.dispose()
+    finally:
+        with postgres_server.engine.connect() as connection:
+            connection.execute(text(f'DROP OWNED BY "{boss}"'))
+            connection.execute(text(f'DROP ROLE IF EXISTS "{boss}"'))

@@ -8,10 +8,11 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from conftest_timers import SmtpSink
+from conftest_timers import SmtpSink, wait_until
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 from test_daemon import Daemon, daemon_env, start
@@ -99,3 +100,47 @@ def test_postgres_sigterm_after_the_session_was_dropped_stops_cleanly(
     assert code in (0, 1)
     assert not any("Traceback" in line for line in first.lines), first.lines
     assert all(e["event"] != "not-json" for e in first.events()), first.lines
+
+
+def test_a_new_leader_sends_at_once_what_a_killed_one_was_sending(
+    rig: Any, sink: SmtpSink, daemons: list[Daemon]
+) -> None:
+    """A message left `sending` by a daemon killed mid-send goes out as soon as the next daemon leads,
+    under the same Message-ID, not ten minutes (STALE) later."""
+    rig.execute(
+        "INSERT INTO mail_outbox (case_ref, message_id, to_addrs, cc_addrs, subject, body, status, attempts,"
+        " next_attempt_at, created_at, claimed_at) VALUES ('RR-1', '<rr.crashed.1@lscp.example>',"
+        " 'la@agency.example', '', '[RR-1] Reminder', 'body', 'sending', 0, '2000-01-01T00:00:00Z',"
+        " '2000-01-01T00:00:00Z', :now)",
+        now=datetime.now(UTC).isoformat(),
+    )
+    daemon = start(daemons, daemon_env(rig, sink))
+    assert daemon.wait_for("active", 30)
+    assert wait_until(lambda: "<rr.crashed.1@lscp.example>" in [r.message_id for r in sink.received], 30)
+    assert (
+        rig.scalar("SELECT status FROM mail_outbox WHERE message_id = '<rr.crashed.1@lscp.example>'")
+        == "sent"
+    )
+
+
+def test_a_poll_skipped_during_a_long_drain_is_not_logged(capsys: pytest.CaptureFixture[str]) -> None:
+    """APScheduler's "maximum number of running instances reached" (a poll while the last one still
+    drains mail) was nine lines in ten of the daemon's log; it is expected and no longer logged."""
+    import threading
+    import time
+
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from rr_workflow.daemon import _route_scheduler_logs
+
+    _route_scheduler_logs()
+    scheduler = BackgroundScheduler(job_defaults={"max_instances": 1, "coalesce": True})
+    done = threading.Event()
+    scheduler.add_job(lambda: done.wait(1.5), "interval", seconds=0.1, next_run_time=datetime.now(UTC))
+    scheduler.start()
+    try:
+        time.sleep(1.2)
+    finally:
+        done.set()
+        scheduler.shutdown(wait=True)
+    assert "maximum number of running instances" not in capsys.readouterr().err

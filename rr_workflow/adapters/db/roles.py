@@ -1,9 +1,10 @@
 """PostgreSQL: one login role per person, so the database itself says who is acting (`session_user`).
 
-`rr init` gives the database a group role, `rr_people_<database>`, holding what a person needs: read
-and write the case tables, only read and append the audit trail (no UPDATE, DELETE or TRUNCATE on it).
-`rr person add LOGIN ... --db-role` makes LOGIN a login role in that group (the caller needs CREATEROLE);
-how the server authenticates it (peer, GSSAPI, password) is the site's pg_hba.conf.
+The first `rr person add LOGIN ... --db-role` gives the database a group role, `rr_people_<database>`,
+holding what a person needs: read and write the case tables, only read and append the audit trail (no
+UPDATE, DELETE or TRUNCATE on it); each makes LOGIN a login role in that group (the caller needs
+CREATEROLE). `rr init` re-grants the group the tables after an upgrade. How the server authenticates
+a role (peer, GSSAPI, password) is the site's pg_hba.conf.
 """
 
 from __future__ import annotations
@@ -28,11 +29,14 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def grant_group(connection: Connection) -> str:
-    """Create the group role if missing and (re)grant it the tables as they are now. Returns its name."""
+def grant_group(connection: Connection, create: bool = True) -> str | None:
+    """(Re)grant the group role the tables as they are now, creating it if missing and `create`.
+    Returns its name, or None if it does not exist and was not created."""
     group = group_role(connection)
     quoted = _quoted(group)
     exists = connection.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": group}).first()
+    if not exists and not create:
+        return None
     try:
         if not exists:
             connection.execute(text(f"CREATE ROLE {quoted} NOLOGIN"))
@@ -63,6 +67,7 @@ def create_login(connection: Connection, login: str) -> bool:
             f"{login[:80]!r} cannot be a PostgreSQL login role here: lower-case letters, digits and _ . -"
         )
     group = grant_group(connection)
+    assert group is not None
     exists = connection.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": login}).first()
     try:
         if not exists:
