@@ -465,7 +465,8 @@ REFUSED = [
     row("unregistered-user-records", 3, "sin notified NEW", "'stranger' is not registered", user="stranger"),
     row("unregistered-user-lists", 3, "case list", "'stranger' is not registered", user="stranger"),
     row(
-        "endorse-by-coordinator-with-a-blank-by", 3, "endorse DECIDED --by '  '", "--by NAME",
+        "endorse-by-coordinator-with-a-blank-by", 2, "endorse DECIDED --by '  '",
+        "--by (the chair's name) is empty",
     ),
     row(
         "endorse-by-coordinator-without-by", 3, "endorse DECIDED",

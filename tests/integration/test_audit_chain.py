@@ -297,7 +297,7 @@ def test_changing_the_newest_row_is_detected_at_that_row(trail: Any, column: str
     rows = chain(trail)
     newest = rows[-1]
     assert newest["action"] == "case_viewed"
-    trail.execute(f"UPDATE audit_events SET {column} = :value WHERE id = :id", value=value, id=newest["id"])
+    trail.tamper(f"UPDATE audit_events SET {column} = :value WHERE id = :id", value=value, id=newest["id"])
 
     assert_fault(trail, newest["id"], CHANGED, len(rows) - 1)
 
