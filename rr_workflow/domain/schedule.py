@@ -407,8 +407,8 @@ def parse_calendar(data: Mapping[str, Any], source: str = "<calendar>") -> Calen
     for i, item in enumerate(_list_of_tables(head, "closures", read)):
         where = f"calendar.closures[{i}]"
         read.unknown_keys(item, ("month", "day", "name"), where)
-        month = read.integer(item, "month", f"{where}.month", minimum=1, maximum=12)
-        day = read.integer(item, "day", f"{where}.day", minimum=1, maximum=31)
+        month = read.integer(item, "month", f"{where}.month", minimum=1)
+        day = read.integer(item, "day", f"{where}.day", minimum=1)
         try:
             date(2024, month, day)  # a leap year, so 29 February is allowed
         except ValueError:
