@@ -159,7 +159,7 @@ def test_a_register_becomes_the_audited_steps_a_coordinator_would_have_recorded(
         ("close", "2026-01-28"),
     ]
     assert {r["actor"] for r in trail} == {"coord"}
-    assert ready.ok("audit", "verify").endswith("audit rows, chain intact\n")
+    assert ready.ok("audit", "verify").endswith("audit rows, chain intact; 2 cases match their trails\n")
     # No letter was written and no mail queued for the past.
     tables = ready.snapshot()
     assert tables["documents"] == [] and tables["mail_outbox"] == []
