@@ -68,7 +68,7 @@ def _to_outcome_shared(rr) -> None:
     rr.ok("meeting", "held", REF, *QUORATE_ATTENDEES)
     rr.ok("decide", REF, "no_review", "--rationale", "learning is single-agency")
     rr.ok("endorse", REF, "--by", "Prof A Chair")
-    rr.ok("submit", REF)
+    rr.ok("submit", REF, "--send-draft")
     rr.ok("outcome", "shared", REF)
 
 
