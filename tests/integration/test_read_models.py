@@ -12,8 +12,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from alembic import command
-
 from rr_workflow.adapters.db import migrate
 from rr_workflow.service import notices, queries
 
@@ -88,6 +86,11 @@ def test_a_tick_moves_each_deadline_it_looked_at_to_its_next_slot(rig: Any) -> N
     assert moments(rig)["sin_notified"] == "2026-11-06T09:00:00.000000Z"  # not looked at yet
 
 
+def table_rows(rig: Any, table: str) -> int:
+    with rig.app.engine.connect() as connection:
+        return connection.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one()
+
+
 def test_an_upgrade_builds_the_board_and_lets_the_next_tick_look_at_every_open_deadline(rig: Any) -> None:
     """A database made before the board and the stored moments: the upgrade fills both in."""
     rig.at(datetime(2026, 11, 2, 10, 0))
@@ -96,12 +99,14 @@ def test_an_upgrade_builds_the_board_and_lets_the_next_tick_look_at_every_open_d
     rig.run_procedure("RR-3")
     rig.at(datetime(2026, 11, 10, 10, 0))
     before = board(rig)
-    config = migrate.alembic_config()
-    with rig.app.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0006")
+    deadlines_before = table_rows(rig, "deadlines")
+    migrate.downgrade(rig.app.engine, "0006")
     migrate.upgrade(rig.app.engine)
     rig.app.engine.dispose()
+    # Planted bug caught: migrating SQLite with foreign keys on (altering `cases` copies and drops it, and
+    # the drop cascades to every case's deadlines and board row).
+    assert deadlines_before > 0
+    assert table_rows(rig, "deadlines") == deadlines_before
     assert (
         board(rig)
         == before
