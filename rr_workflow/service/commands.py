@@ -539,6 +539,8 @@ def close(app: App, ref: str, on: date | None = None, waive_open: str | None = N
     it, unless `waive_open` gives the reason they no longer apply: each is then waived with it."""
     if waive_open is not None and not waive_open.strip():
         raise BadInput("--waive-open needs its reason")
+    if waive_open is not None:
+        validate.text(waive_open, "--waive-open")  # kept with each waived deadline, as a waiver's reason
     with app.uow() as uow:
         permissions.require(uow, app.actor, "record")
         case = uow.cases.get(ref)

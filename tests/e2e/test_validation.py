@@ -56,6 +56,8 @@ def test_an_email_option_takes_one_mailbox(rr: Any, address: str) -> None:
 
 
 def test_names_and_reasons_have_limits(rr: Any) -> None:
+    """Planted bug: `rr close --waive-open` skipping the text check (a 130 KB reason was kept with each
+    waived deadline)."""
     partnership(rr)
     before = rr.snapshot()
     assert rr.fails(2, "agency", "add", "school", "--name", HUGE, "--email", "s@school.example") == (
@@ -66,6 +68,9 @@ def test_names_and_reasons_have_limits(rr: Any) -> None:
     ) == ("a name is 130000 characters long; at most 200 are allowed")
     assert rr.fails(2, "decline", "RR-1", "--reason", HUGE) == (
         "--reason is 130000 characters long; at most 4000 are allowed"
+    )
+    assert rr.fails(2, "close", "RR-1", "--waive-open", HUGE) == (
+        "--waive-open is 130000 characters long; at most 4000 are allowed"
     )
     assert rr.snapshot() == before
 
