@@ -361,6 +361,35 @@ def _plain(value: Any) -> Any:
 # -- the meeting date ------------------------------------------------------------------------------------
 
 
+def recheck_meeting_window(case: Case, window: tuple[date, date] | None, reason: str | None) -> str | None:
+    """After a change that moved the meeting window (the referral's date corrected, or such a correction
+    undone): the meeting arranged and not yet held keeps its date, and is held to the rule it was set
+    under. Outside the new window it needs the reason a meeting outside the window always needs: refused
+    without one (`reason`), recorded on the meeting with one. A meeting already held is history: its
+    deadline shows met late. Returns the line telling the coordinator what follows, if any."""
+    meeting = case.current_meeting
+    inside = (
+        window is None
+        or meeting is None
+        or meeting.status != Meeting.SCHEDULED
+        or window[0] <= meeting.on <= window[1]
+    )
+    if inside or meeting is None or window is None:
+        if reason:
+            raise BadInput("--outside-window-reason is for a meeting the change puts outside the window")
+        return None
+    where = f"{meeting.on:%A} {meeting.on} is outside the meeting window {window[0]} to {window[1]}"
+    if meeting.outside_window_reason:
+        return f"the meeting on {where}; the reason recorded when it was set still stands"
+    if not (reason and reason.strip()):
+        raise BadInput(
+            f"the meeting on {where} counted from the changed date: give --outside-window-reason R to "
+            "keep it on that day, or move it into the window first (rr correct REF meeting-date --to D)"
+        )
+    meeting.outside_window_reason = reason.strip()
+    return f"the meeting on {where}: the reason is recorded with it; no invitation is sent (its date stays)"
+
+
 def move_meeting(
     case: Case,
     to: date,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -24,7 +24,7 @@ from rr_workflow.domain.case import Case
 from rr_workflow.domain.deadlines import Deadline, meeting_window
 from rr_workflow.domain.errors import BadInput
 from rr_workflow.domain.schedule import Schedule
-from rr_workflow.service import commands, permissions
+from rr_workflow.service import commands, permissions, validate
 from rr_workflow.service.app import App
 
 
@@ -37,21 +37,43 @@ class Corrected:
     deadlines: list[str]  # how the deadlines moved, one line each
 
 
-Apply = Callable[[UnitOfWork, Case, Schedule, list[Deadline]], tuple[fix.Change, str, dict[str, Any]]]
+Apply = Callable[[UnitOfWork, Case, Schedule, list[Deadline], date], tuple[fix.Change, str, dict[str, Any]]]
 
 
-def _correcting(app: App, ref: str, reason: str, apply: Apply) -> Corrected:
+def _correcting(
+    app: App,
+    ref: str,
+    reason: str,
+    apply: Apply,
+    on: date | None = None,
+    outside_window_reason: str | None = None,
+) -> Corrected:
+    """`on`: the day the correction was made (`--on`, default today; like every recording step, never
+    in the future and never before the partnership became aware)."""
     if not reason.strip():
         raise BadInput("give the reason (--reason): it is kept with the correction")
+    validate.text(reason, "--reason")
+    if outside_window_reason is not None:
+        validate.text(outside_window_reason, "--outside-window-reason")
     with app.uow() as uow:
         permissions.require(uow, app.actor, "correct")
         case = uow.cases.get(ref)
         schedule = commands.case_schedule(uow, case)
+        day = commands.effective_date(app, case, on, from_aware=True)
         before = commands.deadlines_of(app, uow, case, schedule)
         from_state = case.state
-        change, action, details = apply(uow, case, schedule, before)
+        change, action, details = apply(uow, case, schedule, before, day)
+        window_before = meeting_window(before)
+        window_after = meeting_window(commands.deadlines_of(app, uow, case, schedule))
+        if window_after != window_before:
+            line = fix.recheck_meeting_window(case, window_after, outside_window_reason)
+            if line:
+                change = replace(change, follow_up=(*change.follow_up, line))
+                details["outside_window_reason"] = outside_window_reason
+        elif outside_window_reason:
+            raise BadInput("--outside-window-reason is for a meeting the change puts outside the window")
         details = {**details, "reason": reason.strip()}
-        after = commands.save(app, uow, case, schedule, action, app.today(), from_state, details)
+        after = commands.save(app, uow, case, schedule, action, day, from_state, details)
         uow.commit()
         return Corrected(case, change, deadline_moves(before, after))
 
@@ -88,28 +110,39 @@ def _original(uow: UnitOfWork, ref: str, step: str, agency: str | None) -> int |
     return found
 
 
-def correct(app: App, ref: str, fact: str, agency: str | None, to: Any, reason: str) -> Corrected:
-    """`rr correct REF FACT [AGENCY] --to VALUE --reason R`."""
+def correct(
+    app: App,
+    ref: str,
+    fact: str,
+    agency: str | None,
+    to: Any,
+    reason: str,
+    on: date | None = None,
+    outside_window_reason: str | None = None,
+) -> Corrected:
+    """`rr correct REF FACT [AGENCY] --to VALUE --reason R [--on D] [--outside-window-reason R]`."""
     name = fact.strip().lower()
     agency = agency.strip().lower() if agency else None
 
     def apply(
-        uow: UnitOfWork, case: Case, schedule: Schedule, deadlines: list[Deadline]
+        uow: UnitOfWork, case: Case, schedule: Schedule, deadlines: list[Deadline], on: date
     ) -> tuple[fix.Change, str, dict[str, Any]]:
         today = app.today()
         if name == fix.MEETING_DATE:
             if agency:
                 raise BadInput(f"the meeting date is about the case, not one agency: leave out {agency!r}")
             day = _date(to)
-            change = fix.move_meeting(case, day, meeting_window(deadlines), today, app.calendar.day_off(day))
+            change = fix.move_meeting(case, day, meeting_window(deadlines), on, app.calendar.day_off(day))
             step = "schedule_meeting"
         else:
             spec = fix.fact(name)
             value = _date(to) if spec.kind == fix.DATE else str(to).strip()
+            if spec.kind == fix.DATE and on < value <= today:  # (after today: the domain says "future")
+                raise BadInput(f"{value} is after the day of the correction ({on}): it cannot be known yet")
             if spec.kind == fix.AGENCY:
                 value = value.lower()
                 commands.require_agencies(uow, [value])
-            change = fix.correct(case, name, agency, value, today, today)
+            change = fix.correct(case, name, agency, value, today, on)
             step = spec.step
         details = {
             "fact": name,
@@ -120,20 +153,22 @@ def correct(app: App, ref: str, fact: str, agency: str | None, to: Any, reason: 
         }
         return change, "fact_corrected", details
 
-    return _correcting(app, ref, reason, apply)
+    return _correcting(app, ref, reason, apply, on, outside_window_reason)
 
 
-def withdraw(app: App, ref: str, fact: str, agency: str | None, reason: str) -> Corrected:
-    """`rr correct REF FACT [AGENCY] --withdraw --reason R`: a fact recorded by mistake."""
+def withdraw(
+    app: App, ref: str, fact: str, agency: str | None, reason: str, on: date | None = None
+) -> Corrected:
+    """`rr correct REF FACT [AGENCY] --withdraw --reason R [--on D]`: a fact recorded by mistake."""
     name = fact.strip().lower()
     agency = agency.strip().lower() if agency else None
 
     def apply(
-        uow: UnitOfWork, case: Case, schedule: Schedule, deadlines: list[Deadline]
+        uow: UnitOfWork, case: Case, schedule: Schedule, deadlines: list[Deadline], on: date
     ) -> tuple[fix.Change, str, dict[str, Any]]:
         if name == fix.MEETING_DATE:
             raise BadInput("a meeting date is not withdrawn: undo the step that set it (rr undo) or move it")
-        change = fix.withdraw(case, name, agency, app.today())
+        change = fix.withdraw(case, name, agency, on)
         step = fix.fact(name).step
         details = {
             "fact": name,
@@ -144,14 +179,16 @@ def withdraw(app: App, ref: str, fact: str, agency: str | None, reason: str) -> 
         }
         return change, "fact_withdrawn", details
 
-    return _correcting(app, ref, reason, apply)
+    return _correcting(app, ref, reason, apply, on)
 
 
-def undo(app: App, ref: str, reason: str) -> Corrected:
-    """`rr undo REF --reason R`: reverse the last step of the case."""
+def undo(
+    app: App, ref: str, reason: str, on: date | None = None, outside_window_reason: str | None = None
+) -> Corrected:
+    """`rr undo REF --reason R [--on D]`: reverse the last step of the case."""
 
     def apply(
-        uow: UnitOfWork, case: Case, schedule: Schedule, deadlines: list[Deadline]
+        uow: UnitOfWork, case: Case, schedule: Schedule, deadlines: list[Deadline], on: date
     ) -> tuple[fix.Change, str, dict[str, Any]]:
         trail = [
             undoing.RecordedStep(
@@ -165,7 +202,7 @@ def undo(app: App, ref: str, reason: str) -> Corrected:
             for r in audit.case_history(uow.connection, ref)
         ]
         step = undoing.last_step(trail)
-        change = undoing.undo(case, step, app.today(), app.today())
+        change = undoing.undo(case, step, on, app.today())
         assert step is not None  # undo refuses when there is none
         details = {
             "undoes": step.id,
@@ -176,7 +213,7 @@ def undo(app: App, ref: str, reason: str) -> Corrected:
         }
         return change, undoing.UNDO, details
 
-    return _correcting(app, ref, reason, apply)
+    return _correcting(app, ref, reason, apply, on, outside_window_reason)
 
 
 def _date(value: Any) -> date:

@@ -289,3 +289,90 @@ def test_only_a_coordinator_corrects(scoping) -> None:
         3, "correct", REF, "aware", "--to", "2026-12-19", "--reason", "x", user="boss"
     )
     assert scoping.snapshot() == before
+
+
+def test_a_corrected_referral_date_rechecks_the_meeting_arranged_against_the_new_window(scoping) -> None:
+    """Planted bug caught: the correction not rechecking the window, which left a meeting outside the
+    window with no reason recorded (the rule for setting one is that it needs a reason).
+
+    Received Mon 21 Dec: window Mon 4 Jan to Tue 12 Jan (SPEC's worked example). Corrected to Fri 18 Dec:
+    7 working days on is Thu 31 Dec (25 and 28 Dec are bank holidays), 13 is Mon 11 Jan."""
+    rr = scoping
+    rr.now = "2026-12-23T10:00"
+    rr.ok("meeting", "schedule", REF, "2027-01-12")
+    before = rr.snapshot()
+    message = rr.fails(2, "correct", REF, "received", "--to", "2026-12-18", "--reason", "typed the 21st")
+    assert message == (
+        "the meeting on Tuesday 2027-01-12 is outside the meeting window 2026-12-31 to 2027-01-11 counted "
+        "from the changed date: give --outside-window-reason R to keep it on that day, or move it into "
+        "the window first (rr correct REF meeting-date --to D)"
+    )
+    assert rr.snapshot() == before
+
+    out = rr.ok(
+        "correct",
+        REF,
+        "received",
+        "--to",
+        "18/12/2026",
+        "--reason",
+        "typed the 21st",
+        "--outside-window-reason",
+        "the only day the police can attend",
+    )
+    assert (
+        "  follows: the meeting on Tuesday 2027-01-12 is outside the meeting window 2026-12-31 to "
+        "2027-01-11: the reason is recorded with it; no invitation is sent (its date stays)"
+    ) in out
+    shown = rr.json("case", "show", REF)
+    assert shown["received"] == "2026-12-18"
+    assert shown["meeting_window"] == {"earliest": "2026-12-31", "latest": "2027-01-11"}
+    assert shown["meeting"]["date"] == "2027-01-12"
+    assert shown["meeting"]["outside_window_reason"] == "the only day the police can attend"
+    invitations = query(rr, "SELECT count(*) FROM mail_outbox WHERE subject LIKE '%meeting%'")
+    assert invitations == [(1,)]  # the first invitation only
+
+
+def test_a_meeting_inside_both_windows_needs_no_reason_and_a_stray_reason_is_refused(scoping) -> None:
+    rr = scoping
+    rr.now = "2026-12-23T10:00"
+    rr.ok("meeting", "schedule", REF, "2027-01-07")
+    before = rr.snapshot()
+    assert rr.fails(
+        2, "correct", REF, "aware", "--to", "2026-12-21", "--reason", "x", "--outside-window-reason", "y"
+    ) == ("--outside-window-reason is for a meeting the change puts outside the window")
+    assert rr.snapshot() == before
+    out = rr.ok("correct", REF, "received", "--to", "2026-12-18", "--reason", "typed the 21st")
+    assert "follows" not in out
+    assert rr.json("case", "show", REF)["meeting"]["outside_window_reason"] is None
+
+
+def test_a_correction_and_an_undo_take_the_day_they_were_made(scoping) -> None:
+    """`--on` as on every recording command: the day recorded in the trail; never in the future, and the
+    corrected date cannot be later than it. Planted bug caught: the correction dated today regardless."""
+    rr = scoping
+    rr.now = "2026-12-30T10:00"
+    before = rr.snapshot()
+    assert rr.fails(
+        2, "correct", REF, "aware", "--to", "2026-12-21", "--reason", "x", "--on", "2026-12-31"
+    ) == ("2026-12-31 is in the future (today is 2026-12-30)")
+    assert rr.fails(
+        2,
+        "correct",
+        REF,
+        "scoping-sent",
+        "police",
+        "--to",
+        "2026-12-24",
+        "--reason",
+        "x",
+        "--on",
+        "23/12/2026",
+    ) == ("2026-12-24 is after the day of the correction (2026-12-23): it cannot be known yet")
+    assert rr.snapshot() == before
+    rr.ok("correct", REF, "aware", "--to", "2026-12-21", "--reason", "the referral", "--on", "2026-12-23")
+    rr.ok("undo", REF, "--reason", "it was the 18th after all", "--on", "2026-12-24")
+    trail = {r["action"]: r for r in rr.json("history", REF)}
+    assert trail["fact_corrected"]["effective_on"] == "2026-12-23"
+    assert trail["step_undone"]["effective_on"] == "2026-12-24"
+    assert rr.json("case", "show", REF)["aware"] == "2026-12-18"
