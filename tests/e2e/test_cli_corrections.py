@@ -295,8 +295,8 @@ def test_a_corrected_referral_date_rechecks_the_meeting_arranged_against_the_new
     """Planted bug caught: the correction not rechecking the window, which left a meeting outside the
     window with no reason recorded (the rule for setting one is that it needs a reason).
 
-    Received Mon 21 Dec: window Mon 4 Jan to Tue 12 Jan (the procedure's worked example). Corrected to Fri 18 Dec:
-    7 working days on is Thu 31 Dec (25 and 28 Dec are bank holidays), 13 is Mon 11 Jan."""
+    Received Mon 21 Dec: window Mon 4 Jan to Tue 12 Jan (the procedure's worked example). Corrected to
+    Fri 18 Dec: 7 working days on is Thu 31 Dec (25 and 28 Dec are bank holidays), 13 is Mon 11 Jan."""
     rr = scoping
     rr.now = "2026-12-23T10:00"
     rr.ok("meeting", "schedule", REF, "2027-01-12")
