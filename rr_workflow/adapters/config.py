@@ -69,10 +69,26 @@ def load_schedule(path: Path | None = None) -> Schedule:
 
 
 def schedule_in_force() -> tuple[Schedule, str]:
-    """The schedule new cases are opened under, with the file's text (stored with the case's version)."""
+    """The schedule new cases are opened under, with the file's text (stored with the case's version).
+    The file is read every time (it may have changed); parsing the same text again is skipped."""
     path = _chosen_file("RR_SCHEDULE", SCHEDULE_FILE)
-    schedule = parse_schedule(read_toml(path), source=str(path))
-    return schedule, path.read_text(encoding="utf-8")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        read_toml(path)  # the same one-line message as any other configuration file
+        raise
+    return _parsed_in_force(text, str(path)), text
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed_in_force(text: str, source: str) -> Schedule:
+    import tomllib
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{source}: not valid TOML: {error}") from None
+    return parse_schedule(data, source=source)
 
 
 @functools.lru_cache(maxsize=64)

@@ -28,6 +28,8 @@ SUPPORTED_REGIONS: Mapping[str, str] = {
 # Dates the calendar answers for; outside them a question is almost surely a typing mistake.
 FIRST_YEAR, LAST_YEAR = 1900, 2199
 
+_MEMO_SIZE = 100_000  # answers kept by one calendar (a few MB at most)
+
 HolidaySource = Callable[[str, str, range], Mapping[date, str]]
 
 
@@ -68,6 +70,10 @@ class WorkingCalendar:
         self._first_year = 0
         self._last_year = -1  # empty span
         self._working: list[int] = []  # ordinals of working days in the span, ascending
+        # Answers already given, by (ordinal, n): the same few dozen sums come back for every step of a
+        # case (each deadline's due date, reminder days, window). The working days never change for one
+        # calendar, so an answer never goes stale; the memo is emptied when it grows large.
+        self._added: dict[tuple[int, int], date] = {}
 
     # -- queries ---------------------------------------------------------------------------------
 
@@ -87,11 +93,22 @@ class WorkingCalendar:
         return self._named_days(range(day.year, day.year + 1)).get(day, "a non-working day")
 
     def add(self, start: date, n: int) -> date:
-        """The n-th working day strictly after `start` (n >= 1); `start` itself when n == 0."""
-        if n < 0:
-            return self.subtract(start, -n)
-        if n == 0:
-            return start
+        """The n-th working day strictly after `start` (n >= 1); `start` itself when n == 0; for a
+        negative n, the (-n)-th working day strictly before it."""
+        key = (start.toordinal(), n)
+        found = self._added.get(key)
+        if found is None:
+            found = self._after(start, n) if n > 0 else self._before(start, -n) if n < 0 else start
+            if len(self._added) >= _MEMO_SIZE:
+                self._added.clear()
+            self._added[key] = found
+        return found
+
+    def subtract(self, start: date, n: int) -> date:
+        """The n-th working day strictly before `start` (n >= 1); `start` itself when n == 0."""
+        return self.add(start, -n)
+
+    def _after(self, start: date, n: int) -> date:
         self._cover(start.year, min(start.year + 1, LAST_YEAR))
         # Working days on or before `start`, so the n-th after it sits at this index + n - 1.
         index = bisect.bisect_right(self._working, start.toordinal()) + n - 1
@@ -102,12 +119,7 @@ class WorkingCalendar:
             index = bisect.bisect_right(self._working, start.toordinal()) + n - 1
         return date.fromordinal(self._working[index])
 
-    def subtract(self, start: date, n: int) -> date:
-        """The n-th working day strictly before `start` (n >= 1); `start` itself when n == 0."""
-        if n < 0:
-            return self.add(start, -n)
-        if n == 0:
-            return start
+    def _before(self, start: date, n: int) -> date:
         self._cover(max(start.year - 1, FIRST_YEAR), start.year)
         index = bisect.bisect_left(self._working, start.toordinal()) - n
         while index < 0:

@@ -7,6 +7,7 @@ date and status as of a given day. The workflow, the timers, the letters and the
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -111,10 +112,24 @@ def _deadline(
     if start is None:
         return None
     key = deadline_key(rule, agency)
+    return _dated(rule, key, agency, start, events.get(rule.met_by), deviations.get(key), as_of, calendar)
+
+
+@functools.lru_cache(maxsize=8192)
+def _dated(
+    rule: DeadlineRule,
+    key: str,
+    agency: str | None,
+    start: date,
+    met_on: date | None,
+    deviation: Deviation | None,
+    as_of: date,
+    calendar: WorkingCalendar,
+) -> Deadline:
+    """One deadline from what it depends on (kept: every step of a case recomputes all its deadlines, and
+    most of them come out as before; a Deadline is immutable, so sharing one is safe)."""
     original_due = calendar.add(start, rule.working_days)
-    deviation = deviations.get(key)
     due = deviation.extended_to if deviation and deviation.extended_to else original_due
-    met_on = events.get(rule.met_by)
     due_soon_from = calendar.subtract(due, rule.policy.due_soon_days)
     return Deadline(
         key=key,

@@ -10,8 +10,10 @@ Written in the change's own transaction (so it is never stale), from the deadlin
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,7 +21,7 @@ from rr_workflow.adapters.db.unit_of_work import UnitOfWork
 from rr_workflow.domain.calendar import WorkingCalendar
 from rr_workflow.domain.case import Case
 from rr_workflow.domain.deadlines import Deadline
-from rr_workflow.domain.schedule import Schedule
+from rr_workflow.domain.schedule import NoticePolicy, Schedule
 from rr_workflow.domain.timers import first_timer
 from rr_workflow.service.app import App
 from rr_workflow.service.clock import iso_moment_of
@@ -40,13 +42,15 @@ def materialise(
 
 def first_moments(schedule: Schedule, calendar: WorkingCalendar, live: Sequence[Deadline]) -> dict[str, str]:
     """The stored moment (UTC) of each open deadline's first reminder or escalation, by key."""
+    return {d.key: _first_moment(d.due, schedule.rule(d.rule_key).policy, calendar) for d in live}
+
+
+@functools.lru_cache(maxsize=4096)
+def _first_moment(due: date, policy: NoticePolicy, calendar: WorkingCalendar) -> str:
+    """The first timer's moment depends only on the due date, the policy and the calendar (not on the
+    deadline's key), and every step of a case asks again for each of its open deadlines."""
     zone = ZoneInfo(calendar.settings.timezone)
-    return {
-        d.key: iso_moment_of(
-            first_timer(d.key, d.due, schedule.rule(d.rule_key).policy, calendar, zone).fires_at
-        )
-        for d in live
-    }
+    return iso_moment_of(first_timer("", due, policy, calendar, zone).fires_at)
 
 
 def board_row(live: Sequence[Deadline]) -> dict[str, Any]:

@@ -142,17 +142,7 @@ class UnitOfWork:
         self._audit_waiting.append(row)
 
     def publish(self, events: Iterable[DomainEvent], created_at: str) -> None:
-        rows = [
-            {
-                "case_ref": e.case_ref,
-                "kind": e.kind,
-                "effective_on": e.on,
-                "payload": json.dumps(e.data, sort_keys=True),
-                "created_at": created_at,
-                "status": "pending",
-            }
-            for e in events
-        ]
+        rows = [event_row(e, created_at) for e in events]
         if rows:
             self.session.execute(insert(t.outbox), rows)
 
@@ -239,8 +229,12 @@ class BatchUnitOfWork(UnitOfWork):
             if rows:
                 self.session.execute(insert(board), rows)
         audit.append_many(self.connection, self._audit_rows)
-        for event, created_at in zip(self._events, self._events_at, strict=True):
-            super().publish([event], created_at)
+        rows = [
+            event_row(event, created_at)
+            for event, created_at in zip(self._events, self._events_at, strict=True)
+        ]
+        if rows:
+            self.session.execute(insert(t.outbox), rows)
         self.discard()
 
     def commit(self) -> None:
@@ -334,6 +328,18 @@ class JoinedUnitOfWork(UnitOfWork):
 
     def publish(self, events: Iterable[DomainEvent], created_at: str) -> None:
         self.batch.publish(events, created_at)
+
+
+def event_row(event: DomainEvent, created_at: str) -> dict[str, Any]:
+    """The event outbox's row for a domain event."""
+    return {
+        "case_ref": event.case_ref,
+        "kind": event.kind,
+        "effective_on": event.on,
+        "payload": json.dumps(event.data, sort_keys=True),
+        "created_at": created_at,
+        "status": "pending",
+    }
 
 
 def deadline_rows(
