@@ -39,6 +39,7 @@ COMMAND_GROUPS = {
     "report": "rr_workflow.cli.report:report",
     "schedule": "rr_workflow.cli.schedule:schedule",
     "scoping": "rr_workflow.cli.steps:scoping",
+    "serve": "rr_workflow.cli.serve:serve",
     "settings": "rr_workflow.cli.settings:settings",
     "simulate": "rr_workflow.cli.simulate:simulate",
     "sin": "rr_workflow.cli.steps:sin",

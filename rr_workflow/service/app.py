@@ -49,6 +49,9 @@ class App:
     # Every use case joins this batch instead of opening a transaction of its own: many steps saved or
     # rolled back together (rr import).
     within: BatchUnitOfWork | None = None
+    # The version of the case the person saw before asking for this step (the web's forms carry it): a
+    # case changed since is a Conflict, as a concurrent change is for the CLI.
+    expected_version: int | None = None
 
     def uow(self) -> UnitOfWork:
         if self.within is not None:
@@ -56,7 +59,7 @@ class App:
         # the ORM: only commands that change need it
         from rr_workflow.adapters.db.unit_of_work import UnitOfWork
 
-        return UnitOfWork(self.engine)
+        return UnitOfWork(self.engine, self.expected_version)
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:

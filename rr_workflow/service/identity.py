@@ -55,3 +55,30 @@ def how_established(connection: Connection, training: bool) -> str:
     if connection.dialect.name == "postgresql":
         return "the PostgreSQL login role (session_user)" + ignored
     return "the operating-system account" + ignored
+
+
+def registered_login(connection: Connection, *, email: str | None = None, login: str | None = None) -> str:
+    """The registered person a web sign-in names: by `login` (the identity provider's subject or user
+    name, equal to a person's login) or by `email` (matched without regard to case, one person only).
+    `Refused` when nobody, or more than one person, matches: an admin must register them first. Whether
+    the person is active and may do a thing is checked by `permissions.require`, as for the CLI."""
+    from sqlalchemy import func, select
+
+    from rr_workflow.adapters.db import tables as t
+    from rr_workflow.domain.errors import Refused
+
+    people = t.people.c
+    if login:
+        found = list(connection.execute(select(people.login).where(people.login == login)).scalars())
+        what = f"the login {login!r}"
+    elif email:
+        query = select(people.login).where(func.lower(people.email) == email.strip().lower())
+        found = list(connection.execute(query).scalars())
+        what = f"the e-mail address {email!r}"
+    else:
+        raise Refused("the sign-in named nobody (no e-mail address or login was given)")
+    if not found:
+        raise Refused(f"nobody is registered with {what}: an admin must add them (rr person add)")
+    if len(found) > 1:
+        raise Refused(f"more than one person is registered with {what}: an admin must tell them apart")
+    return str(found[0])

@@ -84,6 +84,7 @@ def case_show(app: App, ref: str) -> dict[str, Any]:
             "ref": case["ref"],
             "state": case["state"],
             "state_label": state_label(case["state"]),
+            "version": case["version"],  # a web form sends it back: a change made since is a conflict
             "received": case["received"],
             "aware": case["aware"],
             "referrer": case["referrer"],

@@ -27,10 +27,18 @@ from rr_workflow.domain.deadlines import Deadline
 from rr_workflow.domain.errors import Conflict
 from rr_workflow.domain.events import DomainEvent
 
+CHANGED_MEANWHILE = (
+    "the case was changed by someone else at the same time: nothing was saved; "
+    "look at it again (rr case show) and repeat the command"
+)
+
 
 class CaseRepository:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, expected_version: int | None = None) -> None:
         self.session = session
+        # The case's version the person saw (a web form carries it): a case changed since is a Conflict,
+        # so a step is never recorded on top of a change the person has not seen.
+        self.expected_version = expected_version
         # Cases this session already holds: many steps in one unit of work (rr import) load each once.
         self._held: dict[str, Case] = {}
 
@@ -43,6 +51,8 @@ class CaseRepository:
         if case is None:
             stored = lookup.case_ref(self.session, ref)
             case = self.session.scalars(select(Case).where(t.cases.c.ref == stored)).one()
+        if self.expected_version is not None and case.version != self.expected_version:  # type: ignore[attr-defined]
+            raise Conflict(CHANGED_MEANWHILE)
         self._held[ref] = case
         return case
 
@@ -60,15 +70,16 @@ class CaseRepository:
 
 
 class UnitOfWork:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, expected_version: int | None = None) -> None:
         start_mappers()
         self.engine = engine
+        self.expected_version = expected_version
 
     def __enter__(self) -> UnitOfWork:
         self.session = Session(self.engine, expire_on_commit=False, autoflush=True)
         with _concurrent_changes_as_conflicts(self.session):
             self.session.connection()  # begin now (SQLite: the write lock), so a busy database is a Conflict
-        self.cases = CaseRepository(self.session)
+        self.cases = CaseRepository(self.session, self.expected_version)
         self._new_files: list[Path] = []
         self._committed = False
         self._audit_waiting: list[dict[str, Any]] = []
@@ -377,10 +388,7 @@ def _concurrent_changes_as_conflicts(session: Session) -> Iterator[None]:
         yield
     except StaleDataError:
         session.rollback()
-        raise Conflict(
-            "the case was changed by someone else at the same time: nothing was saved; "
-            "look at it again (rr case show) and repeat the command"
-        ) from None
+        raise Conflict(CHANGED_MEANWHILE) from None
     except IntegrityError:
         session.rollback()
         raise Conflict(

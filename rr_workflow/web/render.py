@@ -1,0 +1,86 @@
+"""Pages from Jinja2 templates (autoescaped), with what every page needs: who is signed in, the CSRF
+token for its forms, a message left by the last step, whether this is a training database."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from rr_workflow.service.app import App
+from rr_workflow.web import session
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+@dataclass
+class Ctx:
+    """One request of a signed-in person: their App (acting as them), roles and name."""
+
+    request: Request
+    app: App
+    login: str
+    name: str
+    roles: set[str] = field(default_factory=set)
+
+    def can(self, *roles: str) -> bool:
+        return not self.roles.isdisjoint(roles)
+
+
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["day"] = long_day
+    env.filters["short"] = short_day
+    env.filters["url"] = lambda ref: quote(str(ref), safe="/")
+    env.filters["words"] = lambda key: str(key).replace("_", " ")
+    return env
+
+
+def long_day(value: Any) -> str:
+    """`Tuesday 5 January 2027`, the style letters use; blank for nothing."""
+    if not isinstance(value, date):
+        return "" if value is None else str(value)
+    return f"{value:%A} {value.day} {value:%B %Y}"
+
+
+def short_day(value: Any) -> str:
+    if not isinstance(value, date):
+        return "" if value is None else str(value)
+    return f"{value:%a} {value.day} {value:%b %Y}"
+
+
+def acting_app(base: App, login: str) -> App:
+    """The shared App (engine, clock, calendar) acting as `login` for one request."""
+    acting = copy.copy(base)
+    acting.actor = login
+    acting.expected_version = None
+    return acting
+
+
+def page(ctx: Ctx | None, request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+    env: Environment = request.app.state.templates
+    base: App = request.app.state.rr
+    body = env.get_template(template).render(
+        request=request,
+        me=ctx,
+        csrf=session.csrf_token(request),
+        flash=session.take_flash(request) if status < 400 else [],
+        training=base.training,
+        errors=values.pop("errors", []),
+        form=values.pop("form", {}),
+        **values,
+    )
+    return HTMLResponse(body, status_code=status)
