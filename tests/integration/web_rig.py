@@ -66,8 +66,9 @@ def oidc_settings(issuer: str, **more: Any) -> WebSettings:
 def serving(rr: App, settings: WebSettings, host: str = "127.0.0.1") -> Iterator[str]:
     """The web app on `host`, in a thread; yields its base URL."""
     port = free_port(host)
+    app = create_app(rr, settings)
     config = uvicorn.Config(
-        create_app(rr, settings), host=host, port=port, log_level="warning", proxy_headers=False, lifespan="off"
+        app, host=host, port=port, log_level="warning", proxy_headers=False, lifespan="off"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -104,7 +105,7 @@ class Client:
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         headers = dict(kwargs.pop("headers", {}) or {})
-        if self.cookie and url.startswith(self.base) or (self.cookie and url.startswith("/")):
+        if (self.cookie and url.startswith(self.base)) or (self.cookie and url.startswith("/")):
             headers["cookie"] = f"{COOKIE}={self.cookie}"
         target = url if url.startswith("http") else self.base + url
         return self._keep(self.http.request(method, target, headers=headers, **kwargs))
