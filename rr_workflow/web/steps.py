@@ -153,16 +153,22 @@ def _correct(app: App, ref: str, form: FormData) -> list[str]:
     withdraw = form.get("withdraw") == "yes"
     if withdraw == (to is not None):
         raise BadInput("give either the right value or withdraw the fact")
+    on = _on(app, form)
+    outside = forms.text(form, "outside_window_reason")
     if withdraw:
-        return _corrected(corrections.withdraw(app, ref, fact, agency, reason), "withdrew")
+        if outside is not None:
+            raise BadInput("the reason for a meeting outside the window goes with a corrected value")
+        return _corrected(corrections.withdraw(app, ref, fact, agency, reason, on), "withdrew")
     value: Any = to
     if fact == fix.MEETING_DATE or (fact in fix.FACTS and fix.FACTS[fact].kind == fix.DATE):
         value = forms.required_day(form, "to", app.today(), "the right date")
-    return _corrected(corrections.correct(app, ref, fact, agency, value, reason), "corrected")
+    return _corrected(corrections.correct(app, ref, fact, agency, value, reason, on, outside), "corrected")
 
 
 def _undo(app: App, ref: str, form: FormData) -> list[str]:
-    return _corrected(corrections.undo(app, ref, forms.required(form, "reason", "the reason")), "undid")
+    reason = forms.required(form, "reason", "the reason")
+    undone = corrections.undo(app, ref, reason, _on(app, form), forms.text(form, "outside_window_reason"))
+    return _corrected(undone, "undid")
 
 
 def _corrected(result: corrections.Corrected, verb: str) -> list[str]:
