@@ -321,6 +321,22 @@ class Daemon:
             _write_heartbeat(self.app, self.state)
             if fired["claimed"] or reason != "poll":
                 self.log("tick", reason=reason, notices=fired["claimed"], mails=fired["mails"])
+            self.follow_up()
+
+    def follow_up(self) -> None:
+        """The letters of steps whose process ended before writing them (service/follow_up.py)."""
+        from rr_workflow.service import follow_up
+
+        try:
+            done = follow_up.finish(self.app, fence=self.leadership.fence)
+        except LostLeadership as error:
+            self._fenced(error)
+            return
+        except Exception as error:  # retried at the next poll once its claim is stale
+            self.log("error", where="letters", error=type(error).__name__, detail=describe(error))
+            return
+        if done:
+            self.log("letters", events=done)
 
     def checkpoint(self) -> None:
         from rr_workflow.service.checkpoint import write_checkpoint

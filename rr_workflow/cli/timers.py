@@ -47,10 +47,11 @@ def tick(now, no_send: bool, as_json: bool) -> None:
       $ rr tick
       $ rr tick --now 2027-01-05T09:00
     """
-    from rr_workflow.service import delivery, notices
+    from rr_workflow.service import delivery, follow_up, notices
 
     app = open_app()
     fired = notices.tick(app, now)
+    follow_up.finish(app)  # the letters of steps a crash interrupted
     sent = {"sent": 0, "failed": 0, "dead": 0}
     if not no_send and delivery.waiting(app):  # the mail transport is set up only when needed
         from rr_workflow.adapters.mail import transport_from_environment

@@ -28,7 +28,6 @@ from rr_workflow.domain.case import Case, ChildDetails, ChildIdentity, RecordedD
 from rr_workflow.domain.deadlines import (
     Deadline,
     Status,
-    compute_deadlines,
     lateness,
     meeting_window,
 )
@@ -36,7 +35,7 @@ from rr_workflow.domain.errors import BadInput, Refused
 from rr_workflow.domain.machine import COMMANDS, RapidReview, allowed_events, state_label
 from rr_workflow.domain.names import did_you_mean
 from rr_workflow.domain.schedule import Schedule
-from rr_workflow.service import letters, permissions, read_models, validate
+from rr_workflow.service import case_rules, follow_up, permissions, read_models, validate
 from rr_workflow.service.app import App
 
 REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,63}$")
@@ -49,10 +48,7 @@ JOIN_URL = re.compile(r"^https://[^\s<>\"]+$")
 
 def case_schedule(uow: UnitOfWork, case: Case) -> Schedule:
     """The schedule the case was opened under (stored in the database with its version)."""
-    text = uow.schedule_text(case.schedule_version)
-    if text is None:
-        raise BadInput(f"schedule version {case.schedule_version!r} is missing from the database")
-    return config.parse_schedule_text(text, source=f"schedule version {case.schedule_version}")
+    return case_rules.parsed(case.schedule_version, uow.schedule_text(case.schedule_version))
 
 
 def effective_date(app: App, case: Case, on: date | None, from_aware: bool = False) -> date:
@@ -106,10 +102,7 @@ def refusal(machine: RapidReview, event: str) -> str:
 
 
 def deadlines_of(app: App, uow: UnitOfWork, case: Case, schedule: Schedule | None = None) -> list[Deadline]:
-    schedule = schedule or case_schedule(uow, case)
-    return compute_deadlines(
-        schedule, app.calendar, case.milestones(), app.today(), case.deadline_deviations()
-    )
+    return case_rules.deadlines_of(app, case, schedule or case_schedule(uow, case))
 
 
 def _save(
@@ -144,10 +137,7 @@ def _save(
         to_state=case.state,
         details=details,
     )
-    if not app.record_only:
-        letters.write(app, uow, case, schedule, deadlines, case.events)
-    uow.publish(case.events, app.moment())
-    case.events.clear()
+    follow_up.publish(app, uow, case, schedule, deadlines)  # the letters follow after the commit
     return deadlines
 
 

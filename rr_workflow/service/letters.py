@@ -70,7 +70,7 @@ class Mail:
 @dataclass
 class Context:
     app: App
-    uow: UnitOfWork
+    db: Any  # a session or connection the letters read people from
     case: Case
     schedule: Schedule
     deadlines: Sequence[Deadline]
@@ -92,7 +92,7 @@ class Context:
             .join(r, r.c.login == p.c.login)
             .where(r.c.role == role, p.c.active == 1)  # a deactivated person gets nothing
         )
-        return [dict(row) for row in self.uow.session.execute(query.order_by(p.c.name)).mappings()]
+        return [dict(row) for row in self.db.execute(query.order_by(p.c.name)).mappings()]
 
     def values(self, addressee: str, title: str, on: date, **more: Any) -> dict[str, Any]:
         """What every letter template receives: the case reference, the letterhead and the signature."""
@@ -575,30 +575,46 @@ HANDLERS: Mapping[str, Callable[[Context, ev.DomainEvent], list[Mail]]] = {
 
 def context(
     app: App,
-    uow: UnitOfWork,
+    source: Any,
     case: Case,
     schedule: Schedule,
     deadlines: Sequence[Deadline],
 ) -> Context:
-    agencies = {r["key"]: r for r in uow.rows(t.agencies)}
-    return Context(app, uow, case, schedule, deadlines, agencies, load_profile())
+    """What the handlers need; `source`: a unit of work, session or connection to read from."""
+    db = getattr(source, "session", source)
+    agencies = {r["key"]: dict(r) for r in db.execute(select(t.agencies)).mappings()}
+    return Context(app, db, case, schedule, deadlines, agencies, load_profile())
 
 
-def write(
+def check_ready() -> None:
+    """Refuse a step whose letters could not be written, before it is saved (PDF copies `always`
+    without LibreOffice)."""
+    from rr_workflow.adapters import pdf
+
+    pdf.wanted(load_profile().pdf)
+
+
+def render(
     app: App,
-    uow: UnitOfWork,
+    db: Any,
     case: Case,
     schedule: Schedule,
     deadlines: Sequence[Deadline],
     events: Sequence[ev.DomainEvent],
-) -> int:
-    """Render, store and queue the letters for `events`; returns how many documents were written."""
+) -> list[Mail]:
+    """The letters and mail for `events` (with their PDF copies), read through `db`; nothing stored."""
     relevant = [e for e in events if e.kind in HANDLERS]
     if not relevant:
-        return 0
-    ctx = context(app, uow, case, schedule, deadlines)
+        return []
+    ctx = context(app, db, case, schedule, deadlines)
     mails = [mail for event in relevant for mail in HANDLERS[event.kind](ctx, event)]
     _add_pdf_copies(ctx.profile, [(mail, letter) for mail in mails if mail.to for letter in mail.letters])
+    return mails
+
+
+def store_mails(app: App, uow: UnitOfWork, case: Case, mails: Sequence[Mail]) -> int:
+    """Store each mail's letters (files and `documents` rows) and queue the mail; returns how many
+    documents were written."""
     written = 0
     for mail in mails:
         stored = [(_store(app, uow, case, letter, mail.to), letter.content_type) for letter in mail.letters]

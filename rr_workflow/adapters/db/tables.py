@@ -262,7 +262,10 @@ audit_events = Table(
     Column("hash", String(64), nullable=False, unique=True),
 )
 
-# Domain events written in the same transaction as the change that raised them.
+# Domain events written in the same transaction as the change that raised them. Those with a follow-up
+# (letters: service/follow_up.py) are `pending` until it is done, exactly once: `claimed_by` names the
+# process following it up (a claim found stale is taken over), and the follow-up's own transaction marks
+# it `done` only while the claim is still its own. The rest are stored `done`.
 outbox = Table(
     "outbox",
     metadata,
@@ -272,7 +275,11 @@ outbox = Table(
     Column("effective_on", Date, nullable=False),
     Column("payload", Text, nullable=False),
     Column("created_at", MOMENT, nullable=False),
-    Column("status", String(16), nullable=False, default="pending"),
+    Column("status", String(16), nullable=False, default="pending"),  # pending, done
+    Column("claimed_by", String(255)),  # host:pid:token of the process following it up
+    Column("claimed_at", MOMENT),  # wall clock
+    Column("done_at", MOMENT),
+    Index("ix_outbox_status", "status"),
 )
 
 # One row per (case, deadline, due date, kind, slot) that fired: the unique key is the claim that makes a

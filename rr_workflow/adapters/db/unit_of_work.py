@@ -6,7 +6,7 @@ A concurrent change to the same case (its version column moved on) becomes `Conf
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -83,6 +83,7 @@ class UnitOfWork:
         self._new_files: list[Path] = []
         self._committed = False
         self._audit_waiting: list[dict[str, Any]] = []
+        self._after_commit: list[Callable[[], None]] = []
         return self
 
     def __exit__(
@@ -93,6 +94,14 @@ class UnitOfWork:
         if not self._committed:  # files written for a change that was not saved go with it
             for path in self._new_files:
                 path.unlink(missing_ok=True)
+        elif exc_type is None:
+            for work in self._after_commit:
+                work()
+
+    def after_commit(self, work: Callable[[], None]) -> None:
+        """Run `work` once the change is committed and this unit of work has ended (its session closed, no
+        lock held): the follow-up of the change's events (service/follow_up.py)."""
+        self._after_commit.append(work)
 
     @property
     def connection(self) -> Any:
@@ -152,8 +161,16 @@ class UnitOfWork:
         """An audit row (`audit.entry`'s keywords), appended to the trail by `commit`."""
         self._audit_waiting.append(row)
 
-    def publish(self, events: Iterable[DomainEvent], created_at: str) -> None:
-        rows = [event_row(e, created_at) for e in events]
+    def publish(
+        self,
+        events: Iterable[DomainEvent],
+        created_at: str,
+        pending: Collection[str] = (),
+        claim: tuple[str, str] | None = None,
+    ) -> None:
+        """Store `events`; those of a kind in `pending` wait for their follow-up, claimed by `claim`
+        (who, wall-clock moment) when given; the others are done."""
+        rows = [event_row(e, created_at, pending, claim) for e in events]
         if rows:
             self.session.execute(insert(t.outbox), rows)
 
@@ -223,8 +240,8 @@ class BatchUnitOfWork(UnitOfWork):
         self._deadlines: dict[int, list[dict[str, Any]]] = {}
         self._boards: dict[int, Mapping[str, Any] | None] = {}
         self._audit_rows: list[dict[str, Any]] = []
-        self._events: list[DomainEvent] = []
-        self._events_at: list[str] = []
+        self._events: list[tuple[DomainEvent, str, Collection[str], tuple[str, str] | None]] = []
+        self._follow_ups: list[Callable[[], None]] = []  # after the commit, if their batch is written
 
     def write(self) -> None:
         """Write everything waiting, in the open transaction."""
@@ -240,12 +257,10 @@ class BatchUnitOfWork(UnitOfWork):
             if rows:
                 self.session.execute(insert(board), rows)
         audit.append_many(self.connection, self._audit_rows)
-        rows = [
-            event_row(event, created_at)
-            for event, created_at in zip(self._events, self._events_at, strict=True)
-        ]
+        rows = [event_row(*waiting) for waiting in self._events]
         if rows:
             self.session.execute(insert(t.outbox), rows)
+        self._after_commit.extend(self._follow_ups)
         self.discard()
 
     def commit(self) -> None:
@@ -280,10 +295,17 @@ class BatchUnitOfWork(UnitOfWork):
     def audit(self, **row: Any) -> None:
         self._audit_rows.append(row)
 
-    def publish(self, events: Iterable[DomainEvent], created_at: str) -> None:
-        for event in events:
-            self._events.append(event)
-            self._events_at.append(created_at)
+    def publish(
+        self,
+        events: Iterable[DomainEvent],
+        created_at: str,
+        pending: Collection[str] = (),
+        claim: tuple[str, str] | None = None,
+    ) -> None:
+        self._events.extend((event, created_at, pending, claim) for event in events)
+
+    def after_commit(self, work: Callable[[], None]) -> None:
+        self._follow_ups.append(work)
 
 
 class JoinedUnitOfWork(UnitOfWork):
@@ -337,19 +359,39 @@ class JoinedUnitOfWork(UnitOfWork):
     def schedule_text(self, version: str) -> str | None:
         return self.batch.schedule_text(version)
 
-    def publish(self, events: Iterable[DomainEvent], created_at: str) -> None:
-        self.batch.publish(events, created_at)
+    def publish(
+        self,
+        events: Iterable[DomainEvent],
+        created_at: str,
+        pending: Collection[str] = (),
+        claim: tuple[str, str] | None = None,
+    ) -> None:
+        self.batch.publish(events, created_at, pending, claim)
+
+    def after_commit(self, work: Callable[[], None]) -> None:
+        self.batch.after_commit(work)
 
 
-def event_row(event: DomainEvent, created_at: str) -> dict[str, Any]:
-    """The event outbox's row for a domain event."""
+def event_row(
+    event: DomainEvent,
+    created_at: str,
+    pending: Collection[str] = (),
+    claim: tuple[str, str] | None = None,
+) -> dict[str, Any]:
+    """The event outbox's row for a domain event: `pending` its follow-up (claimed by `claim`, who and
+    the wall-clock moment) if its kind is in `pending`, otherwise done."""
+    who, when = claim or (None, None)
+    follow = event.kind in pending
     return {
         "case_ref": event.case_ref,
         "kind": event.kind,
         "effective_on": event.on,
         "payload": json.dumps(event.data, sort_keys=True),
         "created_at": created_at,
-        "status": "pending",
+        "status": "pending" if follow else "done",
+        "claimed_by": who if follow else None,
+        "claimed_at": when if follow else None,
+        "done_at": None if follow else created_at,
     }
 
 

@@ -1,0 +1,182 @@
+"""The letters of a step are written after its commit, exactly once per event, even across crashes
+(service/follow_up.py). The crashes are real: an `rr` process killed with SIGKILL at the fault point
+(a function replaced by one that kills its own process), on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from rr_workflow.adapters.db import migrate
+from rr_workflow.service import commands, follow_up
+
+# An `rr` command whose process kills itself at the fault point: `target` (module:function) is replaced
+# by a function that sends SIGKILL to its own process.
+CRASHING = """
+import importlib, os, signal, sys
+module, _, name = sys.argv[1].partition(":")
+setattr(importlib.import_module(module), name, lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL))
+sys.argv = ["rr", *sys.argv[2:]]
+from rr_workflow.cli.app import main
+main()
+"""
+AFTER_COMMIT = "rr_workflow.service.follow_up:_follow_up_now"  # the step is committed, nothing written
+WHILE_WRITING = "rr_workflow.service.letters:render"  # the events are claimed, nothing written
+
+# scoping send to the three partners: a scoping request, the scoping template and the records-securing
+# instruction to each (PDF copies are off in the test profile), one e-mail each.
+LETTERS = 9
+MAILS = 3
+EVENTS = 3
+
+
+def _env(rig: Any) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "RR_DATABASE_URL"}
+    env.update(RR_HOME=str(rig.home), RR_USER="coord", RR_NOW=rig.clock.now().isoformat())
+    if rig.url.startswith("postgresql"):
+        env["RR_DATABASE_URL"] = rig.url
+    return env
+
+
+def rr(rig: Any, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rr_workflow", *args],
+        env=_env(rig),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def crashing(rig: Any, fault: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", CRASHING, fault, *args],
+        env=_env(rig),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def counts(rig: Any) -> dict[str, int]:
+    return {
+        "letters": rig.scalar("SELECT count(*) FROM documents WHERE generated = 1"),
+        "mails": rig.scalar(
+            "SELECT count(*) FROM mail_outbox WHERE notice_id IS NULL"
+        ),  # letters, not notices
+        "attachments": rig.scalar("SELECT count(*) FROM mail_attachments"),
+        "pending": rig.scalar("SELECT count(*) FROM outbox WHERE status = 'pending'"),
+        "files": sum(1 for p in (rig.home / "documents").rglob("*") if p.is_file()),
+    }
+
+
+def opened(rig: Any) -> None:
+    rig.at(datetime(2026, 11, 2, 10))
+    rig.open_case()
+    rig.at(datetime(2026, 11, 3, 10))
+
+
+def test_a_step_killed_right_after_its_commit_has_its_letters_written_by_the_next_tick_once(rig: Any) -> None:
+    """Planted bug caught: `finish` taking only events nobody ever claimed (a claim of a process that has
+    ended is then never taken over: the letters never come)."""
+    opened(rig)
+    killed = crashing(rig, AFTER_COMMIT, "scoping", "send", "RR-1", "la", "police", "health")
+    assert killed.returncode == -9, killed.stderr
+    assert rig.scalar("SELECT state FROM cases WHERE ref = 'RR-1'") == "scoping"  # the step is saved
+    nothing = {"letters": 0, "mails": 0, "attachments": 0, "pending": EVENTS, "files": 0}
+    assert counts(rig) == nothing
+
+    ticked = rr(rig, "tick", "--no-send")
+    assert ticked.returncode == 0, ticked.stderr
+    written = {"letters": LETTERS, "mails": MAILS, "attachments": LETTERS, "pending": 0, "files": LETTERS}
+    assert counts(rig) == written
+
+    again = rr(rig, "tick", "--no-send")
+    assert again.returncode == 0, again.stderr
+    assert follow_up.finish(rig.app) == 0
+    assert counts(rig) == written
+
+
+def test_a_tick_killed_while_writing_letters_leaves_them_to_the_next_one(rig: Any) -> None:
+    opened(rig)
+    assert crashing(rig, AFTER_COMMIT, "scoping", "send", "RR-1", "la", "police", "health").returncode == -9
+    killed = crashing(rig, WHILE_WRITING, "tick", "--no-send")
+    assert killed.returncode == -9, killed.stderr
+    claims = rig.rows("SELECT claimed_by FROM outbox WHERE status = 'pending'")
+    assert len(claims) == EVENTS and len({c["claimed_by"] for c in claims}) == 1  # the tick's claim
+    assert counts(rig)["letters"] == 0
+
+    assert rr(rig, "tick", "--no-send").returncode == 0
+    assert rr(rig, "tick", "--no-send").returncode == 0
+    assert counts(rig) == {
+        "letters": LETTERS,
+        "mails": MAILS,
+        "attachments": LETTERS,
+        "pending": 0,
+        "files": LETTERS,
+    }
+
+
+def test_a_process_whose_claim_was_taken_over_stores_nothing(
+    rig: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process slow past `STALE` finishes after another took its events over: only one of them stores
+    the letters. Planted bug caught: completing without naming its own claim (`claimed_by == claim`):
+    both store them, 18 letters and 6 e-mails."""
+    opened(rig)
+    held: list[Any] = []
+    slow = follow_up._follow_up_now
+    monkeypatch.setattr(follow_up, "_follow_up_now", lambda *args: held.append(args))
+    commands.scoping_send(rig.app, "RR-1", ["la", "police", "health"])
+    assert len(held) == 1 and counts(rig)["pending"] == EVENTS
+    monkeypatch.setattr(follow_up, "_follow_up_now", slow)
+
+    assert follow_up.finish(rig.app) == 0  # the claim is this (running) process's, and fresh
+    later = datetime.now(UTC) + follow_up.STALE + timedelta(minutes=1)
+    assert follow_up.finish(rig.app, now=later) == EVENTS
+    slow(*held[0])  # the first holder, at last
+    assert counts(rig) == {
+        "letters": LETTERS,
+        "mails": MAILS,
+        "attachments": LETTERS,
+        "pending": 0,
+        "files": LETTERS,
+    }
+
+
+def test_letters_are_written_when_the_step_returns_and_steps_without_letters_leave_nothing_pending(
+    rig: Any,
+) -> None:
+    opened(rig)
+    commands.scoping_send(rig.app, "RR-1", ["la", "police", "health"])
+    commands.sin_notified(rig.later().app, "RR-1")
+    assert counts(rig)["letters"] == LETTERS and counts(rig)["mails"] == MAILS
+    statuses = rig.rows("SELECT kind, status, claimed_by IS NULL AS unclaimed FROM outbox ORDER BY id")
+    assert [(s["kind"], s["status"]) for s in statuses] == [
+        ("case_opened", "done"),
+        ("scoping_sent", "done"),
+        ("scoping_sent", "done"),
+        ("scoping_sent", "done"),
+        ("sin_notified", "done"),
+    ]
+
+
+def test_an_upgrade_marks_the_events_stored_before_it_done(rig: Any) -> None:
+    """Before the follow-up, a step wrote its letters in its own transaction and left its events
+    `pending`: after the upgrade none of them is written again."""
+    opened(rig)
+    commands.scoping_send(rig.app, "RR-1", ["la", "police", "health"])
+    before = counts(rig)
+    migrate.downgrade(rig.app.engine, "0009")
+    rig.execute("UPDATE outbox SET status = 'pending'")  # as revision 0009 stored them
+    migrate.upgrade(rig.app.engine)
+    rig.app.engine.dispose()
+    assert rig.rows("SELECT DISTINCT status FROM outbox") == [{"status": "done"}]
+    assert follow_up.finish(rig.app) == 0
+    assert counts(rig) == before
