@@ -368,3 +368,115 @@ def test_a_step_takes_the_audit_lock_last_just_before_its_commit(pg_rig: Any) ->
     assert len(after) == 2, after
     assert "FROM audit_events" in after[0] and after[1].startswith("INSERT INTO audit_events")
     assert any(s.startswith("INSERT INTO outbox") for s in statements[: locks[0]])
+
+
+# -- replaying each case's trail against its stored state --------------------------------------------
+
+
+@pytest.fixture
+def two_cases(rig: Any) -> Any:
+    """RR-2 opened before RR-1 (so the case table holds them out of the order of their references), each
+    with its one step so far: case_opened, from nothing to `referred`."""
+    rig.at(datetime(2026, 11, 2, 10, 0))
+    rig.open_case("RR-2")
+    rig.later().open_case("RR-1")
+    return rig
+
+
+def step(rig: Any, ref: str | None, action: str, from_state: str | None, to_state: str | None) -> int:
+    """Append a row to the trail as the application would (the chain stays intact); returns its id."""
+    with rig.app.engine.begin() as connection:
+        audit.append(
+            connection,
+            actor="coord",
+            recorded_at="2026-11-03T10:00:00.000000Z",
+            action=action,
+            case_ref=ref,
+            from_state=from_state,
+            to_state=to_state,
+        )
+        return int(
+            connection.execute(select(t.audit_events.c.id).order_by(t.audit_events.c.id.desc())).scalar()
+        )
+
+
+def replay(rig: Any) -> tuple[int, Any]:
+    with rig.app.engine.connect() as connection:
+        return audit.replay(connection)
+
+
+def fault(ref: str, problem: str) -> audit.CaseFault:
+    return audit.CaseFault(ref, problem)
+
+
+def test_cases_whose_trails_end_in_their_states_replay(two_cases: Any) -> None:
+    step(two_cases, "RR-2", "send_scoping", "referred", "scoping")
+    step(two_cases, "RR-2", "case_viewed", "scoping", None)  # a read: not a step, ignored
+    two_cases.execute("UPDATE cases SET state = 'scoping' WHERE ref = 'RR-2'")
+    assert replay(two_cases) == (2, None)
+
+
+def test_a_state_changed_behind_the_trail_is_named_with_the_last_row(two_cases: Any) -> None:
+    """Planted bug caught: reads (rows without a stage) taken as steps, or the last stage not compared."""
+    last = step(two_cases, "RR-2", "send_scoping", "referred", "scoping")
+    step(two_cases, "RR-2", "case_viewed", "scoping", None)
+    two_cases.execute("UPDATE cases SET state = 'closed' WHERE ref = 'RR-2'")
+    assert replay(two_cases) == (
+        1,
+        fault("RR-2", f"the case is 'closed' but its trail ends in 'scoping' (row {last})"),
+    )
+
+
+def test_a_case_without_a_step_is_named_after_the_cases_checked_in_order_of_reference(two_cases: Any) -> None:
+    """Planted bugs caught: the cases read in the table's order (RR-2 first, 0 checked), the fault naming
+    no case or no problem."""
+    two_cases.tamper("DELETE FROM audit_events WHERE case_ref = 'RR-2'")
+    assert replay(two_cases) == (1, fault("RR-2", "the case has no recorded step in the trail"))
+
+
+def test_a_trail_not_starting_with_the_opening_names_its_first_row(two_cases: Any) -> None:
+    """Planted bug caught: the row named being the second step, or the first step's stage."""
+    first = step(two_cases, "RR-2", "send_scoping", "referred", "scoping")
+    step(two_cases, "RR-2", "record_sin", "scoping", "scoping")
+    two_cases.tamper("DELETE FROM audit_events WHERE case_ref = 'RR-2' AND action = 'case_opened'")
+    two_cases.execute("UPDATE cases SET state = 'scoping' WHERE ref = 'RR-2'")
+    assert replay(two_cases) == (
+        1,
+        fault("RR-2", f"its trail starts at row {first}, not with the case's opening"),
+    )
+
+
+def test_a_step_not_starting_where_the_one_before_ended_is_named(two_cases: Any) -> None:
+    step(two_cases, "RR-2", "send_scoping", "referred", "scoping")
+    jump = step(two_cases, "RR-2", "hold_meeting", "meeting_scheduled", "meeting_held")
+    two_cases.execute("UPDATE cases SET state = 'meeting_held' WHERE ref = 'RR-2'")
+    assert replay(two_cases) == (
+        1,
+        fault("RR-2", f"row {jump} starts from 'meeting_scheduled' but the step before ended in 'scoping'"),
+    )
+
+
+def test_a_trail_of_a_case_no_longer_held_is_named_first_in_order(two_cases: Any) -> None:
+    step(two_cases, "RR-4", "case_opened", None, "referred")
+    step(two_cases, "RR-3", "case_opened", None, "referred")
+    assert replay(two_cases) == (2, fault("RR-3", "the trail records a case the database no longer holds"))
+
+
+def test_a_simulation_database_is_not_replayed(two_cases: Any) -> None:
+    """The simulator's throw-away cases have no trail of steps: a database holding a simulation row
+    replays nothing (0 cases checked), even where a case disagrees with its trail.
+    Planted bug caught: the simulation row looked for under another action, or not at all."""
+    two_cases.execute("UPDATE cases SET state = 'closed' WHERE ref = 'RR-2'")
+    step(two_cases, None, "simulation", None, None)
+    assert replay(two_cases) == (0, None)
+
+
+def test_a_cases_history_is_found_by_its_reference_in_any_case(two_cases: Any) -> None:
+    """Planted bugs caught: the reference matched with its case (rr-1 finds nothing), or the stored
+    reference not used for the look-up."""
+    with two_cases.app.engine.connect() as connection:
+        exact = audit.case_history(connection, "RR-1")
+        assert [(r["case_ref"], r["action"]) for r in exact] == [("RR-1", "case_opened")]
+        assert audit.case_history(connection, "rr-1") == exact
+        assert audit.case_history(connection, "Rr-1") == exact
+        assert audit.case_history(connection, "RR-9") == []
