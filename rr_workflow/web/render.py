@@ -4,6 +4,7 @@ token for its forms, a message left by the last step, whether this is a training
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -44,9 +45,18 @@ def environment() -> Environment:
     )
     env.filters["day"] = long_day
     env.filters["short"] = short_day
-    env.filters["url"] = lambda ref: quote(str(ref), safe="/")
+    env.filters["url"] = url_path
     env.filters["words"] = lambda key: str(key).replace("_", " ")
     return env
+
+
+PLAIN = re.compile(r"[A-Za-z0-9/_.-]*")
+
+
+def url_path(ref: Any) -> str:
+    """A case reference in a URL path (most need no quoting: checked first, as the board has many)."""
+    text = str(ref)
+    return text if PLAIN.fullmatch(text) else quote(text, safe="/")
 
 
 def long_day(value: Any) -> str:
