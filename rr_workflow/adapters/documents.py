@@ -36,6 +36,7 @@ page and in the page header.
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import io
 import re
@@ -226,19 +227,15 @@ def docx_template(name: str) -> Path:
 
 
 def render_docx(name: str, context: Mapping[str, Any]) -> bytes:
-    """Fill in the Word template `name` with `context` (escaped, sandboxed, strict); the .docx bytes."""
-    import zipfile
-
-    from docx.opc.exceptions import PackageNotFoundError
+    """Fill in the Word template `name` with `context` (escaped, sandboxed, strict); the .docx bytes.
+    The template is parsed once per process (again when its file changes); each document is rendered
+    into a copy of it."""
     from docxtpl import DocxTemplate
     from jinja2 import TemplateError
 
     path = docx_template(name)
     document = DocxTemplate(path)
-    try:
-        document.init_docx()  # opened once; render() reuses it
-    except (zipfile.BadZipFile, PackageNotFoundError, KeyError):  # KeyError: a zip without Word's parts
-        raise ConfigError(f"{path}: not a Word .docx file") from None
+    document.docx = copy.deepcopy(_parsed_template(path))
     try:
         document.render(dict(context), _docx_environment(), autoescape=True)
     except TemplateError as error:
@@ -246,6 +243,25 @@ def render_docx(name: str, context: Mapping[str, Any]) -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+def _parsed_template(path: Path) -> Any:
+    stat = path.stat()
+    return _parsed_docx(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed_docx(path: Path, mtime_ns: int, size: int) -> Any:
+    """The parsed Word file at `path` as it was at `mtime_ns`/`size` (never rendered into itself)."""
+    import zipfile
+
+    from docx import Document
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        return Document(str(path))
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError):  # KeyError: a zip without Word's parts
+        raise ConfigError(f"{path}: not a Word .docx file") from None
 
 
 @functools.lru_cache(maxsize=1)

@@ -8,6 +8,7 @@ the letters and timers consume. State values are stored in the database: never r
 from __future__ import annotations
 
 import operator
+import threading
 from collections.abc import Mapping, Sequence
 from datetime import date, time
 from functools import reduce
@@ -36,6 +37,24 @@ def _not_before(on: date, earliest: date | None, what: str) -> None:
 
 def _recorded_in(*stages: State) -> TransitionList:
     return reduce(operator.or_, (stage.to.itself(internal=True) for stage in stages))
+
+
+class _InHand:
+    """The machine's model: the case in hand, whose `state` the machine reads and writes. A machine costs
+    milliseconds to build, so one is built per thread and handed each case in turn (`machine_for`)."""
+
+    __slots__ = ("case",)
+
+    def __init__(self, case: Case) -> None:
+        self.case = case
+
+    @property
+    def state(self) -> str | None:
+        return self.case.state
+
+    @state.setter
+    def state(self, value: str | None) -> None:
+        self.case.state = value
 
 
 class RapidReview(StateMachine):
@@ -81,11 +100,11 @@ class RapidReview(StateMachine):
 
     def __init__(self, case: Case, endorsement_required: bool = True) -> None:
         self.endorsement_required = endorsement_required
-        super().__init__(model=case, state_field="state")
+        super().__init__(model=_InHand(case), state_field="state")
 
     @property
     def case(self) -> Case:
-        return self.model  # type: ignore[no-any-return]
+        return self.model.case  # type: ignore[no-any-return]
 
     # -- guards and validators ----------------------------------------------------------------------
 
@@ -382,6 +401,27 @@ MILESTONES: Mapping[str, str] = {
     "share_outcome": "outcome_shared",
     "close": "closed",
 }
+
+
+_built = threading.local()
+
+
+def machine_for(case: Case, endorsement_required: bool = True) -> RapidReview:
+    """The machine acting on `case` until the next call in this thread: built once per thread (for each
+    `endorsement_required`) and handed the case. A new case, in no state yet, gets one of its own, which
+    enters the initial state; so does a case after one the machine took to a final state (a machine
+    stops there)."""
+    if case.state is None:
+        return RapidReview(case, endorsement_required)
+    machines: dict[bool, RapidReview] | None = getattr(_built, "machines", None)
+    if machines is None:
+        machines = _built.machines = {}
+    machine = machines.get(endorsement_required)
+    if machine is None or machine.is_terminated:
+        machine = machines[endorsement_required] = RapidReview(case, endorsement_required)
+    else:
+        machine.model.case = case
+    return machine
 
 
 def state_label(value: str) -> str:

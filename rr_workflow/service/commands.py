@@ -23,6 +23,7 @@ from rr_workflow.adapters import config
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.adapters.db.unit_of_work import UnitOfWork
 from rr_workflow.domain import events as ev
+from rr_workflow.domain import machine as machines
 from rr_workflow.domain import names
 from rr_workflow.domain.case import Case, ChildDetails, ChildIdentity, RecordedDeviation
 from rr_workflow.domain.deadlines import (
@@ -69,13 +70,8 @@ def effective_date(app: App, case: Case, on: date | None, from_aware: bool = Fal
 
 
 def machine_for(case: Case, schedule: Schedule) -> RapidReview:
-    """The case's state machine. Building one costs milliseconds, so a case object keeps the one built for
-    it (the machine reads and writes the state on the case itself), for many steps in one unit of work."""
-    machine: RapidReview | None = getattr(case, "_machine", None)
-    if machine is None or machine.endorsement_required != schedule.endorsement_required:
-        machine = RapidReview(case, endorsement_required=schedule.endorsement_required)
-        case._machine = machine  # type: ignore[attr-defined]
-    return machine
+    """The case's state machine (built once per process and handed the case: valid until the next call)."""
+    return machines.machine_for(case, schedule.endorsement_required)
 
 
 def fire(machine: RapidReview, event: str, **kwargs: Any) -> None:

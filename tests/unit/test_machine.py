@@ -18,7 +18,14 @@ from statemachine.exceptions import TransitionNotAllowed
 from rr_workflow.domain.case import Case, Meeting
 from rr_workflow.domain.errors import BadInput, Refused
 from rr_workflow.domain.events import DomainEvent
-from rr_workflow.domain.machine import COMMANDS, MILESTONES, RapidReview, allowed_events, state_label
+from rr_workflow.domain.machine import (
+    COMMANDS,
+    MILESTONES,
+    RapidReview,
+    allowed_events,
+    machine_for,
+    state_label,
+)
 
 RECEIVED = date(2026, 12, 21)  # Monday
 AWARE = date(2026, 12, 18)
@@ -864,3 +871,34 @@ def test_meeting_statuses_are_the_stored_strings() -> None:
         "inquorate",
         "superseded",
     )
+
+
+# -- one machine per thread, handed each case ----------------------------------------------------------
+
+
+def test_the_machine_built_once_acts_on_the_case_it_was_last_handed() -> None:
+    """Planted bug caught: handing the pooled machine a case without rebinding its model (the second
+    case's step lands on the first case)."""
+    first, second = new_case(), Case("RR-2", RECEIVED, AWARE, "police", "test-1")
+    machine_for(first).send("send_scoping", on=SENT, agencies=["la"])
+    machine_for(second).send("send_scoping", on=SENT, agencies=["la"])
+    pooled = machine_for(first)
+    assert machine_for(second) is pooled  # built once
+    with pytest.raises(Refused, match="already sent to: la"):
+        pooled.send("send_scoping", on=SENT, agencies=["la"])
+    machine_for(first).send("record_sin", on=SENT)
+    assert (first.state, second.state) == ("scoping", "scoping")
+    assert (first.sin_notified_on, second.sin_notified_on) == (SENT, None)
+    assert allowed_events(machine_for(second)) == allowed_events(machine_of(second))
+    assert "record_sin" not in allowed_events(machine_for(first))
+    assert "record_sin" in allowed_events(machine_for(second))
+
+
+def test_the_machine_handed_on_after_a_case_is_closed_still_acts() -> None:
+    """A machine that reached a final state stops processing events. Planted bug caught: keeping the
+    machine that closed a case (the next case's step is refused)."""
+    first, second = new_case(), Case("RR-2", RECEIVED, AWARE, "police", "test-1")
+    machine_for(first), machine_for(second)  # each new case enters the initial state
+    machine_for(first).send("decline", on=SENT, reason="not a Rapid Review")
+    machine_for(second).send("send_scoping", on=SENT, agencies=["la"])
+    assert (first.state, second.state) == ("declined", "scoping")
