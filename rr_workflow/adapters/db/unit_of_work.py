@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Table, delete, func, insert, inspect, select
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -22,7 +22,7 @@ from rr_workflow.adapters.db import audit, lookup
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.adapters.db.engine import BUSY, is_concurrent_change
 from rr_workflow.adapters.db.orm import start_mappers
-from rr_workflow.domain.case import Case
+from rr_workflow.domain.case import Case, Meeting
 from rr_workflow.domain.deadlines import Deadline
 from rr_workflow.domain.errors import Conflict
 from rr_workflow.domain.events import DomainEvent
@@ -47,10 +47,10 @@ class CaseRepository:
         held = self._held.get(ref)
         if held is not None and inspect(held).persistent:  # not gone with a rolled-back savepoint
             return held
-        case = self.session.scalars(select(Case).where(t.cases.c.ref == ref)).one_or_none()
+        case = self.session.scalars(_whole_case(ref)).unique().one_or_none()
         if case is None:
             stored = lookup.case_ref(self.session, ref)
-            case = self.session.scalars(select(Case).where(t.cases.c.ref == stored)).one()
+            case = self.session.scalars(_whole_case(stored)).unique().one()
         if self.expected_version is not None and case.version != self.expected_version:  # type: ignore[attr-defined]
             raise Conflict(CHANGED_MEANWHILE)
         self._held[ref] = case
@@ -67,6 +67,21 @@ class CaseRepository:
     def add(self, case: Case) -> None:
         self.session.add(case)
         self._held[case.ref] = case
+
+
+def _whole_case(ref: str) -> Any:
+    """The case `ref` with everything a step reads, in one query (a case has a handful of rows in each
+    collection, so joining them all stays small)."""
+    return (
+        select(Case)
+        .where(t.cases.c.ref == ref)
+        .options(
+            joinedload(Case.involvements),  # type: ignore[attr-defined]
+            joinedload(Case.meetings).joinedload(Meeting.attendees),  # type: ignore[attr-defined]
+            joinedload(Case.actions),  # type: ignore[attr-defined]
+            joinedload(Case.deviations),  # type: ignore[attr-defined]
+        )
+    )
 
 
 class UnitOfWork:
