@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 from rr_workflow.adapters.db import audit
 from rr_workflow.cli.app import cli
+from rr_workflow.service import commands, corrections
 
 
 def rr(rig: Any, *args: str) -> Any:
@@ -66,6 +68,59 @@ def test_a_case_whose_state_was_changed_behind_the_trail_fails_verify(trail: Any
     )
     report = json.loads(rr(trail, "audit", "verify", "--json").stdout)
     assert report["ok"] is False and report["case_fault"]["case"] == "RR-2"
+
+
+@pytest.mark.parametrize(
+    ("statement", "says"),
+    [
+        (
+            "UPDATE cases SET decided_on = '2026-11-10' WHERE ref = 'RR-1'",
+            "its trail dates decided 2026-11-12 but the case holds 2026-11-10",
+        ),
+        (
+            "UPDATE cases SET sin_notified_on = NULL WHERE ref = 'RR-1'",
+            "its trail dates sin 2026-11-03 but the case holds none",
+        ),
+        (
+            "UPDATE involvements SET returned_on = '2026-11-04' WHERE agency = 'police' AND case_id = "
+            "(SELECT id FROM cases WHERE ref = 'RR-1')",
+            "its trail dates scoping-returned (police) 2026-11-03 but the case holds 2026-11-04",
+        ),
+        (
+            "UPDATE meetings SET held_on = '2026-11-13' "
+            "WHERE case_id = (SELECT id FROM cases WHERE ref = 'RR-1')",
+            "its trail dates meeting-held 2026-11-12 but the case holds 2026-11-13",
+        ),
+    ],
+)
+def test_a_step_date_changed_behind_the_trail_fails_verify(trail: Any, statement: str, says: str) -> None:
+    """The date of a recorded step, edited in the case's tables, is found although the stage still agrees.
+    Planted bug: verify comparing the stages only (it said ok)."""
+    assert rr(trail, "audit", "verify").exit_code == 0
+    trail.execute(statement)
+    result = rr(trail, "audit", "verify")
+    assert result.exit_code == 1
+    assert result.stderr == f"rr: error: case RR-1: {says}\n"
+
+
+def test_corrections_withdrawals_and_undos_replay_to_the_dates_stored(trail: Any) -> None:
+    """The replay follows every way a date legitimately changes (no false alarm): a correction, a
+    withdrawal, an undo of a step and of a correction, a meeting moved."""
+    app = trail.later(minutes=1).app
+    commands.scoping_returned(app, "RR-2", "la")
+    corrections.correct(trail.later().app, "RR-2", "scoping-sent", "police", date(2026, 11, 2), "typed")
+    corrections.withdraw(trail.later().app, "RR-2", "scoping-returned", "la", "it was the police's")
+    commands.scoping_returned(trail.later().app, "RR-2", "police")
+    commands.records_secured(trail.later().app, "RR-2", "health")
+    corrections.undo(trail.later().app, "RR-2", "wrong agency")
+    commands.meeting_schedule(trail.later().app, "RR-2", date(2026, 11, 11))
+    corrections.correct(trail.later().app, "RR-2", "meeting-date", None, date(2026, 11, 12), "slip")
+    corrections.correct(trail.later().app, "RR-2", "aware", None, date(2026, 10, 30), "typed")
+    corrections.correct(trail.later().app, "RR-2", "received", None, date(2026, 10, 30), "typed")
+    corrections.undo(trail.later().app, "RR-2", "it was right")
+    result = rr(trail, "audit", "verify", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["cases"] == 2
 
 
 def test_a_trail_emptied_by_its_owner_fails_verify(trail: Any) -> None:

@@ -135,9 +135,10 @@ class CaseFault:
 
 def replay(connection: Connection) -> tuple[int, CaseFault | None]:
     """Replay each case's trail: every change of state starts where the one before ended, the first
-    opens the case, and the last ends in the state the case table holds. Returns the number of cases
-    checked and the first that disagrees (a state changed behind the application's back, or rows
-    taken from a case's trail)."""
+    opens the case, and the last ends in the state the case table holds; then the date of each recorded
+    step, replayed from the trail, against the dates stored on the case (`domain.trail`). Returns the
+    number of cases checked and the first that disagrees (a state or a date changed behind the
+    application's back, or rows taken from a case's trail)."""
     a, c = t.audit_events, t.cases
     simulated = connection.execute(select(a.c.id).where(a.c.action == "simulation").limit(1)).first()
     if simulated is not None:  # the simulator's throw-away cases are stored without a trail of steps
@@ -173,4 +174,72 @@ def replay(connection: Connection) -> tuple[int, CaseFault | None]:
     orphans = sorted(set(trail) - set(stored))
     if orphans:
         return checked, CaseFault(orphans[0], "the trail records a case the database no longer holds")
+    return _replay_dates(connection, checked)
+
+
+def _replay_dates(connection: Connection, checked: int) -> tuple[int, CaseFault | None]:
+    """Each case's dated facts (when each step happened) replayed from its trail, against those stored."""
+    from rr_workflow.domain import trail
+
+    stored = _stored_dates(connection)
+    a = t.audit_events.c
+    query = (
+        select(a.id, a.case_ref, a.action, a.effective_on, a.details)
+        .where(a.case_ref.is_not(None))
+        .order_by(a.case_ref, a.id)
+    )
+    rows = connection.execute(query)
+    for ref, group in itertools.groupby(rows, key=lambda r: r.case_ref):
+        replayed = trail.replay(
+            trail.Row(r.id, r.action, _as_date(r.effective_on), json.loads(r.details)) for r in group
+        )
+        problem = trail.first_difference(replayed, stored.get(ref, {}))
+        if problem is not None:
+            return checked, CaseFault(ref, problem)
     return checked, None
+
+
+# Where each dated fact of a case is stored (the facts' names are those of `domain.trail`).
+_CASE_DATES = {
+    "received": "received",
+    "aware": "aware",
+    "sin": "sin_notified_on",
+    "meeting-set": "meeting_date_set_on",
+    "decided": "decided_on",
+    "endorsed": "endorsed_on",
+    "submitted": "submitted_on",
+    "outcome-shared": "outcome_shared_on",
+    "closed": "closed_on",
+    "declined": "declined_on",
+}
+_AGENCY_DATES = {
+    "scoping-sent": "sent_on",
+    "scoping-returned": "returned_on",
+    "records-secured": "secured_on",
+}
+
+
+def _stored_dates(connection: Connection) -> dict[str, dict[tuple[str, str | None], date]]:
+    c, i, m = t.cases.c, t.involvements.c, t.meetings.c
+    stored: dict[str, dict[tuple[str, str | None], date]] = {}
+    ref_of: dict[int, str] = {}
+    for row in connection.execute(select(c.id, c.ref, *(c[col] for col in _CASE_DATES.values()))).mappings():
+        ref_of[row["id"]] = row["ref"]
+        stored[row["ref"]] = {
+            (name, None): _as_date(row[col]) for name, col in _CASE_DATES.items() if row[col] is not None
+        }
+    for row in connection.execute(select(i.case_id, i.agency, *(i[col] for col in _AGENCY_DATES.values()))):
+        facts = stored[ref_of[row.case_id]]
+        for name, col in _AGENCY_DATES.items():
+            if getattr(row, col) is not None:
+                facts[(name, row.agency)] = _as_date(getattr(row, col))
+    held = select(m.case_id, m.number, m.held_on).where(m.held_on.is_not(None)).order_by(m.case_id, m.number)
+    for row in connection.execute(held):  # the latest meeting recorded as held (or inquorate) counts
+        stored[ref_of[row.case_id]][("meeting-held", None)] = _as_date(row.held_on)
+    return stored
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
