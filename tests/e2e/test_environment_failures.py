@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import os
 import resource
+import secrets
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -116,11 +120,85 @@ def test_poll_nan_is_refused_before_anything(rr: Any) -> None:
     assert not (rr.home / "daemon.lock").exists()
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run a command as another account")
-def test_another_account_running_rr_is_one_line(rr: Any) -> None:
-    partnership(rr)
+@pytest.fixture
+def other_account() -> Iterator[str]:
+    """A real account that is not root, made for the test (useradd) and removed after it."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to make another account")
+    if not all(shutil.which(tool) for tool in ("useradd", "userdel", "runuser")):
+        pytest.skip("no useradd, userdel or runuser on this machine")
+    name = f"rrt{secrets.token_hex(4)}"
+    subprocess.run(
+        ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
+        check=True,
+        capture_output=True,
+    )
     try:
-        done = run(rr, "case list", user="nobody")
-    except PermissionError:
-        pytest.skip("this interpreter cannot be run by another account here")
-    assert_one_line(done)
+        yield name
+    finally:
+        subprocess.run(["userdel", name], check=False, capture_output=True)
+
+
+def interpreter_for(user: str) -> str | None:
+    """A Python of this version that `user` may run: this one, unless it lives in a folder closed to
+    others (e.g. under /root), else the system's."""
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    for candidate in (os.path.realpath(sys.executable), f"/usr/bin/{version}", f"/usr/local/bin/{version}"):
+        if not os.path.exists(candidate):
+            continue
+        probe = subprocess.run(
+            [str(shutil.which("runuser")), "-u", user, "--", candidate, "-c", "pass"],
+            capture_output=True,
+            timeout=60,
+        )
+        if probe.returncode == 0:
+            return candidate
+    return None
+
+
+def test_another_account_running_rr_is_one_line(rr: Any, other_account: str, tmp_path: Path) -> None:
+    """`rr case list` run by an account that is not the owner of RR_HOME (0700, as `rr init` makes it):
+    one line and a non-zero exit, no traceback. On PostgreSQL the database decides who may connect (the
+    login role, not the OS account), so this is the embedded database's case.
+    Planted bug caught: the sqlite3 error escaping as a traceback."""
+    if rr.url.startswith("postgresql"):
+        pytest.skip("on PostgreSQL, who may read is the database's login roles, not RR_HOME's owner")
+    python = interpreter_for(other_account)
+    if python is None:
+        pytest.skip("no Python of this version that another account may run")
+    shared = Path(tempfile.mkdtemp(prefix="rr-other-", dir="/tmp"))  # /tmp/pytest-of-root is closed
+    try:
+        shared.chmod(0o711)  # others may pass through to RR_HOME, as to a home folder
+        home = shared / "rr_home"
+        setup = run(rr, "init --training", RR_HOME=str(home), RR_NOW="2026-12-21T09:00")
+        assert setup.returncode == 0, setup.stderr
+        assert home.stat().st_mode & 0o777 == 0o700
+        packages = [p for p in sys.path if p.endswith("site-packages")]
+        repository = str(Path(__file__).resolve().parents[2])
+        done = subprocess.run(
+            [
+                str(shutil.which("runuser")),
+                "-u",
+                other_account,
+                "--",
+                python,
+                "-m",
+                "rr_workflow",
+                "case",
+                "list",
+            ],
+            env={
+                "PATH": "/usr/bin:/bin",
+                "RR_HOME": str(home),
+                "PYTHONPATH": os.pathsep.join([repository, *packages]),
+                "PYTHONNOUSERSITE": "1",
+            },
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd="/",
+        )
+        assert_one_line(done)
+        assert done.stderr == f"rr: error: permission denied (in {home}): nothing was saved\n"
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)
