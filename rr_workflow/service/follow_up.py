@@ -26,21 +26,19 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from rr_workflow.adapters.db import tables as t
-from rr_workflow.domain.case import Case
-from rr_workflow.domain.deadlines import Deadline
 from rr_workflow.domain.errors import RRError
 from rr_workflow.domain.events import DomainEvent
-from rr_workflow.domain.schedule import Schedule
-from rr_workflow.service import case_rules
 from rr_workflow.service.app import App
 from rr_workflow.service.clock import iso_moment_of
 from rr_workflow.service.failures import describe
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the ORM is loaded only where there is something to follow up (`rr tick` stays light)
     from rr_workflow.adapters.db.unit_of_work import UnitOfWork
+    from rr_workflow.domain.case import Case
+    from rr_workflow.domain.deadlines import Deadline
+    from rr_workflow.domain.schedule import Schedule
 
 STALE = timedelta(minutes=10)  # a claim older than this is taken over (a LibreOffice run ends within 2)
 PENDING, DONE = "pending", "done"
@@ -225,8 +223,11 @@ def _claim(
 
 
 def _finish_case(app: App, ref: str, ids: list[int], claim: str) -> int:
+    from sqlalchemy.orm import Session
+
     from rr_workflow.adapters.db.orm import start_mappers
-    from rr_workflow.service import letters
+    from rr_workflow.domain.case import Case
+    from rr_workflow.service import case_rules, letters
 
     start_mappers()
     o = t.outbox
