@@ -225,6 +225,7 @@ class RRRunner:
             "RR_NOW": self.now if now is _UNSET else now,
             "RR_SCHEDULE": None,
             "RR_CALENDAR": None,
+            "RR_REVIEW_SCHEDULE": None,
             "RR_PARTNERSHIP": str(TEST_PROFILE),  # the test partnership's profile: no PDF copies
             "RR_MAIL_FROM": None,
         }

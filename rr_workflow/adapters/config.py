@@ -2,6 +2,7 @@
 
 Which file applies, first found wins:
   schedule: $RR_SCHEDULE, then $RR_HOME/rapid_review.toml, then the shipped schedules/rapid_review.toml
+  review schedule: $RR_REVIEW_SCHEDULE, then $RR_HOME/local_review.toml, then the shipped one
   calendar: $RR_CALENDAR, then $RR_HOME/calendar.toml, then the shipped schedules/calendar.toml
 """
 
@@ -15,9 +16,15 @@ from typing import Any
 
 from rr_workflow.domain.calendar import CalendarSettings
 from rr_workflow.domain.errors import ConfigError
-from rr_workflow.domain.schedule import Schedule, parse_calendar, parse_schedule
+from rr_workflow.domain.schedule import (
+    Schedule,
+    parse_calendar,
+    parse_review_schedule,
+    parse_schedule,
+)
 
 SCHEDULE_FILE = "rapid_review.toml"
+REVIEW_SCHEDULE_FILE = "local_review.toml"
 CALENDAR_FILE = "calendar.toml"
 
 
@@ -99,14 +106,33 @@ def parse_schedule_text(text: str, source: str) -> Schedule:
     return parse_schedule(tomllib.loads(text), source=source)
 
 
+def review_schedule_in_force() -> tuple[Schedule, str]:
+    """The schedule new reviews are opened under, with the file's text (stored with the review's version)."""
+    path = _chosen_file("RR_REVIEW_SCHEDULE", REVIEW_SCHEDULE_FILE)
+    schedule = parse_review_schedule(read_toml(path), source=str(path))
+    return schedule, path.read_text(encoding="utf-8")
+
+
+@functools.lru_cache(maxsize=64)
+def parse_review_schedule_text(text: str, source: str) -> Schedule:
+    """A review schedule stored with a review (cached, as `parse_schedule_text`)."""
+    import tomllib
+
+    return parse_review_schedule(tomllib.loads(text), source=source)
+
+
 def load_calendar_settings(path: Path | None = None) -> CalendarSettings:
     path = path or _chosen_file("RR_CALENDAR", CALENDAR_FILE)
     return parse_calendar(read_toml(path), source=str(path))
 
 
 def check_file(path: Path) -> Schedule | CalendarSettings:
-    """Validate a schedule or a calendar file (told apart by its first table)."""
+    """Validate a schedule, a review schedule or a calendar file (told apart by its first table, and a
+    review's schedule by its `procedure = "review"`)."""
     data = read_toml(path)
     if "calendar" in data:
         return parse_calendar(data, source=str(path))
+    head = data.get("schedule")
+    if isinstance(head, Mapping) and head.get("procedure") == "review":
+        return parse_review_schedule(data, source=str(path))
     return parse_schedule(data, source=str(path))

@@ -37,6 +37,7 @@ COMMAND_GROUPS = {
     "process": "rr_workflow.cli.process:process",
     "records": "rr_workflow.cli.steps:records",
     "report": "rr_workflow.cli.report:report",
+    "review": "rr_workflow.cli.review:review",
     "schedule": "rr_workflow.cli.schedule:schedule",
     "scoping": "rr_workflow.cli.steps:scoping",
     "serve": "rr_workflow.cli.serve:serve",

@@ -30,6 +30,10 @@ FIRST_YEAR, LAST_YEAR = 1900, 2199
 
 _MEMO_SIZE = 100_000  # answers kept by one calendar (a few MB at most)
 
+# What a date counted in calendar months does when it is not a working day.
+KEEP, NEXT, PREVIOUS = "keep", "next", "previous"
+ROLLS = (KEEP, NEXT, PREVIOUS)
+
 HolidaySource = Callable[[str, str, range], Mapping[date, str]]
 
 
@@ -128,6 +132,26 @@ class WorkingCalendar:
             self._cover(max(self._first_year - self._BLOCK, FIRST_YEAR), self._last_year)
             index = bisect.bisect_left(self._working, start.toordinal()) - n
         return date.fromordinal(self._working[index])
+
+    def add_months(self, start: date, months: int, roll: str = KEEP) -> date:
+        """The same day `months` calendar months after `start`, clamped to the month's end (31 August + 6
+        months is 28 February), then moved by `roll` when that is not a working day: KEEP leaves it,
+        NEXT takes the next working day, PREVIOUS the last working day before it."""
+        from dateutil.relativedelta import relativedelta  # imported here: only month deadlines need it
+
+        if roll not in ROLLS:
+            raise BadInput(f"unknown roll {roll!r} (expected one of: {', '.join(ROLLS)})")
+        try:
+            day = start + relativedelta(months=months)
+        except (OverflowError, ValueError):
+            raise BadInput(f"dates are counted between {FIRST_YEAR} and {LAST_YEAR} only") from None
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise BadInput(f"dates are counted between {FIRST_YEAR} and {LAST_YEAR} only")
+        if roll == KEEP or self.is_working_day(day):
+            return day
+        if roll == NEXT:
+            return self.add(day, 1)
+        return self.subtract(day, 1)
 
     def window(self, start: date, earliest: int, latest: int) -> tuple[date, date]:
         """From the `earliest`-th to the `latest`-th working day after `start`, inclusive."""

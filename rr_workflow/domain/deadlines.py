@@ -8,7 +8,7 @@ date and status as of a given day. The workflow, the timers, the letters and the
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -36,6 +36,8 @@ class Milestones:
 
     case: Mapping[str, date] = field(default_factory=dict)
     agencies: Mapping[str, Mapping[str, date]] = field(default_factory=dict)
+    # Events that happen again and again (a review's progress checkpoints), each date in order.
+    series: Mapping[str, Sequence[date]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,11 @@ def compute_deadlines(
     by_key = {d.deadline_key: d for d in deviations}  # the latest recorded deviation wins
     deadlines: list[Deadline] = []
     for rule in schedule.rules:
-        if rule.per_agency:
+        if rule.before is not None:
+            continue  # counted back from another deadline's date: once those are known
+        if rule.repeat_until is not None:
+            deadlines.extend(_repeating(rule, milestones, calendar, as_of, by_key))
+        elif rule.per_agency:
             for agency, events in sorted(milestones.agencies.items()):
                 deadline = _deadline(rule, agency, events, calendar, as_of, by_key)
                 if deadline is not None:
@@ -97,7 +103,59 @@ def compute_deadlines(
             deadline = _deadline(rule, None, milestones.case, calendar, as_of, by_key)
             if deadline is not None:
                 deadlines.append(deadline)
+    counted = {d.key: d for d in deadlines}
+    for rule in schedule.rules:
+        if rule.before is not None and rule.before in counted:
+            deadlines.append(_counted_back(rule, counted[rule.before], milestones, calendar, as_of, by_key))
     return sorted(deadlines, key=lambda d: (d.due, d.key))
+
+
+def _counted_back(
+    rule: DeadlineRule,
+    target: Deadline,
+    milestones: Milestones,
+    calendar: WorkingCalendar,
+    as_of: date,
+    deviations: Mapping[str, Deviation],
+) -> Deadline:
+    """`rule.working_days` working days before the date in force of `target`: its extension moves this
+    deadline with it (the notice before publication is counted from the publication actually planned)."""
+    due_by_target = calendar.subtract(target.due, rule.working_days)
+    return _make(
+        rule,
+        None,
+        target.counts_from,
+        due_by_target,
+        milestones.case.get(rule.met_by),
+        calendar,
+        as_of,
+        deviations,
+    )
+
+
+def _repeating(
+    rule: DeadlineRule,
+    milestones: Milestones,
+    calendar: WorkingCalendar,
+    as_of: date,
+    deviations: Mapping[str, Deviation],
+) -> list[Deadline]:
+    """`key:1`, `key:2`, ...: the first counted from `rule.counts_from`, each next one from the day the one
+    before was met; the one still to come only while `rule.repeat_until` has not happened."""
+    start = milestones.case.get(rule.counts_from)
+    if start is None:
+        return []
+    done = list(milestones.series.get(rule.met_by, ()))
+    finished = rule.repeat_until in milestones.case
+    result = []
+    for number, met_on in enumerate([*done, None], start=1):
+        if met_on is None and finished:
+            break
+        due = calendar.add(start, rule.working_days)
+        result.append(_make(rule, None, start, due, met_on, calendar, as_of, deviations, number=number))
+        if met_on is not None:
+            start = met_on
+    return result
 
 
 def _deadline(
@@ -115,6 +173,23 @@ def _deadline(
     return _dated(rule, key, agency, start, events.get(rule.met_by), deviations.get(key), as_of, calendar)
 
 
+def _make(
+    rule: DeadlineRule,
+    agency: str | None,
+    start: date,
+    original_due: date,
+    met_on: date | None,
+    calendar: WorkingCalendar,
+    as_of: date,
+    deviations: Mapping[str, Deviation],
+    number: int | None = None,
+) -> Deadline:
+    """A deadline whose original date was worked out by its caller (counted back, or one of a series)."""
+    key = f"{rule.key}:{number}" if number is not None else deadline_key(rule, agency)
+    label = f"{rule.label} {number}" if number is not None else rule.label
+    return _dated(rule, key, agency, start, met_on, deviations.get(key), as_of, calendar, original_due, label)
+
+
 @functools.lru_cache(maxsize=8192)
 def _dated(
     rule: DeadlineRule,
@@ -125,16 +200,24 @@ def _dated(
     deviation: Deviation | None,
     as_of: date,
     calendar: WorkingCalendar,
+    original_due: date | None = None,
+    label: str | None = None,
 ) -> Deadline:
     """One deadline from what it depends on (kept: every step of a case recomputes all its deadlines, and
-    most of them come out as before; a Deadline is immutable, so sharing one is safe)."""
-    original_due = calendar.add(start, rule.working_days)
+    most of them come out as before; a Deadline is immutable, so sharing one is safe). `original_due`:
+    counted from `start` by the rule (working days, or calendar months) unless given."""
+    if original_due is None:
+        if rule.months is not None:
+            original_due = calendar.add_months(start, rule.months, rule.roll)
+        else:
+            original_due = calendar.add(start, rule.working_days)
+    label = label or rule.label
     due = deviation.extended_to if deviation and deviation.extended_to else original_due
     due_soon_from = calendar.subtract(due, rule.policy.due_soon_days)
     return Deadline(
         key=key,
         rule_key=rule.key,
-        label=f"{rule.label} ({agency})" if agency else rule.label,
+        label=f"{label} ({agency})" if agency else label,
         agency=agency,
         owner=rule.owner,
         counts_from=start,

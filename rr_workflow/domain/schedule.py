@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from rr_workflow.domain.calendar import SUPPORTED_REGIONS, CalendarSettings
+from rr_workflow.domain.calendar import KEEP, ROLLS, SUPPORTED_REGIONS, CalendarSettings
 from rr_workflow.domain.errors import ConfigError
 
 # Milestones a timescale may count from or be met by. A case milestone happens once per case; an
@@ -37,6 +37,21 @@ CASE_MILESTONES = frozenset(
 )
 AGENCY_MILESTONES = frozenset({"scoping_sent", "scoping_returned", "records_secured"})
 
+# The milestones of the review that follows a Rapid Review (schedules/local_review.toml). `checkpoint`
+# happens many times: a repeating deadline counts each one from the one before.
+REVIEW_MILESTONES = frozenset(
+    {
+        "decision_made",
+        "reviewer_appointed",
+        "tor_agreed",
+        "checkpoint",
+        "draft_report",
+        "final_report_sent",
+        "published",
+        "finished",
+    }
+)
+
 # How a milestone reads in a sentence ("5 working days after the templates went out"): never show a key.
 MILESTONE_PHRASES = {
     "referral_received": "the referral",
@@ -52,6 +67,13 @@ MILESTONE_PHRASES = {
     "closed": "closure",
     "scoping_returned": "the template came back",
     "records_secured": "the records were secured",
+    "reviewer_appointed": "the reviewer was appointed",
+    "tor_agreed": "the terms of reference were agreed",
+    "checkpoint": "the last progress checkpoint",
+    "draft_report": "the draft report",
+    "final_report_sent": "the final report went to the Panel",
+    "published": "publication",
+    "finished": "the review ended",
 }
 
 ROLES = ("coordinator", "manager", "chair", "admin")
@@ -101,6 +123,15 @@ class DeadlineRule:
     policy: NoticePolicy
     per_agency: bool = False
     earliest: int | None = None
+    # Counted in calendar months instead of working days, then moved by `roll` off a non-working day.
+    months: int | None = None
+    roll: str = KEEP
+    # Due `working_days` working days before the date in force of the deadline `before` names (the final
+    # report goes to the Panel 7 working days before publication).
+    before: str | None = None
+    # A deadline that comes back each time it is met (progress checkpoints), counted from the last one,
+    # until the milestone `repeat_until` happens.
+    repeat_until: str | None = None
 
 
 @dataclass(frozen=True)
@@ -111,6 +142,7 @@ class Schedule:
     rules: tuple[DeadlineRule, ...]
     source: str = "<schedule>"
     endorsement_required: bool = True  # the chair endorses the outcome before the report goes to the Panel
+    kind: str = "rapid_review"  # or "review": the review that follows (schedules/local_review.toml)
 
     def rule(self, key: str) -> DeadlineRule:
         for rule in self.rules:
@@ -263,8 +295,15 @@ def parse_policy(data: Mapping[str, Any], path: str, base: NoticePolicy, read: _
     )
 
 
-def _check_milestone(rule_path: str, field: str, value: str, per_agency: bool, read: _Reader) -> None:
-    known = AGENCY_MILESTONES if per_agency else CASE_MILESTONES
+def _check_milestone(
+    rule_path: str,
+    field: str,
+    value: str,
+    per_agency: bool,
+    read: _Reader,
+    case_events: frozenset[str] = CASE_MILESTONES,
+) -> None:
+    known = AGENCY_MILESTONES if per_agency else case_events
     if value not in known:
         kind = "agency" if per_agency else "case"
         raise read.fail(
@@ -317,11 +356,7 @@ def parse_schedule(data: Mapping[str, Any], source: str = "<schedule>") -> Sched
         key = entry.get("key")
         path = f"deadlines[{i}]" if not isinstance(key, str) else f"deadlines.{key}"
         rules.append(_parse_rule(entry, path, base, partners, read))
-    seen: set[str] = set()
-    for rule in rules:
-        if rule.key in seen:
-            raise read.fail(f"deadlines.{rule.key}", "the same key is used twice")
-        seen.add(rule.key)
+    _check_rules(rules, read)
     return Schedule(
         name=read.string(head, "name", "schedule.name"),
         version=str(read.string(head, "version", "schedule.version")),
@@ -332,12 +367,48 @@ def parse_schedule(data: Mapping[str, Any], source: str = "<schedule>") -> Sched
     )
 
 
+def _check_rules(rules: Sequence[DeadlineRule], read: _Reader) -> None:
+    """Keys are unique, and a deadline counted back from another names one that exists."""
+    seen: set[str] = set()
+    for rule in rules:
+        if rule.key in seen:
+            raise read.fail(f"deadlines.{rule.key}", "the same key is used twice")
+        seen.add(rule.key)
+    plain = {r.key for r in rules if r.before is None and not r.per_agency and r.repeat_until is None}
+    for rule in rules:
+        if rule.before is not None and rule.before not in plain:
+            known = ", ".join(sorted(plain))
+            raise read.fail(
+                f"deadlines.{rule.key}.before",
+                f"no deadline {rule.before!r} to count back from (expected one of: {known})",
+            )
+
+
 def _parse_rule(
-    entry: Mapping[str, Any], path: str, base: NoticePolicy, partners: Mapping[str, str], read: _Reader
+    entry: Mapping[str, Any],
+    path: str,
+    base: NoticePolicy,
+    partners: Mapping[str, str],
+    read: _Reader,
+    case_events: frozenset[str] = CASE_MILESTONES,
 ) -> DeadlineRule:
     read.unknown_keys(
         entry,
-        ("key", "label", "from", "met_by", "working_days", "window", "owner", "per_agency", "policy"),
+        (
+            "key",
+            "label",
+            "from",
+            "met_by",
+            "working_days",
+            "window",
+            "months",
+            "on_non_working_day",
+            "before",
+            "repeat_until",
+            "owner",
+            "per_agency",
+            "policy",
+        ),
         path,
     )
     key = read.string(entry, "key", f"{path}.key")
@@ -346,14 +417,42 @@ def _parse_rule(
     per_agency = entry.get("per_agency", False)
     if not isinstance(per_agency, bool):
         raise read.fail(f"{path}.per_agency", "must be true or false")
-    counts_from = read.string(entry, "from", f"{path}.from")
+    before = read.string(entry, "before", f"{path}.before") if "before" in entry else None
+    if before is not None and ("from" in entry or per_agency):
+        raise read.fail(path, "a deadline counted back with `before` has no `from` and is not per agency")
+    counts_from = read.string(entry, "from", f"{path}.from") if before is None else "before"
     met_by = read.string(entry, "met_by", f"{path}.met_by")
-    _check_milestone(path, "from", counts_from, per_agency, read)
-    _check_milestone(path, "met_by", met_by, per_agency, read)
-    if "window" in entry and "working_days" in entry:
-        raise read.fail(path, "give either working_days or window, not both")
+    if before is None:
+        _check_milestone(path, "from", counts_from, per_agency, read, case_events)
+    _check_milestone(path, "met_by", met_by, per_agency, read, case_events)
+    repeat_until: str | None = None
+    if "repeat_until" in entry:
+        repeat_until = read.string(entry, "repeat_until", f"{path}.repeat_until")
+        _check_milestone(path, "repeat_until", repeat_until, False, read, case_events)
+        if per_agency or before is not None:
+            raise read.fail(
+                f"{path}.repeat_until", "a repeating deadline is neither per agency nor counted back"
+            )
+    counts = [name for name in ("working_days", "window", "months") if name in entry]
+    if len(counts) > 1:
+        raise read.fail(path, f"give one of working_days, window or months, not both {' and '.join(counts)}")
+    if ("months" in entry or "window" in entry) and (before is not None or repeat_until is not None):
+        raise read.fail(path, "a deadline counted back or repeating is counted in working_days")
+    months: int | None = None
+    roll = KEEP
+    if "months" in entry:
+        months = read.integer(entry, "months", f"{path}.months", minimum=1, maximum=120)
+        roll = read.string(entry, "on_non_working_day", f"{path}.on_non_working_day", KEEP)
+        if roll not in ROLLS:
+            raise read.fail(
+                f"{path}.on_non_working_day", f"unknown {roll!r} (expected one of: {', '.join(ROLLS)})"
+            )
+    elif "on_non_working_day" in entry:
+        raise read.fail(f"{path}.on_non_working_day", "only a deadline counted in months is moved off a day")
     earliest: int | None = None
-    if "window" in entry:
+    if months is not None:
+        days = 0
+    elif "window" in entry:
         window = entry["window"]
         if not isinstance(window, list) or len(window) != 2:
             raise read.fail(f"{path}.window", "must be [earliest, latest] working days")
@@ -380,6 +479,44 @@ def _parse_rule(
         policy=policy,
         per_agency=per_agency,
         earliest=earliest,
+        months=months,
+        roll=roll,
+        before=before,
+        repeat_until=repeat_until,
+    )
+
+
+def parse_review_schedule(data: Mapping[str, Any], source: str = "<review schedule>") -> Schedule:
+    """Build the `Schedule` of the review that follows a Rapid Review (schedules/local_review.toml), or
+    raise `ConfigError` naming what is wrong. Its deadlines count from the review's milestones."""
+    read = _Reader(source)
+    read.unknown_keys(data, ("schedule", "policy", "deadlines"), "")
+    head = read.table(data, "schedule", "schedule")
+    read.unknown_keys(head, ("procedure", "name", "version"), "schedule")
+    if read.string(head, "procedure", "schedule.procedure") != "review":
+        raise read.fail("schedule.procedure", 'a review\'s schedule says procedure = "review"')
+    base = parse_policy(read.table(data, "policy", "policy", required=False), "policy", NoticePolicy(), read)
+    entries = data.get("deadlines")
+    if not isinstance(entries, list) or not entries:
+        raise read.fail("deadlines", "missing: add at least one [[deadlines]] table")
+    rules: list[DeadlineRule] = []
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, Mapping):
+            raise read.fail(f"deadlines[{i}]", "must be a table")
+        key = entry.get("key")
+        path = f"deadlines[{i}]" if not isinstance(key, str) else f"deadlines.{key}"
+        rule = _parse_rule(entry, path, base, {}, read, REVIEW_MILESTONES)
+        if rule.per_agency:
+            raise read.fail(f"{path}.per_agency", "a review's deadlines are not per agency")
+        rules.append(rule)
+    _check_rules(rules, read)
+    return Schedule(
+        name=read.string(head, "name", "schedule.name"),
+        version=str(read.string(head, "version", "schedule.version")),
+        partners={},
+        rules=tuple(rules),
+        source=source,
+        kind="review",
     )
 
 

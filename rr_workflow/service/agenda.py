@@ -16,7 +16,7 @@ from rr_workflow.adapters.db import tables as t
 from rr_workflow.domain.deadlines import Status, deadline_status
 from rr_workflow.service import permissions
 from rr_workflow.service.app import App
-from rr_workflow.service.notices import FINISHED, MEETING_COMMANDS, StoredSchedules
+from rr_workflow.service.notices import MEETING_COMMANDS, RuleOf, still_running
 
 DEFAULT_DAYS = 5  # a working week
 
@@ -34,10 +34,10 @@ def due(app: App, days: int = DEFAULT_DAYS, overdue_only: bool = False) -> list[
                 select(t.agencies.c.partner, t.agencies.c.key).where(t.agencies.c.partner.is_not(None))
             ).all()
         )
-        schedules = StoredSchedules(connection)
+        rule_of = RuleOf(connection)
         by_day: dict[date, list[dict[str, Any]]] = defaultdict(list)
         for row in open_deadlines_until(connection, horizon):
-            rule = schedules[row.schedule_version].rule(row.rule_key)
+            rule = rule_of(row)
             status = deadline_status(row.original_due, row.due, row.due_soon_from, None, row.deviation, today)
             if overdue_only and status != Status.OVERDUE:
                 continue
@@ -65,16 +65,18 @@ def due(app: App, days: int = DEFAULT_DAYS, overdue_only: bool = False) -> list[
 def open_deadlines_until(connection: Connection, last_day: date) -> list[Row[Any]]:
     """Every deadline of an unfinished case, not met nor waived, due on or before `last_day`: a range of
     the index of open deadlines by due date (those that may still fire), whatever the history."""
-    d, c = t.deadlines.c, t.cases.c
+    d, c, r = t.deadlines.c, t.cases.c, t.reviews.c
     query = (
         select(
             d.key, d.rule_key, d.label, d.agency, d.owner, d.original_due, d.due, d.due_soon_from,
-            d.deviation, c.ref, c.schedule_version,
+            d.deviation, c.ref, c.schedule_version, d.review_id,
+            r.schedule_version.label("review_schedule_version"),
         )
         .join(t.cases, c.id == d.case_id)
+        .outerjoin(t.reviews, r.id == d.review_id)
         .where(
             d.next_fire_at.is_not(None),
-            c.state.not_in(FINISHED),
+            still_running(),
             d.met_on.is_(None),
             or_(d.deviation.is_(None), d.deviation != Status.WAIVED),
             d.due <= last_day,

@@ -146,10 +146,12 @@ def _step(
     action: str = "record",
     from_aware: bool = False,
     check: Callable[[UnitOfWork], object] | None = None,
+    follow: Callable[[App, UnitOfWork, Case, Schedule, date], None] | None = None,
     **kwargs: Any,
 ) -> Case:
     """One recording step: the common shape of most commands. `check` validates input that needs the
-    database (after the role check, in the same unit of work)."""
+    database (after the role check, in the same unit of work); `follow` records what the step starts
+    (a review after a decision), after the step and in the same unit of work."""
     with app.uow() as uow:
         permissions.require(uow, app.actor, action)
         case = uow.cases.get(ref)
@@ -161,6 +163,8 @@ def _step(
         machine = machine_for(case, schedule)
         fire(machine, event, on=day, **kwargs)
         _save(app, uow, case, schedule, event, day, before, details, machine)
+        if follow is not None:
+            follow(app, uow, case, schedule, day)
         uow.commit()
         return case
 
@@ -461,10 +465,17 @@ def decide(
         "decide",
         on,
         {"outcome": outcome, "actions": len(parsed)},
+        follow=_open_review,
         outcome=outcome,
         rationale=rationale,
         actions=parsed,
     )
+
+
+def _open_review(app: App, uow: UnitOfWork, case: Case, schedule: Schedule, on: date) -> None:
+    from rr_workflow.service import reviews
+
+    reviews.open_for_decision(app, uow, case, schedule, on)
 
 
 def endorse(app: App, ref: str, by: str | None = None, on: date | None = None) -> Case:

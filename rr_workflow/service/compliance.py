@@ -145,6 +145,7 @@ class Report:
                 d.c.reason,
             )
             .select_from(d.join(c, c.c.id == d.c.case_id))
+            .where(d.c.review_id.is_(None))  # the Rapid Review's own timescales
             .order_by(c.c.received, ref, d.c.original_due, key)
         )
         if self.start is not None:

@@ -38,6 +38,7 @@ from rr_workflow.domain.case import Case, Meeting
 from rr_workflow.domain.deadlines import Deadline, meeting_window
 from rr_workflow.domain.schedule import Schedule
 from rr_workflow.service.app import App
+from rr_workflow.service.review_letters import HANDLERS as REVIEW_HANDLERS
 
 OUTCOME_WORDS = {
     "national_cspr": "to recommend a national Child Safeguarding Practice Review",
@@ -567,6 +568,7 @@ HANDLERS: Mapping[str, Callable[[Context, ev.DomainEvent], list[Mail]]] = {
     ev.CASE_DECLINED: _case_declined,
     ev.CASE_CLOSED: _case_closed,
     ev.MEETING_WITHDRAWN: _meeting_withdrawn,
+    **REVIEW_HANDLERS,  # the review that follows: its terms of reference, the notice before publication
 }
 
 

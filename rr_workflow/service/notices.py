@@ -16,13 +16,14 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 
 from rr_workflow.adapters import config
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.domain import wording
 from rr_workflow.domain.deadlines import Status
 from rr_workflow.domain.errors import BadInput
+from rr_workflow.domain.review import FINISHED as REVIEW_FINISHED
 from rr_workflow.domain.schedule import DeadlineRule, Schedule
 from rr_workflow.domain.timers import ESCALATION, Timer, due_timers, next_timer
 from rr_workflow.service.app import App
@@ -42,6 +43,13 @@ MEETING_COMMANDS = {
     "meeting_held": "meeting held REF --attendee AGENCY:NAME ...",
     "panel_submission": "submit REF",
     "outcome_shared": "outcome shared REF",
+    # the review that follows
+    "reviewer_appointed": "review appoint REF --reviewer NAME",
+    "tor_agreed": "review tor-agreed REF",
+    "checkpoint": "review checkpoint REF",
+    "draft_report": "review draft REF",
+    "final_report_sent": "review final-sent REF",
+    "published": "review published REF",
 }
 
 
@@ -55,6 +63,7 @@ class Candidate:
     met_by: str
     every: int
     timer: Timer
+    procedure: str = "Rapid Review"  # or "Review": the review that follows, named in the subject
 
 
 def tick(app: App, now: datetime | None = None, fence: Callable[[Any], None] | None = None) -> dict[str, int]:
@@ -108,30 +117,57 @@ def _anything_due(app: App, now: datetime) -> bool:
 
 class StoredSchedules:
     """The schedule versions cases were opened under, each parsed the first time a row asks for it;
-    `db` is a session or a connection."""
+    `db` is a session or a connection. With `reviews`, the versions reviews were opened under."""
 
-    def __init__(self, db: Any) -> None:
+    def __init__(self, db: Any, reviews: bool = False) -> None:
         self.db = db
+        self.reviews = reviews
         self._parsed: dict[str, Schedule] = {}
 
     def __getitem__(self, version: str) -> Schedule:
         if version not in self._parsed:
-            text = self.db.execute(
-                select(t.schedules.c.source_text).where(t.schedules.c.version == version)
-            ).scalar_one()
-            self._parsed[version] = config.parse_schedule_text(text, f"schedule version {version}")
+            table = t.review_schedules if self.reviews else t.schedules
+            text = self.db.execute(select(table.c.source_text).where(table.c.version == version)).scalar_one()
+            if self.reviews:
+                parsed = config.parse_review_schedule_text(text, f"review schedule version {version}")
+            else:
+                parsed = config.parse_schedule_text(text, f"schedule version {version}")
+            self._parsed[version] = parsed
         return self._parsed[version]
+
+
+class RuleOf:
+    """The rule of a stored deadline row: from its case's schedule, or its review's."""
+
+    def __init__(self, db: Any) -> None:
+        self.cases = StoredSchedules(db)
+        self.reviews = StoredSchedules(db, reviews=True)
+
+    def __call__(self, row: Any) -> DeadlineRule:
+        if row.review_id is not None:
+            return self.reviews[row.review_schedule_version].rule(row.rule_key)
+        return self.cases[row.schedule_version].rule(row.rule_key)
+
+
+def still_running() -> Any:
+    """The condition on a deadline row joined to its case and (outer) its review: the procedure it
+    belongs to is not finished (a review runs on after its Rapid Review closed)."""
+    c, r, d = t.cases.c, t.reviews.c, t.deadlines.c
+    return or_(
+        and_(d.review_id.is_(None), c.state.not_in(FINISHED)),
+        and_(d.review_id.is_not(None), r.state.not_in(REVIEW_FINISHED)),
+    )
 
 
 def open_deadlines(db: Any, fire_by: str | None = None) -> Iterator[tuple[Any, DeadlineRule]]:
     """Each deadline that may still fire (case not finished, not met, not waived) with its rule; with
     `fire_by` (a stored moment), only those whose next timer moment has come: an index range, so a tick
     costs what is due, not what is open."""
-    schedules = StoredSchedules(db)
-    d, c = t.deadlines, t.cases
+    rule_of = RuleOf(db)
+    d, c, r = t.deadlines, t.cases, t.reviews
     conditions = [
         d.c.next_fire_at.is_not(None),
-        c.c.state.not_in(FINISHED),
+        still_running(),
         d.c.met_on.is_(None),
         or_(d.c.deviation.is_(None), d.c.deviation != Status.WAIVED),
     ]
@@ -149,12 +185,15 @@ def open_deadlines(db: Any, fire_by: str | None = None) -> Iterator[tuple[Any, D
             c.c.ref,
             c.c.referrer,
             c.c.schedule_version,
+            d.c.review_id,
+            r.c.schedule_version.label("review_schedule_version"),
         )
         .join(c, c.c.id == d.c.case_id)
+        .outerjoin(r, r.c.id == d.c.review_id)
         .where(*conditions)
     )
     for row in db.execute(query).all():
-        yield row, schedules[row.schedule_version].rule(row.rule_key)
+        yield row, rule_of(row)
 
 
 def _candidates(
@@ -182,6 +221,7 @@ def _candidates(
                 rule.met_by,
                 rule.policy.escalation_every,
                 timer,
+                "Rapid Review" if row.review_id is None else "Review",
             )
 
 
@@ -452,7 +492,7 @@ def _queue_mail(app: App, uow: UnitOfWork, claimed: list[tuple[int, Candidate, i
             "marking": profile.marking,
             "training": app.training,
         }
-        prefix = f"{profile.marking}: Rapid Review {k.case_ref}"
+        prefix = f"{profile.marking}: {k.procedure} {k.case_ref}"
         if k.timer.kind == ESCALATION:
             subject = f"{prefix}: ESCALATION {k.timer.slot}: {label} is {values['overdue_text']} overdue"
             body = texts["email/escalation.txt.j2"].render(**values)

@@ -170,7 +170,7 @@ def _case_timeline(connection: Connection, app: App, ref: str) -> CaseTimeline:
             d.key, d.rule_key, d.label, d.agency, d.counts_from, d.original_due, d.due, d.earliest,
             d.due_soon_from, d.met_on, d.deviation,
         )
-        .where(d.case_id == case["id"])
+        .where(d.case_id == case["id"], d.review_id.is_(None))
         .order_by(d.original_due, d.key)
     ).mappings().all()  # fmt: skip
     m = t.meetings.c
@@ -546,9 +546,11 @@ class RuleMonth:
 def on_time_by_month(connection: Connection, today: date) -> tuple[list[RuleMonth], dict[str, str]]:
     """The chart's figures, and each rule's label (without an agency's name)."""
     d, c = t.deadlines.c, t.cases.c
-    query = select(
-        d.rule_key, d.label, d.agency, d.original_due, d.met_on, d.deviation, c.received
-    ).join_from(t.deadlines, t.cases, d.case_id == c.id)
+    query = (
+        select(d.rule_key, d.label, d.agency, d.original_due, d.met_on, d.deviation, c.received)
+        .join_from(t.deadlines, t.cases, d.case_id == c.id)
+        .where(d.review_id.is_(None))
+    )
     judged: dict[tuple[str, date], list[int]] = defaultdict(lambda: [0, 0])
     labels: dict[str, str] = {}
     for r in connection.execute(query).mappings():

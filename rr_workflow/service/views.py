@@ -28,9 +28,16 @@ def _rows(connection: Connection, table: t.Table, *order: Any, **where: Any) -> 
     return [dict(r) for r in connection.execute(query.order_by(*order)).mappings()]
 
 
-def deadlines(connection: Connection, case_id: int, app: App) -> list[dict[str, Any]]:
+def deadlines(
+    connection: Connection, case_id: int, app: App, review_id: int | None = None
+) -> list[dict[str, Any]]:
+    """The case's own deadlines, or (`review_id`) its review's, as last materialised; statuses for today."""
     today = app.today()
-    rows = _rows(connection, t.deadlines, t.deadlines.c.due, t.deadlines.c.key, case_id=case_id)
+    d = t.deadlines.c
+    query = select(t.deadlines).where(
+        d.case_id == case_id, d.review_id.is_(None) if review_id is None else d.review_id == review_id
+    )
+    rows = [dict(r) for r in connection.execute(query.order_by(d.due, d.key)).mappings()]
     return [
         {
             "key": r["key"],
@@ -47,6 +54,18 @@ def deadlines(connection: Connection, case_id: int, app: App) -> list[dict[str, 
         }
         for r in rows
     ]
+
+
+def review_summary(connection: Connection, case_id: int) -> dict[str, Any] | None:
+    """The review that follows the case (its latest), in brief: `rr review show` has the rest."""
+    from rr_workflow.domain.review import state_label as review_state_label
+
+    r = t.reviews.c
+    query = select(r.kind, r.state, r.decided_on).where(r.case_id == case_id).order_by(r.id.desc())
+    row = connection.execute(query.limit(1)).first()
+    if row is None:
+        return None
+    return {"kind": row.kind, "state": row.state, "state_label": review_state_label(row.state)}
 
 
 def case_show(app: App, ref: str) -> dict[str, Any]:
@@ -139,6 +158,7 @@ def case_show(app: App, ref: str) -> dict[str, Any]:
                 {"kind": d["kind"], "filename": d["filename"], "sha256": d["sha256"]} for d in documents
             ],
             "allowed": [COMMANDS[e] for e in (case["allowed"] or "").split(",") if e],
+            "review": review_summary(connection, case_id),
             "mail_failing": failing_by_case(connection, ref).get(ref, 0),
         }
         audit.append(

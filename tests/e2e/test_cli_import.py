@@ -153,6 +153,7 @@ def test_a_register_becomes_the_audited_steps_a_coordinator_would_have_recorded(
         ("return_scoping", "2026-01-21"),
         ("hold_meeting", "2026-01-21"),
         ("decide", "2026-01-21"),
+        ("review_opened", "2026-01-21"),  # the local review the decision starts, tracked from now on
         ("endorse", "2026-01-22"),
         ("share_outcome", "2026-01-23"),
         ("submit", "2026-01-26"),

@@ -330,6 +330,7 @@ def test_whole_procedure_from_referral_to_closure(partnership, tmp_path: Path) -
         "schedule_meeting",
         "hold_meeting",
         "decide",
+        "review_opened",  # the local review the decision starts, filed under the case
         "endorse",
         "document_added",  # the finished report
         "submit",
@@ -351,9 +352,13 @@ def test_whole_procedure_from_referral_to_closure(partnership, tmp_path: Path) -
     verified = rr.json("audit", "verify")
     assert verified["ok"] is True and verified["fault"] is None and verified["checked"] > len(steps)
 
+    # The Rapid Review is closed; the local review it decided on keeps the case on the board: decided
+    # Thu 2027-01-07, its reviewer is due within 20 working days, Thu 2027-02-04.
     board = rr.json("case", "list")
-    assert [(c["ref"], c["state"], c["next_deadline"]) for c in board] == [(REF, "closed", None)]
-    assert rr.ok("case", "list", "--open") == "no cases\n"
+    assert [(c["ref"], c["state"], c["next_deadline"]["key"], c["next_deadline"]["due"]) for c in board] == [
+        (REF, "closed", "reviewer_appointed", "2027-02-04")
+    ]
+    assert [c["ref"] for c in rr.json("case", "list", "--open")] == [REF]
 
 
 def test_the_chair_endorses_in_person_without_by(partnership) -> None:

@@ -17,6 +17,7 @@ from rr_workflow.domain.case import (
     Meeting,
     RecordedDeviation,
 )
+from rr_workflow.domain.review_record import Checkpoint, Review, ReviewDeviation
 
 mapper_registry = registry(metadata=t.metadata)
 _started = False
@@ -60,5 +61,28 @@ def start_mappers() -> None:
             "child": relationship(ChildDetails, uselist=False, cascade="all, delete-orphan", lazy="select"),
         },
         version_id_col=t.cases.c.version,
+    )
+    mapper_registry.map_imperatively(
+        Checkpoint, t.review_checkpoints, properties={"on": t.review_checkpoints.c.held_on}
+    )
+    mapper_registry.map_imperatively(ReviewDeviation, t.review_deviations)
+    mapper_registry.map_imperatively(
+        Review,
+        t.reviews,
+        properties={
+            "checkpoints": relationship(
+                Checkpoint,
+                cascade="all, delete-orphan",
+                lazy="selectin",
+                order_by=t.review_checkpoints.c.number,
+            ),
+            "deviations": relationship(
+                ReviewDeviation,
+                cascade="all, delete-orphan",
+                lazy="selectin",
+                order_by=t.review_deviations.c.id,
+            ),
+        },
+        version_id_col=t.reviews.c.version,
     )
     _started = True

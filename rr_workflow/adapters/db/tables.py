@@ -7,6 +7,7 @@ row is the same on SQLite and PostgreSQL.
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Date,
     ForeignKey,
@@ -106,6 +107,68 @@ cases = Table(
     Column("changed_at", MOMENT, nullable=False),
 )
 
+# The schedules reviews were opened under (schedules/local_review.toml), as `schedules` for cases.
+review_schedules = Table(
+    "review_schedules",
+    metadata,
+    Column("version", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("source_text", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("loaded_at", MOMENT, nullable=False),
+)
+
+# The review a Rapid Review's decision opened (local, alternative, or the Panel's national one).
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("case_ref", String(64), nullable=False),
+    Column("kind", String(32), nullable=False),  # local_cspr, alternative_review, national_cspr
+    Column("state", String(32), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("schedule_version", String(64), ForeignKey("review_schedules.version"), nullable=False),
+    Column("decided_on", Date, nullable=False),  # the decision to review: what its timescales count from
+    Column("reviewer", Text),
+    Column("reviewer_appointed_on", Date),
+    Column("tor_agreed_on", Date),
+    Column("draft_on", Date),
+    Column("final_sent_on", Date),
+    Column("published_on", Date),
+    Column("short_notice_reason", Text),  # published less than the notice after the final report went
+    Column("not_published_on", Date),
+    Column("not_published_reason", Text),
+    Column("panel_decided_on", Date),
+    Column("panel_undertakes", Boolean),
+    Column("panel_note", Text),
+    Column("allowed", Text, nullable=False, default=""),
+    Column("opened_at", MOMENT, nullable=False),
+    Column("changed_at", MOMENT, nullable=False),
+)
+
+review_checkpoints = Table(
+    "review_checkpoints",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("review_id", Integer, ForeignKey("reviews.id", ondelete="CASCADE"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("held_on", Date, nullable=False),
+    Column("note", Text),
+    UniqueConstraint("review_id", "number", name="uq_review_checkpoints_review_number"),
+)
+
+review_deviations = Table(
+    "review_deviations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("review_id", Integer, ForeignKey("reviews.id", ondelete="CASCADE"), nullable=False),
+    Column("deadline_key", String(128), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("extended_to", Date),
+    Column("recorded_on", Date, nullable=False),
+)
+
 child_details = Table(
     "child_details",
     metadata,
@@ -201,6 +264,8 @@ deadlines = Table(
     # NULL once it cannot fire (met, waived, or the case finished). A tick reads only the rows whose
     # moment has come, and the daemon schedules the earliest ones: both cost what is due, not what is open.
     Column("next_fire_at", MOMENT, nullable=True, index=True),
+    # The review the deadline belongs to; NULL: the Rapid Review's own. Each is rewritten by its own steps.
+    Column("review_id", Integer, ForeignKey("reviews.id", ondelete="CASCADE"), nullable=True, index=True),
     UniqueConstraint("case_id", "key", name="uq_deadlines_case_key"),
 )
 

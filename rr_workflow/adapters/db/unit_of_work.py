@@ -9,7 +9,7 @@ import json
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from types import TracebackType
+from types import SimpleNamespace, TracebackType
 from typing import Any
 
 from sqlalchemy import Engine, Table, delete, func, insert, inspect, select
@@ -189,11 +189,44 @@ class UnitOfWork:
         if rows:
             self.session.execute(insert(t.outbox), rows)
 
-    def open_deadline_keys(self, case_id: int) -> set[str]:
-        """The keys of the case's deadlines not yet met, as last materialised."""
+    def open_deadline_keys(self, case_id: int, review_id: int | None = None) -> set[str]:
+        """The keys of the case's deadlines (or its review's) not yet met, as last materialised."""
         d = t.deadlines.c
-        query = select(d.key).where(d.case_id == case_id, d.met_on.is_(None))
+        query = select(d.key).where(d.case_id == case_id, d.met_on.is_(None), _of_review(review_id))
         return set(self.session.execute(query).scalars())
+
+    def live_deadline_rows(self, case_id: int, reviews: bool) -> list[Any]:
+        """The stored deadlines of the case that may still fire: its reviews' (`reviews`) or the Rapid
+        Review's own; rows with the board's columns (key, label, due, original_due, due_soon_from,
+        deviation)."""
+        d = t.deadlines.c
+        query = select(d.key, d.label, d.due, d.original_due, d.due_soon_from, d.deviation).where(
+            d.case_id == case_id,
+            d.next_fire_at.is_not(None),
+            d.review_id.is_not(None) if reviews else d.review_id.is_(None),
+        )
+        return list(self.session.execute(query))
+
+    def materialise_review_deadlines(
+        self,
+        case_id: int,
+        review_id: int,
+        deadlines: Iterable[Deadline],
+        next_fire_at: Mapping[str, str],
+        board: Mapping[str, Any] | None,
+    ) -> None:
+        """Replace the review's deadline rows and the case's board row (None: nothing left on the board)."""
+        self.flush()
+        self.session.execute(delete(t.deadlines).where(t.deadlines.c.review_id == review_id))
+        rows = [{**row, "review_id": review_id} for row in deadline_rows(case_id, deadlines, next_fire_at)]
+        if rows:
+            self.session.execute(insert(t.deadlines), rows)
+        self.write_board(case_id, board)
+
+    def write_board(self, case_id: int, board: Mapping[str, Any] | None) -> None:
+        self.session.execute(delete(t.case_board).where(t.case_board.c.case_id == case_id))
+        if board is not None:
+            self.session.execute(insert(t.case_board).values(case_id=case_id, **board))
 
     def materialise_deadlines(
         self,
@@ -204,13 +237,12 @@ class UnitOfWork:
     ) -> None:
         """Replace the case's deadline rows (with the moment each may next fire, by key) and its board
         row (None: the case is finished and leaves the board)."""
-        self.session.execute(delete(t.deadlines).where(t.deadlines.c.case_id == case_id))
+        d = t.deadlines.c
+        self.session.execute(delete(t.deadlines).where(d.case_id == case_id, d.review_id.is_(None)))
         rows = deadline_rows(case_id, deadlines, next_fire_at)
         if rows:
             self.session.execute(insert(t.deadlines), rows)
-        self.session.execute(delete(t.case_board).where(t.case_board.c.case_id == case_id))
-        if board is not None:
-            self.session.execute(insert(t.case_board).values(case_id=case_id, **board))
+        self.write_board(case_id, board)
 
     def rows(self, table: t.Table, order_by: Any = None, **where: Any) -> list[Mapping[str, Any]]:
         query = select(table)
@@ -262,7 +294,8 @@ class BatchUnitOfWork(UnitOfWork):
         """Write everything waiting, in the open transaction."""
         self.flush()
         for case_id, rows in self._deadlines.items():
-            self.session.execute(delete(t.deadlines).where(t.deadlines.c.case_id == case_id))
+            d = t.deadlines.c
+            self.session.execute(delete(t.deadlines).where(d.case_id == case_id, d.review_id.is_(None)))
             if rows:
                 self.session.execute(insert(t.deadlines), rows)
         if self._boards:
@@ -301,11 +334,20 @@ class BatchUnitOfWork(UnitOfWork):
         self._deadlines[case_id] = deadline_rows(case_id, deadlines, next_fire_at)
         self._boards[case_id] = board
 
-    def open_deadline_keys(self, case_id: int) -> set[str]:
+    def open_deadline_keys(self, case_id: int, review_id: int | None = None) -> set[str]:
         waiting = self._deadlines.get(case_id)
-        if waiting is None:
-            return super().open_deadline_keys(case_id)
+        if waiting is None or review_id is not None:
+            return super().open_deadline_keys(case_id, review_id)
         return {row["key"] for row in waiting if row["met_on"] is None}
+
+    def write_board(self, case_id: int, board: Mapping[str, Any] | None) -> None:
+        self._boards[case_id] = board
+
+    def live_deadline_rows(self, case_id: int, reviews: bool) -> list[Any]:
+        waiting = self._deadlines.get(case_id)
+        if reviews or waiting is None:
+            return super().live_deadline_rows(case_id, reviews)
+        return [SimpleNamespace(**row) for row in waiting if row["next_fire_at"] is not None]
 
     def audit(self, **row: Any) -> None:
         self._audit_rows.append(row)
@@ -365,8 +407,14 @@ class JoinedUnitOfWork(UnitOfWork):
     ) -> None:
         self.batch.materialise_deadlines(case_id, deadlines, next_fire_at, board)
 
-    def open_deadline_keys(self, case_id: int) -> set[str]:
-        return self.batch.open_deadline_keys(case_id)
+    def open_deadline_keys(self, case_id: int, review_id: int | None = None) -> set[str]:
+        return self.batch.open_deadline_keys(case_id, review_id)
+
+    def live_deadline_rows(self, case_id: int, reviews: bool) -> list[Any]:
+        return self.batch.live_deadline_rows(case_id, reviews)
+
+    def write_board(self, case_id: int, board: Mapping[str, Any] | None) -> None:
+        self.batch.write_board(case_id, board)
 
     def audit(self, **row: Any) -> None:
         self.batch.audit(**row)
@@ -408,6 +456,11 @@ def event_row(
         "claimed_at": when if follow else None,
         "done_at": None if follow else created_at,
     }
+
+
+def _of_review(review_id: int | None) -> Any:
+    d = t.deadlines.c
+    return d.review_id.is_(None) if review_id is None else d.review_id == review_id
 
 
 def deadline_rows(

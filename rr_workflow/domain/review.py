@@ -1,0 +1,214 @@
+"""The review that follows a Rapid Review (docs/procedure.md) as state machines: the only list of its stages.
+
+`LocalReview` runs a local child safeguarding practice review or an alternative learning review from the
+decision to publication (or a recorded reason for not publishing). `NationalReview` records the Panel's
+decision on the national review the Rapid Review recommended. Validators refuse with a reason a
+coordinator understands; `on_<event>` hooks record what happened and raise the domain events the letters
+and timers consume. State values are stored in the database: never rename one.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Mapping
+from datetime import date
+from functools import reduce
+
+from statemachine import State, StateMachine
+from statemachine.transition_list import TransitionList
+
+from rr_workflow.domain import events as ev
+from rr_workflow.domain.errors import BadInput, Refused
+from rr_workflow.domain.review_record import Checkpoint, Review
+
+
+def _not_before(on: date, earliest: date | None, what: str) -> None:
+    if earliest is not None and on < earliest:
+        raise BadInput(f"{on} is before {what} ({earliest})")
+
+
+def _recorded_in(*stages: State) -> TransitionList:
+    return reduce(operator.or_, (stage.to.itself(internal=True) for stage in stages))
+
+
+class LocalReview(StateMachine):
+    """Decision → reviewer appointed → terms of reference → (checkpoints) → draft → final report to the
+    Panel → published, or ended without publication (with its reason)."""
+
+    opened = State("opened: reviewer to appoint", value="review_opened", initial=True)
+    reviewer_appointed = State("reviewer appointed: terms of reference to agree", value="reviewer_appointed")
+    underway = State("under way", value="review_underway")
+    draft = State("draft report received", value="review_draft")
+    final_sent = State("final report with the Panel: to publish", value="final_report_sent")
+    published = State("published", value="review_published", final=True)
+    not_published = State("ended without publication", value="review_not_published", final=True)
+
+    appoint = opened.to(reviewer_appointed)
+    agree_tor = reviewer_appointed.to(underway)
+    checkpoint = _recorded_in(underway, draft)
+    receive_draft = underway.to(draft)
+    send_final = draft.to(final_sent)
+    publish = final_sent.to(published)
+    not_publish = (
+        opened.to(not_published)
+        | reviewer_appointed.to(not_published)
+        | underway.to(not_published)
+        | draft.to(not_published)
+        | final_sent.to(not_published)
+    )
+
+    def __init__(self, review: Review) -> None:
+        super().__init__(model=review, state_field="state")
+
+    @property
+    def review(self) -> Review:
+        return self.model  # type: ignore[no-any-return]
+
+    # -- validators ---------------------------------------------------------------------------------
+
+    @appoint.validators
+    def validate_appoint(self, on: date, reviewer: str) -> None:
+        _not_before(on, self.review.decided_on, "the decision to review")
+        if not reviewer.strip():
+            raise BadInput("name the reviewer (--reviewer)")
+
+    @agree_tor.validators
+    def validate_agree_tor(self, on: date) -> None:
+        _not_before(on, self.review.reviewer_appointed_on, "the reviewer was appointed")
+
+    @checkpoint.validators
+    def validate_checkpoint(self, on: date) -> None:
+        _not_before(on, self.review.last_progress, "the last progress recorded")
+
+    @receive_draft.validators
+    def validate_receive_draft(self, on: date) -> None:
+        _not_before(on, self.review.tor_agreed_on, "the terms of reference were agreed")
+
+    @send_final.validators
+    def validate_send_final(self, on: date) -> None:
+        _not_before(on, self.review.draft_on, "the draft report was received")
+
+    @publish.validators
+    def validate_publish(self, on: date, earliest: date, short_notice_reason: str | None = None) -> None:
+        """`earliest`: the first day the final report's notice to the Panel allows publication."""
+        _not_before(on, self.review.final_sent_on, "the final report went to the Panel")
+        if on < earliest and not (short_notice_reason and short_notice_reason.strip()):
+            raise Refused(
+                f"the final report went to the Panel on {self.review.final_sent_on}: the Panel and the "
+                f"Secretary of State must have it before publication, so publish on {earliest} or later, "
+                "or record why it was shorter (--short-notice-reason)"
+            )
+
+    @not_publish.validators
+    def validate_not_publish(self, on: date, reason: str) -> None:
+        _not_before(on, self.review.decided_on, "the decision to review")
+        if not reason.strip():
+            raise BadInput("give the reason the review is not published (--reason)")
+
+    # -- hooks --------------------------------------------------------------------------------------
+
+    def on_appoint(self, on: date, reviewer: str) -> None:
+        self.review.reviewer, self.review.reviewer_appointed_on = reviewer, on
+        self.review.raise_event(ev.REVIEWER_APPOINTED, on)
+
+    def on_agree_tor(self, on: date) -> None:
+        self.review.tor_agreed_on = on
+        self.review.raise_event(ev.TOR_AGREED, on)
+
+    def on_checkpoint(self, on: date, note: str | None = None) -> None:
+        number = len(self.review.checkpoints) + 1
+        self.review.checkpoints.append(Checkpoint(number, on, note))
+        self.review.raise_event(ev.REVIEW_CHECKPOINT, on, number=number)
+
+    def on_receive_draft(self, on: date) -> None:
+        self.review.draft_on = on
+        self.review.raise_event(ev.DRAFT_RECEIVED, on)
+
+    def on_send_final(self, on: date) -> None:
+        self.review.final_sent_on = on
+        self.review.raise_event(ev.FINAL_REPORT_SENT, on)
+
+    def on_publish(self, on: date, short_notice_reason: str | None = None) -> None:
+        self.review.published_on = on
+        self.review.short_notice_reason = (short_notice_reason or "").strip() or None
+        self.review.raise_event(ev.REVIEW_PUBLISHED, on)
+
+    def on_not_publish(self, on: date, reason: str) -> None:
+        self.review.not_published_on, self.review.not_published_reason = on, reason.strip()
+        self.review.raise_event(ev.REVIEW_NOT_PUBLISHED, on)
+
+
+class NationalReview(StateMachine):
+    """The Rapid Review recommended a national review: the Panel decides whether it undertakes one."""
+
+    awaiting_panel = State("awaiting the Panel's decision", value="national_awaiting_panel", initial=True)
+    undertaken = State("the Panel undertakes a national review", value="national_undertaken", final=True)
+    declined = State("the Panel does not undertake a national review", value="national_declined", final=True)
+
+    panel_decides = awaiting_panel.to(undertaken, cond="undertakes") | awaiting_panel.to(
+        declined, unless="undertakes"
+    )
+
+    def __init__(self, review: Review) -> None:
+        super().__init__(model=review, state_field="state")
+
+    @property
+    def review(self) -> Review:
+        return self.model  # type: ignore[no-any-return]
+
+    def undertakes(self, undertakes: bool) -> bool:
+        return undertakes
+
+    @panel_decides.validators
+    def validate_panel_decides(self, on: date) -> None:
+        _not_before(on, self.review.decided_on, "the Rapid Review's decision")
+
+    def on_panel_decides(self, on: date, undertakes: bool, note: str | None = None) -> None:
+        review = self.review
+        review.panel_decided_on, review.panel_undertakes, review.panel_note = on, undertakes, note
+        review.raise_event(ev.PANEL_NATIONAL_DECISION, on, undertakes=undertakes)
+
+
+ReviewMachine = LocalReview | NationalReview
+
+# What a coordinator types for each event: named in refusals and in `allowed`.
+COMMANDS: Mapping[str, str] = {
+    "appoint": "review appoint",
+    "agree_tor": "review tor-agreed",
+    "checkpoint": "review checkpoint",
+    "receive_draft": "review draft",
+    "send_final": "review final-sent",
+    "publish": "review published",
+    "not_publish": "review not-published",
+    "panel_decides": "review panel-decision",
+}
+
+FINISHED = frozenset(
+    {
+        LocalReview.published.value,
+        LocalReview.not_published.value,
+        NationalReview.undertaken.value,
+        NationalReview.declined.value,
+    }
+)
+
+
+def machine_for(review: Review) -> ReviewMachine:
+    """The review's machine, by its kind: a local or alternative review runs to publication; a national
+    one waits for the Panel's decision."""
+    if review.kind == "national_cspr":
+        return NationalReview(review)
+    return LocalReview(review)
+
+
+def state_label(value: str) -> str:
+    for machine in (LocalReview, NationalReview):
+        for state in machine.states:
+            if state.value == value:
+                return str(state.name)
+    return value
+
+
+def allowed_events(machine: ReviewMachine) -> list[str]:
+    """Events whose guards pass in the current state (validators may still refuse with a reason)."""
+    return list(dict.fromkeys(event.id for event in machine.allowed_events))
