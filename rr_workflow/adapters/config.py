@@ -106,6 +106,11 @@ def parse_schedule_text(text: str, source: str) -> Schedule:
     return parse_schedule(tomllib.loads(text), source=source)
 
 
+def load_review_schedule(path: Path | None = None) -> Schedule:
+    path = path or _chosen_file("RR_REVIEW_SCHEDULE", REVIEW_SCHEDULE_FILE)
+    return parse_review_schedule(read_toml(path), source=str(path))
+
+
 def review_schedule_in_force() -> tuple[Schedule, str]:
     """The schedule new reviews are opened under, with the file's text (stored with the review's version)."""
     path = _chosen_file("RR_REVIEW_SCHEDULE", REVIEW_SCHEDULE_FILE)

@@ -9,7 +9,7 @@ import click
 
 @click.group()
 def process() -> None:
-    """The Rapid Review procedure: states, steps and timescales."""
+    """The procedures (the Rapid Review, the review that follows): states, steps and timescales."""
 
 
 @process.command()
@@ -30,18 +30,32 @@ def process() -> None:
 @click.option(
     "--out", type=click.Path(path_type=Path, dir_okay=False), help="Write to this file (default: stdout)."
 )
-def diagram(fmt: str, path: Path | None, out: Path | None) -> None:
+@click.option(
+    "--procedure",
+    type=click.Choice(["rapid-review", "review"]),
+    default="rapid-review",
+    show_default=True,
+    help="The Rapid Review, or the review that follows it (schedules/local_review.toml).",
+)
+def diagram(fmt: str, path: Path | None, out: Path | None, procedure: str) -> None:
     """The state machine with each step's timescale, generated from the code and the schedule.
 
     \b
     Example:
       $ rr process diagram > process.mmd
       $ rr process diagram --format svg --out process.svg
+      $ rr process diagram --procedure review
     """
-    from rr_workflow.service import process as diagrams
-    from rr_workflow.service import reference
+    if procedure == "review":
+        from rr_workflow.adapters import config
+        from rr_workflow.service import review_process as diagrams
 
-    schedule = reference.schedule(path)
+        schedule = config.load_review_schedule(path)
+    else:
+        from rr_workflow.service import process as diagrams  # type: ignore[no-redef]
+        from rr_workflow.service import reference
+
+        schedule = reference.schedule(path)
     text = {"mermaid": diagrams.mermaid, "dot": diagrams.dot, "svg": diagrams.svg}[fmt](schedule)
     if out is None:
         click.echo(text, nl=False)

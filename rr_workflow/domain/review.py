@@ -183,6 +183,16 @@ COMMANDS: Mapping[str, str] = {
     "panel_decides": "review panel-decision",
 }
 
+# The milestone each event records: where a timescale of the review's schedule is met (`met_by`).
+MILESTONES: Mapping[str, str] = {
+    "appoint": "reviewer_appointed",
+    "agree_tor": "tor_agreed",
+    "checkpoint": "checkpoint",
+    "receive_draft": "draft_report",
+    "send_final": "final_report_sent",
+    "publish": "published",
+}
+
 FINISHED = frozenset(
     {
         LocalReview.published.value,

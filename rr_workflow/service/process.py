@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from rr_workflow.domain.errors import BadInput
 from rr_workflow.domain.machine import COMMANDS, MILESTONES, RapidReview
@@ -57,37 +59,41 @@ def edges(schedule: Schedule) -> list[Edge]:
     return result
 
 
-def _state_names() -> dict[str, str]:
-    return {s.id: str(s.name) for s in RapidReview.states}
-
-
 def mermaid(schedule: Schedule) -> str:
-    names = _state_names()
+    return render_mermaid(schedule, RapidReview.states, edges(schedule))
+
+
+def render_mermaid(schedule: Schedule, states: Sequence[Any], drawn: Sequence[Edge]) -> str:
+    """A machine's `states` and `drawn` edges as mermaid text, titled with the schedule."""
     lines = ["stateDiagram-v2", f"    %% {schedule.name} (schedule version {schedule.version})"]
-    for state_id, name in names.items():
-        lines.append(f"    {state_id} : {name}")
-    initial = next(s.id for s in RapidReview.states if s.initial)
-    lines.append(f"    [*] --> {initial}")
-    for edge in edges(schedule):
+    for state in states:
+        lines.append(f"    {state.id} : {state.name}")
+    for state in states:
+        if state.initial:
+            lines.append(f"    [*] --> {state.id}")
+    for edge in drawn:
         label = edge.command + ("<br/>" + "<br/>".join(edge.timescales) if edge.timescales else "")
         lines.append(f"    {edge.source} --> {edge.target} : {label}")
-    for state in RapidReview.states:
+    for state in states:
         if state.final:
             lines.append(f"    {state.id} --> [*]")
     return "\n".join(lines) + "\n"
 
 
 def dot(schedule: Schedule) -> str:
-    names = _state_names()
+    return render_dot(schedule, RapidReview.states, edges(schedule), "rapid_review")
+
+
+def render_dot(schedule: Schedule, states: Sequence[Any], drawn: Sequence[Edge], name: str) -> str:
     lines = [
-        "digraph rapid_review {",
+        f"digraph {name} {{",
         '  rankdir=TB; node [shape=box, style="rounded", fontname="Helvetica"]; edge [fontname="Helvetica"];',
         f'  labelloc="t"; label="{_quote(schedule.name)} (version {_quote(schedule.version)})";',
     ]
-    for state in RapidReview.states:
+    for state in states:
         shape = ", peripheries=2" if state.final else ""
-        lines.append(f'  {state.id} [label="{_quote(names[state.id])}"{shape}];')
-    for edge in edges(schedule):
+        lines.append(f'  {state.id} [label="{_quote(str(state.name))}"{shape}];')
+    for edge in drawn:
         label = "\\n".join(_quote(part) for part in [edge.command, *edge.timescales])
         lines.append(f'  {edge.source} -> {edge.target} [label="{label}"];')
     lines.append("}")
@@ -99,12 +105,17 @@ def _quote(text: str) -> str:
 
 
 def svg(schedule: Schedule) -> str:
+    return svg_of(dot(schedule))
+
+
+def svg_of(text: str) -> str:
+    """Graphviz's drawing of the dot `text`."""
     program = shutil.which("dot")
     if program is None:
         raise BadInput(
             "SVG needs Graphviz's `dot` program (apt-get install graphviz); --format mermaid needs nothing"
         )
-    done = subprocess.run([program, "-Tsvg"], input=dot(schedule), capture_output=True, text=True, timeout=60)
+    done = subprocess.run([program, "-Tsvg"], input=text, capture_output=True, text=True, timeout=60)
     if done.returncode != 0:
         raise BadInput(f"Graphviz could not draw the diagram: {done.stderr.strip().splitlines()[0]}")
     return done.stdout
