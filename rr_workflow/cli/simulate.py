@@ -80,6 +80,19 @@ def _delay(name: str):  # -> click callback parsing MEAN[:SD]
     type=click.Path(path_type=Path, file_okay=False),
     help="Keep the simulated training database in this (new) folder, to look at with rr commands.",
 )
+@click.option(
+    "--review-schedule",
+    "review_schedule_path",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="The timescales of the reviews that follow (default: the review schedule in force).",
+)
+@click.option(
+    "--publication-months",
+    type=click.IntRange(1, 24),
+    default=None,
+    help="Run the same referrals again with reviews published within this many calendar months, and "
+    "show both.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def simulate(
     cases: int,
@@ -94,6 +107,8 @@ def simulate(
     inquorate: float,
     decline: float,
     keep: Path | None,
+    review_schedule_path: Path | None,
+    publication_months: int | None,
     as_json: bool,
 ) -> None:
     """Run synthetic referrals through the real procedure and show how timely they would be.
@@ -104,6 +119,7 @@ def simulate(
     Example:
       $ rr simulate --cases 200 --from 2027-01-01 --to 2027-12-31
       $ rr simulate --cases 200 --from 2027-01-01 --to 2027-12-31 --compare seven_day_returns.toml
+      $ rr simulate --cases 200 --from 2027-01-01 --to 2027-12-31 --publication-months 4
     """
     import dataclasses
 
@@ -112,12 +128,19 @@ def simulate(
     assumptions = simulation.Assumptions(inquorate=inquorate, decline=decline)
     changes = {"agency_delay": agency_delay, "records_delay": records_delay, "endorse_delay": endorse_delay}
     assumptions = dataclasses.replace(assumptions, **{k: v for k, v in changes.items() if v is not None})
-    runs = [("schedule" if compare_path else "result", schedule_path, keep)]
+    if compare_path and publication_months:
+        raise click.UsageError("one comparison at a time: --compare or --publication-months")
+    comparing = bool(compare_path or publication_months)
+    runs = [("schedule" if comparing else "result", schedule_path, keep, None)]
     if compare_path:
-        runs.append(("compare", compare_path, None))
+        runs.append(("compare", compare_path, None, None))
+    if publication_months:
+        runs.append(("compare", schedule_path, None, publication_months))
     results = {
-        label: simulation.simulate(cases, start, end, path, seed, assumptions, folder)
-        for label, path, folder in runs
+        label: simulation.simulate(
+            cases, start, end, path, seed, assumptions, folder, review_schedule_path, months
+        )
+        for label, path, folder, months in runs
     }
     if as_json:
         echo_json(
@@ -129,7 +152,9 @@ def simulate(
         return
     for label, result in results.items():
         name = {"result": "", "schedule": "A: ", "compare": "B: "}[label]
-        source = (schedule_path if label != "compare" else compare_path) or "the schedule in force"
+        source = (schedule_path if label != "compare" else compare_path or schedule_path) or (
+            "the schedule in force"
+        )
         click.echo(
             f"{name}{result.cases} referral(s) under {source}: {result.declined} declined, "
             f"{result.inquorate_meetings} inquorate meeting(s), {result.transitions} steps, "
@@ -142,10 +167,27 @@ def simulate(
             f"reports with the Panel within the overall limit: {panel.get('within_limit')} of "
             f"{panel.get('decided')}"
         )
+    for label, result in results.items():
+        echo_reviews(
+            "" if len(results) == 1 else ("A: " if label == "schedule" else "B: "),
+            result.reviews,
+            publication_months if label == "compare" else None,
+        )
     echo_comparison(results)
     kept = results[runs[0][0]].home
     if kept:
         click.echo(f"the simulated database is in {kept} (RR_HOME={kept} rr report compliance)")
+
+
+def echo_reviews(name: str, reviews: dict[str, Any], months: int | None) -> None:
+    """One line on the reviews that followed: how many were published, on time, and how late."""
+    target = f" (publication within {months} months)" if months else ""
+    click.echo(
+        f"{name}reviews{target}: {reviews['reviews']}, published {reviews['published']} "
+        f"({reviews['published_on_time']} by the original date; median "
+        f"{reviews['median_working_days_late']:g} and worst {reviews['worst_working_days_late']} working days "
+        f"late), not published {reviews['not_published']}"
+    )
 
 
 COLUMNS = (("ON TIME %", "pct_on_time"), ("MEDIAN WD", "median_working_days"), ("P90 WD", "p90_working_days"))

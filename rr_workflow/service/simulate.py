@@ -26,6 +26,7 @@ from rr_workflow.domain.errors import BadInput
 from rr_workflow.domain.machine import RapidReview
 from rr_workflow.domain.schedule import Schedule
 from rr_workflow.domain.timers import escalation_day
+from rr_workflow.service import simulate_review
 from rr_workflow.service.app import environment
 from rr_workflow.service.clock import LONDON, FixedClock
 
@@ -80,6 +81,7 @@ class Outcome:
     home: Path | None = None
     summary: list[dict[str, Any]] = field(default_factory=list)
     panel: dict[str, Any] = field(default_factory=dict)  # reports with the Panel within the overall limit
+    reviews: dict[str, Any] = field(default_factory=dict)  # the reviews that followed (simulate_review)
 
 
 def simulate(
@@ -90,8 +92,12 @@ def simulate(
     seed: int = 1,
     assumptions: Assumptions = Assumptions(),
     keep: Path | None = None,
+    review_schedule_path: Path | None = None,
+    publication_months: int | None = None,
 ) -> Outcome:
-    """Run `cases` referrals received between `start` and `end`; return counts and the compliance summary."""
+    """Run `cases` referrals received between `start` and `end`; return counts and the compliance summary.
+    The reviews that follow run under `review_schedule_path` (default: the one in force), with publication
+    counted as `publication_months` calendar months when given."""
     if not 1 <= cases <= 100_000:
         raise BadInput("--cases is between 1 and 100,000")
     if end < start:
@@ -102,14 +108,26 @@ def simulate(
         home = keep or Path(scratch)
         home.mkdir(parents=True, exist_ok=True)
         schedule = str(schedule_path) if schedule_path is not None else None
+        reviews = config.load_review_schedule(review_schedule_path)
+        if publication_months is not None:
+            if not 1 <= publication_months <= 24:
+                raise BadInput("--publication-months is between 1 and 24")
+            reviews = simulate_review.with_publication_months(reviews, publication_months)
         with environment(
             RR_HOME=str(home), RR_USER="simulator", RR_SCHEDULE=schedule, RR_DATABASE_URL=None, RR_NOW=None
         ):
-            return _run(cases, start, end, seed, assumptions, home, keep is not None)
+            return _run(cases, start, end, seed, assumptions, home, keep is not None, reviews)
 
 
 def _run(
-    cases: int, start: date, end: date, seed: int, assumptions: Assumptions, home: Path, kept: bool
+    cases: int,
+    start: date,
+    end: date,
+    seed: int,
+    assumptions: Assumptions,
+    home: Path,
+    kept: bool,
+    review_schedule: Schedule,
 ) -> Outcome:
     from rr_workflow.service import commands, compliance, read_models, setup
     from rr_workflow.service.app import open_app
@@ -126,8 +144,16 @@ def _run(
     if not working_days:
         raise BadInput(f"there is no working day between {start} and {end}")
     simulated: list[tuple[Case, list[Deadline]]] = []
+    reviews: list[list[Deadline]] = []
     for number in range(1, cases + 1):
         case, machine_steps, inquorate = _one_case(number, rng, working_days, schedule, calendar, assumptions)
+        if case.outcome is not None and case.decided_on is not None:
+            review_rng = random.Random(f"{seed}:{number}")  # the same reviews whatever the schedules tried
+            followed = simulate_review.run_review(
+                case.ref, case.outcome, case.decided_on, review_rng, review_schedule, calendar
+            )
+            if followed is not None:
+                reviews.append(followed)
         outcome.transitions += machine_steps
         outcome.inquorate_meetings += inquorate
         outcome.declined += case.state == "declined"
@@ -155,6 +181,7 @@ def _run(
         uow.commit()
     report = compliance.compliance(app, None, None)
     outcome.summary, outcome.panel = report["summary"], report["panel"]
+    outcome.reviews = simulate_review.summary(reviews, calendar)
     app.engine.dispose()
     return outcome
 

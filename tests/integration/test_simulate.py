@@ -27,6 +27,7 @@ def quiet(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("RR_HOME", str(own))
     monkeypatch.delenv("RR_DATABASE_URL", raising=False)
     monkeypatch.delenv("RR_SCHEDULE", raising=False)
+    monkeypatch.delenv("RR_REVIEW_SCHEDULE", raising=False)
     return own
 
 
@@ -187,3 +188,40 @@ def test_the_cli_compares_two_schedules_side_by_side(quiet: Path, tmp_path: Path
 def test_an_empty_period_is_refused(quiet: Path) -> None:
     with pytest.raises(BadInput, match="no working day"):
         simulate.simulate(5, date(2027, 12, 25), date(2027, 12, 26))
+
+
+def test_the_reviews_that_follow_are_simulated_and_a_publication_target_compared(quiet: Path) -> None:
+    """The same referrals and the same reviews under the shipped 6 months, a 24-month target (every review
+    published by its date: the slowest simulated review takes well under two years) and a 1-month one
+    (none can be: the draft alone takes months). Planted bug caught: the publication target ignored (the
+    three runs alike)."""
+    runs = {
+        months: simulate.simulate(40, START, END, seed=3, publication_months=months).reviews
+        for months in (None, 24, 1)
+    }
+    assert runs[None]["reviews"] == runs[24]["reviews"] == runs[1]["reviews"] > 0
+    assert runs[24]["published_on_time"] == runs[24]["published"] > 0
+    assert runs[1]["published_on_time"] == 0
+    assert runs[1]["median_working_days_late"] > 0
+
+
+def test_the_cli_shows_what_a_four_month_publication_target_would_change(quiet: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "simulate",
+            "--cases",
+            "30",
+            "--from",
+            "2027-01-01",
+            "--to",
+            "2027-03-31",
+            "--publication-months",
+            "4",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if "reviews" in line]
+    assert lines[0].startswith("A: reviews: ") and lines[1].startswith(
+        "B: reviews (publication within 4 months): "
+    )
