@@ -185,8 +185,8 @@ def echo_reviews(name: str, reviews: dict[str, Any], months: int | None) -> None
     click.echo(
         f"{name}reviews{target}: {reviews['reviews']}, published {reviews['published']} "
         f"({reviews['published_on_time']} by the original date; median "
-        f"{reviews['median_working_days_late']:g} and worst {reviews['worst_working_days_late']} working days "
-        f"late), not published {reviews['not_published']}"
+        f"{reviews['median_working_days_late']:g} and worst {reviews['worst_working_days_late']} "
+        f"working days late), not published {reviews['not_published']}"
     )
 
 
