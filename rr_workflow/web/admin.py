@@ -85,6 +85,9 @@ def _person_action(app: App, form: FormData) -> str:
             roles,
         )
         return f"{login}: {', '.join(held)}"
+    if action == "edit":
+        changed = directory.person_edit(app, login, forms.text(form, "name"), forms.text(form, "email"))
+        return f"{login}: changed {', '.join(changed)}"
     if action == "revoke":
         left = setup.person_revoke(app, login, roles)
         return f"{login}: {', '.join(left) or 'no roles left'}"
@@ -104,6 +107,31 @@ async def _post(ctx: Ctx, act: Callable[[App, FormData], str], back: str, again:
         )
     session.flash(ctx.request, [said])
     return RedirectResponse(back, status_code=303)
+
+
+async def outbox(
+    ctx: Ctx, status: int = 200, errors: list[str] | None = None, form: dict | None = None
+) -> Response:
+    from rr_workflow.service import delivery
+
+    rows = await run_in_threadpool(delivery.outbox, ctx.app, False)
+    title = "Outgoing mail" if not errors else "Error: outgoing mail"
+    return render.page(
+        ctx, ctx.request, "outbox.html", status, title=title, mail=rows, errors=errors or [], form=form or {}
+    )
+
+
+def _retry(app: App, form: FormData) -> str:
+    from rr_workflow.service import delivery
+
+    which = form.get("which")
+    ids = [int(i) for i in form.getlist("id") if isinstance(i, str) and i.isdigit()]
+    chosen = delivery.retry(app, ids, all_dead=which == "dead", all_failing=which == "failing")
+    return f"{len(chosen)} message(s) will be sent again" if chosen else "nothing to send again"
+
+
+async def outbox_post(ctx: Ctx) -> Response:
+    return await _post(ctx, _retry, "/outbox", outbox)
 
 
 async def agency_post(ctx: Ctx) -> Response:

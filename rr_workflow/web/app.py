@@ -143,6 +143,8 @@ def routes() -> list[Any]:
         Route("/agencies", guarded(admin.agency_post), methods=["POST"]),
         Route("/people", guarded(admin.people)),
         Route("/people", guarded(admin.person_post), methods=["POST"]),
+        Route("/outbox", guarded(admin.outbox)),
+        Route("/outbox", guarded(admin.outbox_post), methods=["POST"]),
         Mount("/static", StaticFiles(directory=render.TEMPLATES.parent / "static"), name="static"),
     ]
 

@@ -30,6 +30,7 @@ STEP_OF_COMMAND = {
     "decline": "decline",
 }
 RECORDING_EXTRAS = ("doc-add", "extend", "waive")  # any unfinished case
+PACK_STATES = ("meeting_scheduled", "inquorate")  # a meeting is set: its pack can be built and sent
 CORRECTIONS = ("correct", "undo")
 FINISHED = ("closed", "declined")
 
@@ -40,6 +41,8 @@ def offered(shown: dict[str, Any], ctx: Ctx) -> list[str]:
     steps: list[str] = []
     if ctx.can("coordinator"):
         steps += [STEP_OF_COMMAND[c] for c in shown["allowed"] if c in STEP_OF_COMMAND]
+        if shown["state"] in PACK_STATES:
+            steps.append("meeting-pack")
         if shown["state"] not in FINISHED:
             steps += RECORDING_EXTRAS
         steps += CORRECTIONS

@@ -206,6 +206,19 @@ def _doc_add(app: App, ref: str, form: FormData) -> list[str]:
     return [f"{stored['ref']}: {kind} stored, sha256 {stored['sha256']}"]
 
 
+def _meeting_pack(app: App, ref: str, form: FormData) -> list[str]:
+    """`rr meeting pack REF [--send]`: what it prints."""
+    from rr_workflow.service import meeting_pack
+
+    pack = meeting_pack.build(app, ref, send=form.get("send") == "yes")
+    said = [f"{ref}: meeting pack with {pack['documents']} document(s)"]
+    if pack["missing"]:
+        said.append("missing: " + "; ".join(pack["missing"]))
+    if pack["sent_to"]:
+        said.append(f"sent to {len(pack['sent_to'])} recipient(s): {', '.join(pack['sent_to'])}")
+    return said
+
+
 STEPS: dict[str, Step] = {
     "sin": _sin,
     "scoping-send": _scoping_send,
@@ -225,6 +238,7 @@ STEPS: dict[str, Step] = {
     "doc-add": _doc_add,
     "correct": _correct,
     "undo": _undo,
+    "meeting-pack": _meeting_pack,
 }
 
 
@@ -243,8 +257,12 @@ async def step(ctx: Ctx) -> Response:
     if run is None:
         raise BadInput(f"no such step: {name[:40]!r}")
     ctx.app.expected_version = forms.version(form)
+    from rr_workflow.service.follow_up import LettersPending
+
     try:
         said = await run_in_threadpool(run, ctx.app, ref, form)
+    except LettersPending as pending:  # the step is saved; its letters follow
+        said = [str(pending)]
     except RRError as error:
         ctx.app.expected_version = None
         kept = {"step": name, **forms.values(form)}

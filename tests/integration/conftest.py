@@ -216,3 +216,7 @@ def sqlite_rig(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Rig]:
         yield made
     finally:
         made.app.engine.dispose()
+
+
+# The web tests' fixtures (a signed-in web front end over the rig), kept with the web test helpers.
+from web_rig import issuer, people, wall, web  # noqa: E402, F401

@@ -187,6 +187,11 @@ def test_a_case_from_referral_to_closure_in_the_browser(rig: Any, chromium: Any,
             walk.record("records-secured", agency=agency)
         walk.record("meeting-schedule", {"date": "2026-11-12", "time": "10:00", "location": "Room 2"})
         assert "meeting set for Thursday 12 November 2026" in walk.said()
+        walk.record("meeting-pack")
+        pack = walk.said()
+        assert pack.startswith(
+            f"{REF}: meeting pack with 0 document(s)\nmissing: Serious incident referral form"
+        )
 
         rig.at(datetime(2026, 11, 12, 15, 0))
         page.reload()
@@ -225,7 +230,7 @@ def test_a_case_from_referral_to_closure_in_the_browser(rig: Any, chromium: Any,
         walk.shot("web-case.png")
 
         more_cases(rig)
-        for path in (f"/history/{REF}", "/agenda", "/reports", "/agencies", "/people", "/board"):
+        for path in (f"/history/{REF}", "/agenda", "/reports", "/agencies", "/people", "/outbox", "/board"):
             walk.go(path)
         walk.shot("web-board.png")
         page.emulate_media(media="print")

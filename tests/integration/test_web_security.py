@@ -16,50 +16,15 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from web_rig import Client, WallClock, identity_provider, oidc_settings, serving
+from web_rig import BOSS_EMAIL, COORD_EMAIL, Client, WallClock, serving, step_form
 
-from rr_workflow.service import commands, setup
+from rr_workflow.service import commands
 from rr_workflow.web import session
 from rr_workflow.web.settings import HEADER, WebSettings
-
-COORD_EMAIL, BOSS_EMAIL = "cora@lscp.example", "boss@lscp.example"
 
 
 def audit_count(rig: Any, action: str) -> int:
     return int(rig.scalar("SELECT count(*) FROM audit_events WHERE action = :a", a=action))
-
-
-@pytest.fixture
-def people(rig: Any) -> Any:
-    setup.person_add(rig.app, "coord", "Cora Coordinator", COORD_EMAIL, ["coordinator"])
-    setup.person_add(rig.app, "boss", "Bo Manager", BOSS_EMAIL, ["manager"])
-    rig.to_scoping("RR-1")
-    return rig
-
-
-@pytest.fixture
-def issuer() -> Iterator[str]:
-    with identity_provider() as url:
-        yield url
-
-
-@pytest.fixture
-def wall() -> WallClock:
-    return WallClock()
-
-
-@pytest.fixture
-def web(people: Any, issuer: str, wall: WallClock) -> Iterator[str]:
-    with serving(people.app, oidc_settings(issuer, wall=wall, idle_minutes=30)) as base:
-        yield base
-
-
-def step_form(client: Client, ref: str = "RR-1") -> dict[str, str]:
-    page = client.get(f"/case/{ref}").text
-    return {
-        "csrf": re.search(r'name="csrf" value="([^"]+)"', page).group(1),  # type: ignore[union-attr]
-        "version": re.search(r'name="version" value="(\d+)"', page).group(1),  # type: ignore[union-attr]
-    }
 
 
 def cookie_data(cookie: str) -> dict[str, Any]:

@@ -18,13 +18,16 @@ from html import unescape
 from typing import Any
 
 import httpx
+import pytest
 import uvicorn
 
+from rr_workflow.service import setup
 from rr_workflow.service.app import App
 from rr_workflow.web.app import COOKIE, create_app
 from rr_workflow.web.settings import WebSettings
 
 CLIENT_ID, CLIENT_SECRET = "rr-web-test", "a-client-secret"
+COORD_EMAIL, BOSS_EMAIL = "cora@lscp.example", "boss@lscp.example"
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -134,3 +137,39 @@ class Client:
 
 def with_settings(settings: WebSettings, **changes: Any) -> WebSettings:
     return replace(settings, **changes)
+
+
+# -- fixtures for the web tests (imported by their modules) ----------------------------------------------
+
+
+@pytest.fixture
+def people(rig: Any) -> Any:
+    setup.person_add(rig.app, "coord", "Cora Coordinator", COORD_EMAIL, ["coordinator"])
+    setup.person_add(rig.app, "boss", "Bo Manager", BOSS_EMAIL, ["manager"])
+    rig.to_scoping("RR-1")
+    return rig
+
+
+@pytest.fixture
+def issuer() -> Iterator[str]:
+    with identity_provider() as url:
+        yield url
+
+
+@pytest.fixture
+def wall() -> WallClock:
+    return WallClock()
+
+
+@pytest.fixture
+def web(people: Any, issuer: str, wall: WallClock) -> Iterator[str]:
+    with serving(people.app, oidc_settings(issuer, wall=wall, idle_minutes=30)) as base:
+        yield base
+
+
+def step_form(client: Client, ref: str = "RR-1") -> dict[str, str]:
+    page = client.get(f"/case/{ref}").text
+    return {
+        "csrf": re.search(r'name="csrf" value="([^"]+)"', page).group(1),  # type: ignore[union-attr]
+        "version": re.search(r'name="version" value="(\d+)"', page).group(1),  # type: ignore[union-attr]
+    }
