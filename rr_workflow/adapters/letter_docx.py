@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import functools
 import io
+import threading
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -192,24 +193,50 @@ def html_to_docx(
     logo: Path | None = None,
 ) -> bytes:
     """The Word document for a letter's HTML: A4, Arial 11, `marking` at the top and bottom of every
-    page (with the training mark on a training database's documents), `footer` and 'Page N of M'."""
+    page (with the training mark on a training database's documents), `footer` and 'Page N of M'.
+
+    Without a logo, a letter is written into this thread's one blank letter (emptied first) and only the
+    parts a letter changes are serialised and compressed, appended to the blank's saved package (copying
+    and saving a whole python-docx package was most of a letter's cost). With a logo (an image part in
+    the package), into a copy of the blank, saved whole."""
+    if logo is not None:
+        doc = copy.deepcopy(_blank())
+        section = doc.sections[0]
+        _write(doc, section.header, section.footer, html, title, marking, footer, training, logo)
+        out = io.BytesIO()
+        doc.save(out)
+        return out.getvalue()
+    letter = _reused()
+    letter.empty()
+    _write(letter.doc, letter.header, letter.footer, html, title, marking, footer, training, None)
+    return letter.package()
+
+
+def _write(
+    doc: Any,
+    page_header: Any,
+    page_footer: Any,
+    html: str,
+    title: str,
+    marking: str,
+    footer: str,
+    training: bool,
+    logo: Path | None,
+) -> None:
     from datetime import UTC, datetime
 
     from docx.enum.table import WD_ROW_HEIGHT_RULE
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm, Pt, RGBColor
 
-    doc = copy.deepcopy(_blank())
-    section = doc.sections[0]
-
-    header = section.header.paragraphs[0]
+    header = page_header.paragraphs[0] if page_header.paragraphs else page_header.add_paragraph()
     header.alignment = WD_ALIGN_PARAGRAPH.CENTER
     header.add_run(marking).bold = True
     if training:
         warning = header.add_run(f"\n{TRAINING_MARK}")
         warning.bold = True
         warning.font.color.rgb = RGBColor(0xC0, 0, 0)
-    foot = section.footer.paragraphs[0]
+    foot = page_footer.paragraphs[0] if page_footer.paragraphs else page_footer.add_paragraph()
     foot.alignment = WD_ALIGN_PARAGRAPH.CENTER
     marked = foot.add_run(marking)
     marked.bold = True
@@ -258,9 +285,70 @@ def html_to_docx(
     properties.keywords = marking
     properties.language = "en-GB"
     properties.created = properties.modified = datetime(2026, 1, 1, tzinfo=UTC)
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+
+
+class _Reused:
+    """A blank letter kept by one thread. `empty()` clears its body (not the page settings), page
+    header, page footer; `package()` is the blank's saved package with the parts a letter changes (the
+    body, header, footer and document properties) appended: the others are not copied, serialised or
+    compressed again."""
+
+    def __init__(self) -> None:
+        import zipfile
+
+        self.doc = copy.deepcopy(_blank())
+        section = self.doc.sections[0]
+        self.header, self.footer = section.header, section.footer
+        self.header.paragraphs, self.footer.paragraphs  # noqa: B018  their parts are added now
+        self.doc.core_properties.title = ""  # and the document properties' part
+        package = self.doc.part.package
+        self.parts = [
+            part
+            for part in package.iter_parts()
+            if part in (self.doc.part, self.header.part, self.footer.part)
+            or str(part.partname) == "/docProps/core.xml"
+        ]
+        changed = {part.partname.membername for part in self.parts}
+        saved = io.BytesIO()
+        self.doc.save(saved)
+        base = io.BytesIO()
+        with zipfile.ZipFile(saved) as whole, zipfile.ZipFile(base, "w", zipfile.ZIP_DEFLATED) as kept:
+            for info in whole.infolist():
+                if info.filename not in changed:
+                    kept.writestr(info, whole.read(info))
+        self.base = base.getvalue()
+
+    def empty(self) -> None:
+        from docx.oxml.ns import qn
+
+        body = self.doc.element.body
+        for child in list(body):
+            if child.tag != qn("w:sectPr"):
+                body.remove(child)
+        for part in (self.header, self.footer):
+            element = part._element
+            for child in list(element):
+                element.remove(child)
+
+    def package(self) -> bytes:
+        import zipfile
+
+        out = io.BytesIO(self.base)
+        out.seek(0, io.SEEK_END)
+        with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as package:
+            for part in self.parts:
+                package.writestr(part.partname.membername, part.blob)
+        return out.getvalue()
+
+
+_threads = threading.local()
+
+
+def _reused() -> _Reused:
+    letter: _Reused | None = getattr(_threads, "letter", None)
+    if letter is None:
+        letter = _threads.letter = _Reused()
+    return letter
 
 
 @functools.lru_cache(maxsize=1)
