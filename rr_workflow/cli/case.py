@@ -87,8 +87,9 @@ def echo_board(board: list[dict[str, Any]]) -> None:
     rows = []
     for c in board:
         nxt = c["next_deadline"]
+        stage = c["state_label"] + (f" (review: {c['review']['state_label']})" if c.get("review") else "")
         if nxt is None:
-            rows.append((c["ref"], c["state_label"], "", "", ""))
+            rows.append((c["ref"], stage, "", "", ""))
             continue
         left = nxt["working_days_left"]
         when = (
@@ -98,7 +99,7 @@ def echo_board(board: list[dict[str, Any]]) -> None:
             if left == 0
             else f"{left} working day(s) left"
         )
-        rows.append((c["ref"], c["state_label"], nxt["label"], nxt["due"].isoformat(), when))
+        rows.append((c["ref"], stage, nxt["label"], nxt["due"].isoformat(), when))
     echo_table(("CASE", "STATE", "NEXT DEADLINE", "DUE", ""), rows)
     failing = [(c["ref"], c["mail_failing"]) for c in board if c.get("mail_failing")]
     for ref, count in failing:

@@ -15,6 +15,7 @@ from rr_workflow.adapters.db import audit, lookup
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.domain.deadlines import deadline_status
 from rr_workflow.domain.machine import state_label
+from rr_workflow.domain.review import state_label as review_state_label
 from rr_workflow.service import permissions, views
 from rr_workflow.service.app import App
 from rr_workflow.service.mail_status import failing_by_case
@@ -33,10 +34,14 @@ def case_list(app: App, open_only: bool = False, overdue_only: bool = False) -> 
     One query of one row a case, from the board rows every change writes (`read_models`): with
     `open_only` it reads only the unfinished cases, however many finished ones history holds."""
     today = app.today()
-    c, b = t.cases, t.case_board
+    c, b, r = t.cases, t.case_board, t.reviews
+    review_state = (  # the state of the case's latest review, if a review follows it
+        select(r.c.state).where(r.c.case_id == c.c.id).order_by(r.c.id.desc()).limit(1).scalar_subquery()
+    )
     query = select(
         c.c.ref,
         c.c.state,
+        review_state.label("review_state"),
         c.c.received,
         b.c.next_key,
         b.c.next_label,
@@ -88,6 +93,9 @@ def _board_entry(app: App, row: Any, today: date) -> dict[str, Any]:
         "ref": row.ref,
         "state": row.state,
         "state_label": state_label(str(row.state)),
+        "review": None
+        if row.review_state is None
+        else {"state": row.review_state, "state_label": review_state_label(row.review_state)},
         "received": row.received,
         "next_deadline": following,
         "overdue": len(overdue),

@@ -60,6 +60,12 @@ def test_a_local_review_runs_from_the_decision_to_publication(rr: Any) -> None:
     rr.now = "2026-12-04T10:00"
     rr.ok("review", "tor-agreed", REF)
     assert review_deadlines(rr)["checkpoint:1"]["due"] == "2027-01-06"  # over Christmas
+    # The week ahead and the board show the review beside the Rapid Review.
+    agenda = {d["key"]: d for day in rr.json("due", "--days", "25") for d in day["deadlines"]}
+    assert agenda["checkpoint:1"]["due"] == "2027-01-06"
+    assert agenda["checkpoint:1"]["command"] == f"rr review checkpoint {REF}"
+    board = rr.json("case", "list")
+    assert [(c["ref"], c["review"]["state"]) for c in board] == [(REF, "review_underway")]
     rr.now = "2027-01-05T10:00"
     rr.ok("review", "checkpoint", REF, "--note", "on time; family met")
     assert review_deadlines(rr)["checkpoint:2"]["due"] == "2027-02-02"
