@@ -417,14 +417,35 @@ def test_cases_whose_trails_end_in_their_states_replay(two_cases: Any) -> None:
 
 
 def test_a_state_changed_behind_the_trail_is_named_with_the_last_row(two_cases: Any) -> None:
-    """Planted bug caught: reads (rows without a stage) taken as steps, or the last stage not compared."""
-    last = step(two_cases, "RR-2", "send_scoping", "referred", "scoping")
-    step(two_cases, "RR-2", "case_viewed", "scoping", None)
+    """Planted bugs caught: reads (rows without a stage) taken as steps, the last stage not compared, or
+    the message naming the second step's stage or row instead of the last one's."""
+    step(two_cases, "RR-2", "send_scoping", "referred", "scoping")
+    last = step(two_cases, "RR-2", "schedule_meeting", "scoping", "meeting_scheduled")
+    step(two_cases, "RR-2", "case_viewed", "meeting_scheduled", None)
     two_cases.execute("UPDATE cases SET state = 'closed' WHERE ref = 'RR-2'")
     assert replay(two_cases) == (
         1,
-        fault("RR-2", f"the case is 'closed' but its trail ends in 'scoping' (row {last})"),
+        fault("RR-2", f"the case is 'closed' but its trail ends in 'meeting_scheduled' (row {last})"),
     )
+
+
+def test_a_row_of_no_case_is_not_replayed_as_a_case(two_cases: Any) -> None:
+    """Set-up rows belong to no case. Planted bug caught: the rows without a case gathered as the trail of
+    a case named None (then reported as a case the database no longer holds)."""
+    step(two_cases, None, "settings_changed", "before", "after")
+    assert replay(two_cases) == (2, None)
+
+
+def test_a_trail_is_replayed_in_the_order_it_was_recorded(two_cases: Any) -> None:
+    """On PostgreSQL an updated row moves to the end of the table, so without ORDER BY the opening would
+    be read after the step that followed it. Planted bug caught (on PostgreSQL): the trail's query without
+    its ORDER BY; on SQLite rows are always read in id order, so there it is equivalent."""
+    step(two_cases, "RR-2", "send_scoping", "referred", "scoping")
+    two_cases.execute("UPDATE cases SET state = 'scoping' WHERE ref = 'RR-2'")
+    two_cases.tamper(
+        "UPDATE audit_events SET actor = actor WHERE case_ref = 'RR-2' AND action = 'case_opened'"
+    )
+    assert replay(two_cases) == (2, None)
 
 
 def test_a_case_without_a_step_is_named_after_the_cases_checked_in_order_of_reference(two_cases: Any) -> None:

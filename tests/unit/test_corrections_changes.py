@@ -14,7 +14,16 @@ import pytest
 from recorded_case import closed_case, just_opened, meeting
 
 from rr_workflow.domain.case import Case, Involvement, Meeting
-from rr_workflow.domain.corrections import NAMES, Change, correct, fact, move_meeting, restore, withdraw
+from rr_workflow.domain.corrections import (
+    NAMES,
+    Change,
+    correct,
+    fact,
+    move_meeting,
+    recheck_meeting_window,
+    restore,
+    withdraw,
+)
 from rr_workflow.domain.errors import BadInput, Refused
 from rr_workflow.domain.events import DomainEvent
 
@@ -529,4 +538,60 @@ class TestMoveMeeting:
             move_meeting(held, date(2027, 1, 8), None, ON)
         assert str(refused.value) == (
             "there is no meeting date in force to correct; the date it was held is `meeting-held`"
+        )
+
+
+class TestRecheckMeetingWindow:
+    """A corrected referral date moves the meeting window; the meeting arranged (Thursday 7 January 2027)
+    keeps its day and is held to the rule it was set under."""
+
+    LATER = (date(2027, 1, 8), date(2027, 1, 15))  # the window counted from a later referral date
+
+    def test_a_meeting_still_inside_the_window_needs_nothing(self) -> None:
+        """Planted bug caught: the window's first or last day taken as outside it."""
+        for window in (WINDOW, (date(2027, 1, 7), date(2027, 1, 8)), (date(2027, 1, 6), date(2027, 1, 7))):
+            assert recheck_meeting_window(scheduled(), window, None) is None
+
+    def test_a_reason_for_a_meeting_the_change_leaves_inside_is_refused(self) -> None:
+        for case, window in ((scheduled(), WINDOW), (scheduled(), None), (just_opened(), self.LATER)):
+            with pytest.raises(BadInput) as refused:
+                recheck_meeting_window(case, window, "chair away")
+            assert str(refused.value) == (
+                "--outside-window-reason is for a meeting the change puts outside the window"
+            )
+
+    def test_no_meeting_arranged_or_one_already_held_is_left_alone(self) -> None:
+        assert recheck_meeting_window(just_opened(), self.LATER, None) is None
+        held = closed_case()
+        assert recheck_meeting_window(held, self.LATER, None) is None
+        assert held.meetings[0].outside_window_reason is None
+
+    @pytest.mark.parametrize("reason", [None, "", "   "])
+    def test_outside_the_new_window_without_a_reason_is_refused(self, reason: str | None) -> None:
+        case = scheduled()
+        with pytest.raises(BadInput) as refused:
+            recheck_meeting_window(case, self.LATER, reason)
+        assert str(refused.value) == (
+            "the meeting on Thursday 2027-01-07 is outside the meeting window 2027-01-08 to 2027-01-15 "
+            "counted from the changed date: give --outside-window-reason R to keep it on that day, or move "
+            "it into the window first (rr correct REF meeting-date --to D)"
+        )
+        assert case.meetings[0].outside_window_reason is None
+
+    def test_outside_the_new_window_the_reason_given_is_recorded_on_the_meeting(self) -> None:
+        case = scheduled()
+        said = recheck_meeting_window(case, self.LATER, "  the chair's only free day ")
+        assert case.meetings[0].outside_window_reason == "the chair's only free day"
+        assert said == (
+            "the meeting on Thursday 2027-01-07 is outside the meeting window 2027-01-08 to 2027-01-15: the "
+            "reason is recorded with it; no invitation is sent (its date stays)"
+        )
+
+    def test_a_reason_recorded_when_the_meeting_was_set_still_stands(self) -> None:
+        case = scheduled(outside="the police cannot come sooner")
+        said = recheck_meeting_window(case, self.LATER, None)
+        assert case.meetings[0].outside_window_reason == "the police cannot come sooner"
+        assert said == (
+            "the meeting on Thursday 2027-01-07 is outside the meeting window 2027-01-08 to 2027-01-15; the "
+            "reason recorded when it was set still stands"
         )

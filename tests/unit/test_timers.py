@@ -405,3 +405,25 @@ def test_a_due_date_on_a_non_working_day_still_fires_only_on_working_days(due: d
 def test_property_escalations_fire_on_working_days_whatever_the_due_date(due: date) -> None:
     for n in (1, 2, 3):
         assert_fires_nine_local_on_a_working_day(escalation("k", due, n, POLICY, CAL, LONDON))
+
+
+# -- a partnership's own escalation policy -------------------------------------------------------------
+
+LATE_POLICY = NoticePolicy(escalation_first=3, escalation_every=2)
+
+
+def test_a_policy_escalating_from_the_third_working_day_fires_on_its_own_slots() -> None:
+    """Due Wed 13 Jan 2027, escalations from the 3rd working day after, every 2: Mon 18, Wed 20, Fri 22,
+    Tue 26 Jan (no bank holiday in between). The next slot after Wed 20 Jan 10:00 is the 3rd (Fri 22),
+    and what is due then is the 2nd (Wed 20). Planted bug caught: the starting slot estimated from the
+    working days late plus the first slot's offset (instead of minus), skipping to Tue 26 Jan."""
+    due = date(2027, 1, 13)
+    slots = [escalation("k", due, n, LATE_POLICY, CAL, LONDON).fires_at for n in range(1, 5)]
+    assert slots == [at9(date(2027, 1, d)) for d in (18, 20, 22, 26)]
+    after = london(2027, 1, 20, 10, 0)
+    upcoming = next_timer("k", due, LATE_POLICY, CAL, after, LONDON)
+    assert (upcoming.kind, upcoming.slot, upcoming.fires_at) == (ESCALATION, 3, at9(date(2027, 1, 22)))
+    fired = due_timers("k", due, LATE_POLICY, CAL, after, LONDON)
+    assert [(t.kind, t.slot, t.fires_at) for t in fired] == [(ESCALATION, 2, at9(date(2027, 1, 20)))]
+    before_first = next_timer("k", due, LATE_POLICY, CAL, london(2027, 1, 15, 12, 0), LONDON)
+    assert (before_first.slot, before_first.fires_at) == (1, at9(date(2027, 1, 18)))

@@ -342,3 +342,20 @@ class TestCorrectionUndone:
             "the only day the police can come",
         )
         assert case.events[-1].on == ON
+
+    def test_a_corrected_meeting_date_with_no_row_left_on_it_moves_back_without_reasons(self) -> None:
+        """A trail imported from paper records may name a date no meeting row holds any more.
+        Planted bug caught: the row to copy looked for in an empty list (a ValueError, not a move)."""
+        case = just_opened()
+        in_force = meeting(1, date(2027, 1, 18))
+        in_force.non_working_day_reason = "a reason for the 18th"
+        case.meetings = [in_force]
+        recorded = step("fact_corrected", "meeting_scheduled", fact="meeting-date", before="2027-01-15")
+        undo(case, recorded, ON, TODAY)
+        moved = case.meetings[-1]
+        assert (moved.number, moved.on, moved.non_working_day_reason, moved.outside_window_reason) == (
+            2,
+            date(2027, 1, 15),
+            None,
+            None,
+        )
