@@ -47,8 +47,11 @@ async def case_page(
     ctx: Ctx, ref: str, status: int = 200, errors: list[str] | None = None, form: dict[str, Any] | None = None
 ) -> Response:
     """The case page (every view audited by `views.case_show`), with a form's error when one failed."""
+    from rr_workflow.web import review_steps
+
     shown = await run_in_threadpool(views.case_show, ctx.app, ref)
     documents = await run_in_threadpool(_documents, ctx, shown["ref"])
+    review = await run_in_threadpool(review_steps.shown, ctx.app, shown["ref"])
     return render.page(
         ctx,
         ctx.request,
@@ -58,6 +61,8 @@ async def case_page(
         case=shown,
         documents=documents,
         steps=forms.offered(shown, ctx),
+        review=review,
+        review_steps=review_steps.offered(review, ctx.can("coordinator")),
         agency_keys=await run_in_threadpool(forms.agency_keys, ctx.app),
         errors=errors or [],
         form=form or {},

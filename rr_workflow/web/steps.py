@@ -242,6 +242,12 @@ STEPS: dict[str, Step] = {
 }
 
 
+def _all_steps() -> dict[str, Step]:
+    from rr_workflow.web import review_steps
+
+    return {**STEPS, **review_steps.STEPS}
+
+
 def case_url(ref: str) -> str:
     return "/case/" + quote(ref, safe="/")
 
@@ -253,7 +259,7 @@ async def step(ctx: Ctx) -> Response:
     name = str(ctx.request.path_params["step"])
     ref = str(ctx.request.path_params["ref"])
     form: FormData = ctx.request.state.form
-    run = STEPS.get(name)
+    run = _all_steps().get(name)
     if run is None:
         raise BadInput(f"no such step: {name[:40]!r}")
     ctx.app.expected_version = forms.version(form)

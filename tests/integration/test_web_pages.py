@@ -7,14 +7,15 @@ la, police and health on Tuesday 3 November; the clock stands at Tuesday 3 Novem
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from web_rig import COORD_EMAIL, Client, step_form
 
+from rr_workflow.domain import review
 from rr_workflow.domain.machine import COMMANDS
 from rr_workflow.service import commands
-from rr_workflow.web import forms, render, steps
+from rr_workflow.web import forms, render, review_steps, steps
 
 
 def signed_in(web: str) -> Client:
@@ -36,8 +37,10 @@ def test_every_recording_command_of_the_procedure_has_a_form() -> None:
     assert set(COMMANDS.values()) == set(forms.STEP_OF_COMMAND)
     offered = set(forms.STEP_OF_COMMAND.values()) | set(forms.RECORDING_EXTRAS) | set(forms.CORRECTIONS)
     assert offered | {"meeting-pack"} == set(steps.STEPS)
+    assert set(review.COMMANDS.values()) == set(review_steps.STEP_OF_COMMAND)
+    assert set(review_steps.STEP_OF_COMMAND.values()) | {"review-extend"} == set(review_steps.STEPS)
     text = (render.TEMPLATES / "case.html").read_text(encoding="utf-8")
-    for step in steps.STEPS:
+    for step in [*steps.STEPS, *review_steps.STEPS]:
         assert f'"{step}"' in text, step  # a branch of the case page draws its form
 
 
@@ -123,3 +126,22 @@ def test_an_admin_changes_a_persons_email_and_a_manager_cannot(web: str, people:
     assert refused.status_code == 409
     assert "this needs the admin role; &#39;boss&#39; has: manager" in refused.text
     assert people.scalar("SELECT email FROM people WHERE login = 'coord'") == COORD_EMAIL
+
+
+def test_the_review_that_follows_is_recorded_from_the_case_page(web: str, people: Any) -> None:
+    """A local CSPR decided: the case page shows the review and its steps, recorded as `rr review` does."""
+    rig = people
+    app = rig.later().app
+    commands.sin_notified(app, "RR-1")
+    commands.meeting_schedule(rig.later().app, "RR-1", date(2026, 11, 12), None, "in_person", None, None)
+    rig.at(datetime(2026, 11, 12, 15, 0))
+    commands.meeting_held(rig.app, "RR-1", ["la:A Smith", "police:DS Jones", "health:Dr Patel"])
+    commands.decide(rig.later().app, "RR-1", "local_cspr", "learning for the partnership")
+    client = signed_in(web)
+    page = client.get("/case/RR-1").text
+    assert 'id="step-review-appoint"' in page
+    appointed = client.post(
+        "/step/review-appoint/RR-1", data={**step_form(client), "reviewer": "Dr A Reviewer"}
+    )
+    assert said(client, appointed).startswith("RR-1: review: reviewer appointed. Now: ")
+    assert "Dr A Reviewer, appointed Thursday 12 November 2026" in client.get("/case/RR-1").text
