@@ -22,9 +22,9 @@ from rr_workflow.domain import corrections as fix
 from rr_workflow.domain import undo as undoing
 from rr_workflow.domain.case import Case
 from rr_workflow.domain.deadlines import Deadline, meeting_window
-from rr_workflow.domain.errors import BadInput
+from rr_workflow.domain.errors import BadInput, Refused
 from rr_workflow.domain.schedule import Schedule
-from rr_workflow.service import commands, permissions, validate
+from rr_workflow.service import commands, permissions, reviews, validate
 from rr_workflow.service.app import App
 
 
@@ -74,6 +74,7 @@ def _correcting(
             raise BadInput("--outside-window-reason is for a meeting the change puts outside the window")
         details = {**details, "reason": reason.strip()}
         after = commands.save(app, uow, case, schedule, action, day, from_state, details)
+        reviews.follow_correction(app, uow, case, day, reason.strip())
         uow.commit()
         return Corrected(case, change, deadline_moves(before, after))
 
@@ -202,6 +203,11 @@ def undo(
             for r in audit.case_history(uow.connection, ref)
         ]
         step = undoing.last_step(trail)
+        if step is not None and step.action == "decide" and reviews.current_review(uow, case) is not None:
+            raise Refused(
+                "the decision opened the review that follows: it cannot be undone; correct its date "
+                f"(rr correct {case.ref} decided --to DATE), or end the review (rr review not-published)"
+            )
         change = undoing.undo(case, step, on, app.today())
         assert step is not None  # undo refuses when there is none
         details = {

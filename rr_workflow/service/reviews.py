@@ -192,6 +192,19 @@ def open_for_decision(app: App, uow: UnitOfWork, case: Case, case_schedule: Sche
     save(app, uow, case, review, schedule, "opened", on, None, {"decided_on": on}, machine)
 
 
+def follow_correction(app: App, uow: UnitOfWork, case: Case, on: date, reason: str) -> None:
+    """A corrected date of the decision moves the review's start with it: its deadlines follow from the
+    corrected fact (an audit row `review_decision_corrected` records the move)."""
+    review = current_review(uow, case)
+    if review is None or case.decided_on is None or case.decided_on == review.decided_on:
+        return
+    before = review.decided_on
+    review.decided_on = case.decided_on
+    schedule = review_schedule(uow, review)
+    details = {"before": before, "after": case.decided_on, "reason": reason}
+    save(app, uow, case, review, schedule, "decision_corrected", on, review.state, details)
+
+
 # -- the steps -----------------------------------------------------------------------------------------
 
 

@@ -111,3 +111,40 @@ def test_a_local_review_runs_from_the_decision_to_publication(rr: Any) -> None:
     ]  # fmt: skip
     verified = rr.json("audit", "verify")
     assert verified["ok"] is True
+
+
+def test_a_corrected_decision_date_moves_the_review_and_the_decision_cannot_be_undone(rr: Any) -> None:
+    """Decided Tue 3 Nov 2026 by mistake for Wed 4 Nov: the reviewer is then due within 20 working days of
+    Wed 4 Nov (Wed 2 Dec 2026) and publication within 6 months (Tue 4 May 2027, a working day)."""
+    decided_case(rr)
+    rr.now = "2026-11-05T10:00"
+    refused = rr.fails(3, "undo", REF, "--reason", "wrong outcome")
+    assert "opened the review that follows" in refused
+    rr.ok("correct", REF, "decided", "--to", "2026-11-04", "--reason", "typed the wrong day")
+    shown = rr.json("review", "show", REF)
+    due = {d["key"]: d["due"] for d in shown["deadlines"]}
+    assert shown["decided_on"] == "2026-11-04"
+    assert (due["reviewer_appointed"], due["published"]) == ("2026-12-02", "2027-05-04")
+    assert rr.json("audit", "verify")["ok"] is True
+
+
+def test_a_delayed_review_is_late_against_its_original_date(rr: Any) -> None:
+    """Criminal proceedings: publication extended from Fri 30 Apr to Thu 30 Sep 2027, then published on
+    Mon 20 Sep: met late against the original date; the final report's date follows the new one (7 working
+    days before Thu 30 Sep: Tue 21 Sep)."""
+    decided_case(rr)
+    rr.now = "2027-03-01T10:00"
+    rr.ok("review", "extend", REF, "--to", "2027-09-30", "--reason", "criminal proceedings")
+    found = review_deadlines(rr)
+    assert (found["published"]["due"], found["published"]["original_due"]) == ("2027-09-30", "2027-04-30")
+    assert (found["published"]["status"], found["final_report_sent"]["due"]) == ("extended", "2027-09-21")
+    for step, day in (("appoint", "2027-03-02"), ("tor-agreed", "2027-03-03"), ("draft", "2027-06-01"),
+                      ("final-sent", "2027-09-08"), ("published", "2027-09-20")):  # fmt: skip
+        rr.now = f"{day}T10:00"
+        rr.ok("review", step, REF, *(("--reviewer", "Dr A Reviewer") if step == "appoint" else ()))
+    listed = rr.json("review", "list")
+    assert [
+        (r["publication_due"], r["publication_original_due"], r["publication_status"]) for r in listed
+    ] == [("2027-09-30", "2027-04-30", "met_late")]
+    refused = rr.fails(3, "review", "checkpoint", REF)
+    assert "allowed now: nothing (the review is finished)" in refused
