@@ -26,10 +26,11 @@ def test_an_upgrade_from_the_schema_before_reviews_keeps_every_row(rig: Any) -> 
     rig.to_scoping("RR-2")
     rig.run_procedure("RR-3")
     rig.at(datetime(2026, 11, 5, 10, 0))
+    board = queries.case_list(rig.app)
     migrate.downgrade(rig.app.engine, "0010")
     with rig.app.engine.connect() as connection:
         assert "reviews" not in inspect(connection).get_table_names()
-    before, board = counts(rig), queries.case_list(rig.app)
+    before = counts(rig)
     migrate.upgrade(rig.app.engine)
     rig.app.engine.dispose()
     assert counts(rig) == before and before["deadlines"] > 0
@@ -49,3 +50,19 @@ def test_an_upgrade_from_the_schema_before_reviews_keeps_every_row(rig: Any) -> 
         "alternative_review", date(2026, 12, 10), date(2027, 5, 12),
     )  # fmt: skip
     assert rig.verify()[1] is None
+
+
+def test_a_review_whose_stage_was_changed_behind_its_trail_fails_the_audit_check(rig: Any) -> None:
+    """The review's steps replay against its stored stage like a case's. Planted bug caught: the replay
+    reading the review's rows as the case's (a case decided, then 'review_opened', looked tampered)."""
+    rig.at(datetime(2026, 11, 2, 10, 0))
+    rig.to_scoping("RR-1")
+    commands.meeting_schedule(rig.later(minutes=1).app, "RR-1", date(2026, 11, 12))
+    rig.at(datetime(2026, 11, 12, 15, 0))
+    commands.meeting_held(rig.app, "RR-1", list(ATTENDEES))
+    commands.decide(rig.later(minutes=1).app, "RR-1", "local_cspr", "learning across agencies")
+    assert queries.audit_check(rig.app)["case_fault"] is None
+    rig.execute("UPDATE reviews SET state = 'review_published'")
+    fault = queries.audit_check(rig.app)["case_fault"]
+    assert fault.case_ref == "RR-1 (its review)"
+    assert "'review_published' but its trail ends in 'review_opened'" in fault.problem
