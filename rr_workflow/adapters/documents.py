@@ -40,6 +40,7 @@ import copy
 import functools
 import io
 import re
+import threading
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -228,40 +229,86 @@ def docx_template(name: str) -> Path:
 
 def render_docx(name: str, context: Mapping[str, Any]) -> bytes:
     """Fill in the Word template `name` with `context` (escaped, sandboxed, strict); the .docx bytes.
-    The template is parsed once per process (again when its file changes); each document is rendered
-    into a copy of it."""
+
+    The template is parsed once per thread (again when its file changes) and kept with its saved
+    package: each document is rendered into it after its body, page headers and footers are put back
+    as they were, and saved as that package with only those parts appended (docxtpl otherwise re-reads,
+    re-parses and re-saves the whole file for every document)."""
     from docxtpl import DocxTemplate
     from jinja2 import TemplateError
 
     path = docx_template(name)
+    stat = path.stat()
+    form = _reused_form(path, stat.st_mtime_ns, stat.st_size)
+    form.reset()
     document = DocxTemplate(path)
-    document.docx = copy.deepcopy(_parsed_template(path))
+    document.docx = form.doc
     try:
         document.render(dict(context), _docx_environment(), autoescape=True)
     except TemplateError as error:
         raise ConfigError(f"{path}: {error.message or type(error).__name__}") from None
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    return form.package()
 
 
-def _parsed_template(path: Path) -> Any:
-    stat = path.stat()
-    return _parsed_docx(path, stat.st_mtime_ns, stat.st_size)
+class _ReusedForm:
+    """A parsed Word template, what it looked like before any rendering, and its package without the
+    parts a rendering replaces."""
+
+    def __init__(self, path: Path) -> None:
+        import zipfile
+
+        from docx import Document
+        from docx.opc.constants import RELATIONSHIP_TYPE as RT
+        from docx.opc.exceptions import PackageNotFoundError
+
+        try:
+            self.doc = Document(str(path))
+        except (zipfile.BadZipFile, PackageNotFoundError, KeyError):  # KeyError: no Word parts in the zip
+            raise ConfigError(f"{path}: not a Word .docx file") from None
+        self.body = copy.deepcopy(self.doc.element.body)
+        rels = self.doc.part.rels
+        self.targets = {
+            key: rel.target_part for key, rel in rels.items() if rel.reltype in (RT.HEADER, RT.FOOTER)
+        }
+        replaced = {self.doc.part.partname.membername}
+        replaced |= {part.partname.membername for part in self.targets.values()}
+        saved = io.BytesIO()
+        self.doc.save(saved)
+        base = io.BytesIO()
+        with zipfile.ZipFile(saved) as whole, zipfile.ZipFile(base, "w", zipfile.ZIP_DEFLATED) as kept:
+            for info in whole.infolist():
+                if info.filename not in replaced:
+                    kept.writestr(info, whole.read(info))
+        self.base = base.getvalue()
+
+    def reset(self) -> None:
+        root = self.doc.element
+        root.replace(root.body, copy.deepcopy(self.body))
+        for key, part in self.targets.items():
+            self.doc.part.rels[key]._target = part
+
+    def package(self) -> bytes:
+        import zipfile
+
+        rels = self.doc.part.rels
+        parts = [self.doc.part, *(rels[key].target_part for key in self.targets)]
+        out = io.BytesIO(self.base)
+        out.seek(0, io.SEEK_END)
+        with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as package:
+            for part in parts:
+                package.writestr(part.partname.membername, part.blob)
+        return out.getvalue()
 
 
-@functools.lru_cache(maxsize=8)
-def _parsed_docx(path: Path, mtime_ns: int, size: int) -> Any:
-    """The parsed Word file at `path` as it was at `mtime_ns`/`size` (never rendered into itself)."""
-    import zipfile
+_forms = threading.local()
 
-    from docx import Document
-    from docx.opc.exceptions import PackageNotFoundError
 
-    try:
-        return Document(str(path))
-    except (zipfile.BadZipFile, PackageNotFoundError, KeyError):  # KeyError: a zip without Word's parts
-        raise ConfigError(f"{path}: not a Word .docx file") from None
+def _reused_form(path: Path, mtime_ns: int, size: int) -> _ReusedForm:
+    held: dict[Path, tuple[int, int, _ReusedForm]] = _forms.__dict__.setdefault("held", {})
+    kept = held.get(path)
+    if kept is None or kept[:2] != (mtime_ns, size):
+        kept = held[path] = (mtime_ns, size, _ReusedForm(path))
+    return kept[2]
 
 
 @functools.lru_cache(maxsize=1)
@@ -269,7 +316,21 @@ def _docx_environment() -> Any:
     from jinja2 import StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
-    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=True, finalize=_as_docx_text)
+    class Compiled(SandboxedEnvironment):
+        """docxtpl compiles a form's XML with `from_string` for every document: the same text gives the
+        same template, so each text is compiled once per process (a Jinja template renders any number
+        of times, from any thread)."""
+
+        @functools.lru_cache(maxsize=32)  # noqa: B019  one environment per process, never freed anyway
+        def _compiled(self, source: str) -> Any:
+            return super().from_string(source)
+
+        def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Any:
+            if globals is None and template_class is None and isinstance(source, str):
+                return self._compiled(source)
+            return super().from_string(source, globals, template_class)
+
+    return Compiled(undefined=StrictUndefined, autoescape=True, finalize=_as_docx_text)
 
 
 def _as_docx_text(value: Any) -> Any:
