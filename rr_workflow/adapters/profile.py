@@ -39,7 +39,7 @@ class Profile:
     signatory_name: str
     signatory_title: str
     panel_name: str
-    panel_email: str
+    panel_email: str | None  # None: not set yet, and `rr submit` sends nothing until it is
     panel_address: tuple[str, ...]
     logo: Path | None
     pdf: str  # auto | always | never
@@ -67,7 +67,7 @@ class Profile:
             for label, value in (
                 ("partnership.secure_mailbox", self.secure_mailbox),
                 ("mail.from", self.mail_from),
-                ("panel.email", self.panel_email),
+                ("panel.email", self.panel_email or ""),
             )
             if parseaddr(value)[1].endswith(EXAMPLE_DOMAIN)
         ]
@@ -163,6 +163,11 @@ def _address(value: str, setting: str, source: str, allow_name: bool = False) ->
     return formataddr((name, address)) if name else address
 
 
+def _optional_address(value: str | None, setting: str, source: str) -> str | None:
+    """An address a partnership may not have set yet (missing or empty: None)."""
+    return _address(value.strip(), setting, source) if value and value.strip() else None
+
+
 def parse_profile(data: Mapping[str, Any], path: Path) -> Profile:
     source = str(path)
     r = _Reader(data, source)
@@ -204,7 +209,7 @@ def parse_profile(data: Mapping[str, Any], path: Path) -> Profile:
         panel_name=r.text(
             "panel", "name", required=False, default="The Child Safeguarding Practice Review Panel"
         ),
-        panel_email=_address(r.text("panel", "email"), "panel.email", source),
+        panel_email=_optional_address(r.text("panel", "email", required=False), "panel.email", source),
         panel_address=r.lines("panel", "address"),
         logo=logo,
         pdf=pdf,

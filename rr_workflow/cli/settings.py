@@ -45,7 +45,12 @@ def show(path: Path | None, as_json: bool) -> None:
         ("Reply-To", profile.reply_to),
         ("letters signed by", f"{profile.signatory_name}, {profile.signatory_title}"),
         ("letterhead logo", str(profile.logo) if profile.logo else "none"),
-        ("National Panel", f"{profile.panel_name} <{profile.panel_email}>"),
+        (
+            "National Panel",
+            f"{profile.panel_name} <{profile.panel_email}>"
+            if profile.panel_email
+            else f"{profile.panel_name} (no e-mail address set: rr submit sends nothing)",
+        ),
         ("Panel address", ", ".join(profile.panel_address)),
         ("protective marking", profile.marking),
         ("PDF copies", f"{profile.pdf} ({_converter()})"),
@@ -72,6 +77,10 @@ def check(path: Path | None) -> None:
     click.echo(f"ok: {profile.source}: {profile.name}, replies to {profile.reply_to}")
     for setting in profile.example_values():
         click.echo(f"warning: {setting} is still the shipped example: letters would say where nobody reads")
+    if not profile.panel_email:
+        click.echo(
+            "warning: panel.email is not set: rr submit sends nothing to the National Panel until it is"
+        )
     if profile.pdf != "never" and not shutil.which("soffice"):
         click.echo(
             "note: LibreOffice (soffice) is not installed: letters go as Word (.docx) only "

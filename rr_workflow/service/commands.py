@@ -519,12 +519,27 @@ def submit(app: App, ref: str, on: date | None = None, send_draft: bool = False)
                 f"`rr doc add {ref} rapid_review_report FILE`, or send the draft with `rr submit {ref} "
                 "--send-draft` (recorded)"
             )
+        if not app.record_only:
+            _require_panel_address()
         details = {"report": "finished" if report else "draft" if send_draft else "sent at the time"}
         if report is not None:
             details["sha256"] = report.sha256
         _save(app, uow, case, schedule, "submit", day, before, details, machine)
         uow.commit()
         return case
+
+
+def _require_panel_address() -> None:
+    """The report goes to the National Panel by e-mail: without its address nothing would be sent, so
+    the step is refused (and the case still shows the report as not sent)."""
+    from rr_workflow.adapters.profile import load_profile
+
+    profile = load_profile()
+    if not profile.panel_email:
+        raise Refused(
+            "nothing was sent: the National Panel's e-mail address is not set; set `email` under [panel] "
+            f"in the partnership profile ({profile.source}; rr settings show), then run rr submit again"
+        )
 
 
 def outcome_shared(app: App, ref: str, on: date | None = None) -> Case:

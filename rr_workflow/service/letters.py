@@ -421,7 +421,8 @@ def _report_submitted(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
         "Please send any questions about the review to "
         f"{ctx.profile.secure_mailbox} or call {ctx.profile.phone}.",
     ]
-    mail = ctx.mail([ctx.profile.panel_email], "Rapid Review report", paragraphs, [letter])
+    to = [ctx.profile.panel_email] if ctx.profile.panel_email else []  # (submit refuses without one)
+    mail = ctx.mail(to, "Rapid Review report", paragraphs, [letter])
     report_id = event.data.get("report_document")
     if report_id:
         mail.documents.append(int(report_id))

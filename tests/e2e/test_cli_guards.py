@@ -8,6 +8,8 @@ New Year's Day Fri 1 Jan is a bank holiday); Sat 9 Jan is inside the window, Fri
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from tests.e2e.test_cli_workflow import QUORATE_ATTENDEES, set_up_partnership
@@ -108,3 +110,45 @@ def test_the_demo_ends_with_a_closed_case_and_nothing_overdue(tmp_path, rr) -> N
     school = next(line for line in finished.splitlines() if line.startswith("Records secured (school)"))
     assert school.split()[-1] == "waived", school
     assert "overdue" not in finished, finished
+
+
+def test_submit_without_the_panels_address_says_nothing_was_sent_and_what_to_set(
+    scoping, tmp_path, monkeypatch
+) -> None:
+    """A partnership that has not set the National Panel's e-mail address: its profile loads, `rr settings`
+    says it is missing, `rr submit` is refused in one line naming the setting and the file, nothing is
+    recorded or queued, and the case still shows the report as not sent. Planted bugs caught: the profile
+    refusing to load without it (every command failed); submit recording the step with a mail to nobody."""
+    harness = sys.modules[type(scoping).__module__]  # the conftest whose runner sets RR_PARTNERSHIP
+    profile = tmp_path / "partnership.toml"
+    text = harness.TEST_PROFILE.read_text(encoding="utf-8")
+    profile.write_text(text.replace('email = "panel@panel.example"\n', ""), encoding="utf-8")
+    monkeypatch.setattr(harness, "TEST_PROFILE", profile)
+    rr = scoping
+    _to_outcome_shared_ready(rr)
+    assert "no e-mail address set" in rr.ok("settings", "show")
+    assert "warning: panel.email is not set" in rr.ok("settings", "check")
+    before = rr.snapshot()
+    assert rr.fails(3, "submit", REF, "--send-draft") == (
+        "nothing was sent: the National Panel's e-mail address is not set; set `email` under [panel] in "
+        f"the partnership profile ({profile}; rr settings show), then run rr submit again"
+    )
+    assert rr.snapshot() == before
+    shown = rr.json("case", "show", REF)
+    assert shown["state"] == "endorsed"
+    submission = next(d for d in shown["deadlines"] if d["key"] == "panel_submission")
+    assert submission["met_on"] is None
+
+    profile.write_text(text, encoding="utf-8")  # the address set: the same command goes through
+    assert rr.ok("submit", REF, "--send-draft").startswith(f"{REF}: report sent to the National Panel")
+    assert rr.json("case", "show", REF)["state"] == "submitted"
+
+
+def _to_outcome_shared_ready(rr) -> None:
+    """The case endorsed, its report ready to go (the steps of `_to_outcome_shared` before submit)."""
+    rr.ok("meeting", "schedule", REF, "2027-01-07")
+    rr.ok("sin", "notified", REF)
+    rr.now = "2027-01-07T15:00"
+    rr.ok("meeting", "held", REF, *QUORATE_ATTENDEES)
+    rr.ok("decide", REF, "no_review", "--rationale", "learning is single-agency")
+    rr.ok("endorse", REF, "--by", "Prof A Chair")
