@@ -14,10 +14,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from sqlalchemy import text
+
+if TYPE_CHECKING:
+    from conftest_timers import SmtpSink
+    from daemon_processes import Daemon
 
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.service import commands, queries, setup
@@ -220,3 +224,28 @@ def sqlite_rig(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Rig]:
 
 # The web tests' fixtures (a signed-in web front end over the rig), kept with the web test helpers.
 from web_rig import issuer, people, wall, web  # noqa: E402, F401
+
+
+@pytest.fixture
+def daemons() -> Iterator[list[Daemon]]:  # the daemon tests' (daemon_processes.py)
+    """Daemons a test starts go in this list; all are killed (SIGKILL) when the test ends."""
+    started: list[Daemon] = []
+    try:
+        yield started
+    finally:
+        for daemon in started:
+            daemon.finish()
+
+
+@pytest.fixture
+def sink(request: pytest.FixtureRequest) -> Iterator[SmtpSink]:
+    """A real SMTP server for the daemons a test starts; a test module's `SINK_DELAY` (seconds per
+    message) makes it slow to answer, so a daemon can be killed while a message is in flight."""
+    from conftest_timers import SmtpSink
+
+    server = SmtpSink(delay=getattr(request.module, "SINK_DELAY", 0.0))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -7,36 +7,14 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from conftest_timers import SmtpSink, wait_until
+from daemon_processes import Daemon, daemon_env, start
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
-from test_daemon import Daemon, daemon_env, start
-
-
-@pytest.fixture
-def daemons() -> Iterator[list[Daemon]]:
-    """Daemons a test starts; all are killed (SIGKILL) when the test ends."""
-    started: list[Daemon] = []
-    try:
-        yield started
-    finally:
-        for daemon in started:
-            daemon.finish()
-
-
-@pytest.fixture
-def sink() -> Iterator[SmtpSink]:
-    server = SmtpSink()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def test_sqlite_a_deleted_lock_file_fences_the_old_leader(
