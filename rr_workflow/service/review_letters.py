@@ -94,9 +94,8 @@ def _final_report_sent(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
         f"{wording.long_date(event.on)}, before its publication.",
         f"We plan to publish it by {values['publication_due']}.",
     ]
-    return [
-        ctx.mail([ctx.profile.panel_email], "review report: notice before publication", paragraphs, [letter])
-    ]
+    to = [ctx.profile.panel_email] if ctx.profile.panel_email else []  # (no address: the letter is kept)
+    return [ctx.mail(to, "review report: notice before publication", paragraphs, [letter])]
 
 
 HANDLERS: Mapping[str, Callable[[Context, ev.DomainEvent], list[Mail]]] = {

@@ -60,8 +60,9 @@ def test_rr_demo_walks_its_case_to_closure_and_touches_no_database_of_yours(tmp_
     # 27 rows of the demonstration (the database, its first admin's registration, its 4 agencies and
     # chair, the case's 20 steps), the case's final read, then the 392 steps of the 24 cases imported from
     # examples/register-2025.csv (13 cases of 16 steps, 10 of 18 with a school, one declined in 4) and
-    # the import's own row.
-    assert lines[-1] == "audit trail: 421 rows, intact"
+    # the import's own row; and the opening of the review each decision to review starts: the demo's
+    # local CSPR, and the register's 7 local, 2 alternative and 5 national ones (15 rows).
+    assert lines[-1] == "audit trail: 436 rows, intact"
     half = next(n for n, line in enumerate(lines) if line.startswith("== Second half"))
     first = lines[:half]
     rows = {columns(line)[0]: columns(line)[1:] for line in first if line.startswith(("Scoping", "Rapid"))}
