@@ -25,14 +25,25 @@ def scoping() -> None:
 @click.argument("ref")
 @click.argument("agencies", nargs=-1, required=True, metavar="AGENCY...")
 @on_option
-def scoping_send(ref: str, agencies: tuple[str, ...], on: date | None) -> None:
+@click.option(
+    "--already-sent",
+    is_flag=True,
+    help="The letters went at the time (taking over a running case): none is sent now, and each "
+    "agency's deadlines count from --on.",
+)
+def scoping_send(ref: str, agencies: tuple[str, ...], on: date | None, already_sent: bool) -> None:
     """Send the scoping template and the records-securing instruction to each AGENCY.
 
+    Recorded after the fact (--on an earlier day), the letters go now, dated today, name the day the
+    step was recorded as of, and each agency's return and records are due counted from today: the
+    letter is what the agency holds. If they went at the time, say --already-sent.
+
     \b
-    Example:
+    Examples:
       $ rr scoping send RR-2026-014 la police health school
+      $ rr scoping send RR-2026-014 la police --on 2026-12-22 --already-sent
     """
-    case = _commands().scoping_send(open_app(), ref, list(agencies), on)
+    case = _commands().scoping_send(open_app(), ref, list(agencies), on, already_sent)
     echo_case_step(case, f"scoping template sent to {', '.join(agencies)}")
 
 

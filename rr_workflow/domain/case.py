@@ -24,11 +24,19 @@ MEETING_MODES = ("in_person", "remote")
 class Involvement:
     """One agency asked for information on the case: when the template went, came back, records secured."""
 
-    def __init__(self, agency: str, sent_on: date) -> None:
+    def __init__(self, agency: str, sent_on: date, letter_on: date | None = None) -> None:
         self.agency = agency
         self.sent_on = sent_on
+        # The day the letter went, when later than `sent_on`: a step recorded after the fact gets its
+        # letter the day it is recorded, and the agency counts its deadlines from the letter it holds.
+        self.letter_on = letter_on
         self.returned_on: date | None = None
         self.secured_on: date | None = None
+
+    @property
+    def asked_on(self) -> date:
+        """The day the agency's deadlines count from: the day its letter is dated."""
+        return max(self.sent_on, self.letter_on) if self.letter_on else self.sent_on
 
 
 class Attendance:
@@ -214,7 +222,7 @@ class Case:
         agencies: dict[str, dict[str, date]] = {}
         for inv in self.involvements:
             events = {
-                "scoping_sent": inv.sent_on,
+                "scoping_sent": inv.asked_on,  # the agency's clock starts with the letter it received
                 "scoping_returned": inv.returned_on,
                 "records_secured": inv.secured_on,
             }

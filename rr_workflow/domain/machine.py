@@ -260,9 +260,10 @@ class RapidReview(StateMachine):
         self.case.sin_reference = reference
         self.case.raise_event(ev.DomainEvent(ev.SIN_NOTIFIED, self.case.ref, on))
 
-    def on_send_scoping(self, agencies: Sequence[str], on: date) -> None:
+    def on_send_scoping(self, agencies: Sequence[str], on: date, letter_on: date | None = None) -> None:
+        """`letter_on`: the day the letters are dated, when later than `on` (recorded after the fact)."""
         for agency in agencies:
-            self.case.involvements.append(Involvement(agency, on))
+            self.case.involvements.append(Involvement(agency, on, letter_on))
             self.case.raise_event(ev.DomainEvent(ev.SCOPING_SENT, self.case.ref, on, {"agency": agency}))
 
     def on_return_scoping(self, agency: str, on: date) -> None:

@@ -7,6 +7,7 @@ and the domain events in the outbox. Nothing is committed unless all of it succe
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import uuid
@@ -304,18 +305,35 @@ def sin_notified(app: App, ref: str, on: date | None = None, reference: str | No
     return _step(app, ref, "record_sin", on, from_aware=True, reference=reference)
 
 
-def scoping_send(app: App, ref: str, agencies: Sequence[str], on: date | None = None) -> Case:
+def scoping_send(
+    app: App, ref: str, agencies: Sequence[str], on: date | None = None, already_sent: bool = False
+) -> Case:
+    """`already_sent`: the letters went at the time (a running case taken over): none is written now."""
     if not agencies:
         raise BadInput("name at least one agency")
+    if already_sent and on is None:
+        raise BadInput("--already-sent needs --on (the day the letters went)")
+    if already_sent:
+        app = dataclasses.replace(app, record_only=True)
     unique = list(dict.fromkeys(agency_key(a) for a in agencies))
+    today = app.today()
+    # Recorded after the fact, the letters still go now, dated today: the agencies' deadlines count from
+    # the letter they receive. From a register (`record_only`) no letter goes: they count from `on`.
+    late = on is not None and on < today and not app.record_only
+    details: dict[str, Any] = {"agencies": unique}
+    if late:
+        details["letter_on"] = today
+    if already_sent:
+        details["letters"] = "sent at the time"
     return _step(
         app,
         ref,
         "send_scoping",
         on,
-        {"agencies": unique},
+        details,
         check=partial(_require_agencies, keys=unique),
         agencies=unique,
+        letter_on=today if late else None,
     )
 
 

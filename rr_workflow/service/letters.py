@@ -95,15 +95,21 @@ class Context:
         )
         return [dict(row) for row in self.db.execute(query.order_by(p.c.name)).mappings()]
 
-    def values(self, addressee: str, title: str, on: date, **more: Any) -> dict[str, Any]:
-        """What every letter template receives: the case reference, the letterhead and the signature."""
+    def values(
+        self, addressee: str, title: str, on: date, dated: date | None = None, **more: Any
+    ) -> dict[str, Any]:
+        """What every letter template receives: the case reference, the letterhead and the signature.
+        A letter is dated the day it is written (`dated`, default today); a step recorded after the fact
+        (`on` earlier) is named beside the date, so the reader sees both."""
         profile = self.profile
+        day = max(on, dated or self.app.today())
         return {
             "ref": self.case.ref,
             "title": title,
             "addressee": addressee,
             "salutation": "Dear Colleague",
-            "letter_date": wording.long_date(on),
+            "letter_date": wording.long_date(day),
+            "recorded_on": wording.long_date(on) if on != day else None,
             "partnership": profile.name,
             "area": profile.area,
             "address_lines": list(profile.address),
@@ -169,11 +175,15 @@ def _scoping_sent(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
     agency = ctx.agencies[event.data["agency"]]
     window = meeting_window(ctx.deadlines)
     child = ctx.case.child
+    # Its return and records are due counted from the day the letter is dated (the case's deadlines,
+    # from the one deadline rule): the day it was recorded, when that is later than the step's date.
     return_due = ctx.due(f"scoping_returned:{agency['key']}")
+    involvement = ctx.case.involvement(str(agency["key"]))
     values = ctx.values(
         str(agency["name"]),
         "Rapid Review: initial scoping and information sharing",
         event.on,
+        dated=involvement.asked_on if involvement else None,
         return_due=wording.date_or(return_due),
         return_days=wording.working_days(ctx.schedule.rule("scoping_returned").working_days),
         secure_due=wording.date_or(ctx.due(f"records_secured:{agency['key']}")),

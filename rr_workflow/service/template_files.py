@@ -34,6 +34,7 @@ def _sample_values() -> dict[str, Any]:
         "title": SAMPLE_TEXT,
         "addressee": SAMPLE_TEXT,
         "letter_date": "Monday 4 January 2027",
+        "recorded_on": None,
         "partnership": SAMPLE_TEXT,
         "signatory": SAMPLE_TEXT,
         "training": True,

@@ -42,7 +42,10 @@ def test_a_running_case_is_taken_over_step_by_step_with_on(taken_over) -> None:
     """Each step dated with --on: on time where it was on time, "met late" where it was not.
     Planted bug caught: judging the meeting date "in the past" against today instead of --on."""
     rr = taken_over
-    out = rr.ok("scoping", "send", REF, "la", "police", "health", "school", "--on", "2026-12-22")
+    # The letters went on Tue 22 Dec (the case is taken over): the agencies count from that day.
+    out = rr.ok(
+        "scoping", "send", REF, "la", "police", "health", "school", "--on", "2026-12-22", "--already-sent"
+    )
     assert "met late" not in out  # due Wed 23 Dec, done Tue 22 Dec
     # The meeting date was set on Tue 29 Dec for Thu 7 Jan: in the past today, not on the day it was set.
     out = rr.ok("meeting", "schedule", REF, "2027-01-07", "--time", "10:00", "--on", "2026-12-29")
@@ -191,3 +194,45 @@ def test_extend_and_waive_take_on(taken_over) -> None:
     assert shown["review_complete"]["due"] == "2027-01-20"
     assert shown["review_complete"]["original_due"] == "2027-01-13"
     assert shown["scoping_returned:school"]["status"] == "waived"
+
+
+def test_a_scoping_letter_written_late_is_dated_today_and_counts_from_today(rr) -> None:
+    """`rr scoping send --on` a week back, recorded on Wed 6 Jan 2027 with nothing sent yet: the letter goes
+    today, dated Wednesday 6 January 2027, names the day the step was recorded as of (Tue 29 Dec), and
+    asks for the return by Wed 13 Jan (5 working days after Wed 6 Jan: 7, 8, 11, 12, 13). The case holds
+    the agency to the same date (the letter is what the agency holds), while "templates sent" is judged
+    by the recorded day (due Wed 23 Dec: 24 and 29 Dec, 2 working days late).
+    Planted bugs caught: the letter dated the recorded day with a due date counted from it (Thu 7 Jan);
+    the case counting the agency's return from the recorded day while the letter says 13 January."""
+    import docx
+
+    set_up_partnership(rr)
+    rr.now = "2026-12-21T09:00"
+    rr.ok("case", "open", REF, "--received", "2026-12-21", "--aware", "2026-12-18", "--referrer", "police")
+    rr.now = "2027-01-06T10:00"
+    out = rr.ok("scoping", "send", REF, "la", "--on", "2026-12-29")
+    assert "  met late: Scoping templates sent to the agencies: due Wed 23 Dec, 2 working days late\n" in out
+    shown = deadlines(rr)
+    assert shown["scoping_returned:la"]["due"] == "2027-01-13"
+    assert shown["records_secured:la"]["due"] == "2027-01-13"
+    assert shown["scoping_sent"]["met_on"] == "2026-12-29"
+    agency = next(a for a in rr.json("case", "show", REF)["agencies"] if a["key"] == "la")
+    assert agency["sent_on"] == "2026-12-29"
+
+    stored = [d for d in rr.json("doc", "list", REF) if d["kind"] == "scoping_request"]
+    assert len(stored) == 1
+    text = "\n".join(p.text for p in docx.Document(stored[0]["path"]).paragraphs)
+    assert "Date: Wednesday 6 January 2027" in text
+    assert "Recorded as of: Tuesday 29 December 2026" in text
+    assert "Wednesday 13 January 2027" in text
+    assert "Thursday 7 January 2027" not in text  # counted from the recorded day
+
+
+def test_letters_that_went_at_the_time_are_not_sent_again(taken_over) -> None:
+    rr = taken_over
+    rr.ok("scoping", "send", REF, "la", "--on", "2026-12-22", "--already-sent")
+    assert [d for d in rr.json("doc", "list", REF) if d["kind"] == "scoping_request"] == []
+    assert deadlines(rr)["scoping_returned:la"]["due"] == "2026-12-31"
+    assert rr.fails(2, "scoping", "send", REF, "police", "--already-sent") == (
+        "--already-sent needs --on (the day the letters went)"
+    )

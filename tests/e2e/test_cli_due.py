@@ -26,7 +26,7 @@ def week(rr):
     rr.now = "2026-12-21T10:00"
     rr.ok("case", "open", A, "--received", "2026-12-21", "--aware", "2026-12-18", "--referrer", "police")
     rr.now = "2026-12-23T10:00"
-    rr.ok("scoping", "send", A, "la", "police", "school", "--on", "2026-12-22")
+    rr.ok("scoping", "send", A, "la", "police", "school", "--on", "2026-12-22", "--already-sent")
     rr.ok("case", "open", B, "--received", "2026-12-23", "--aware", "2026-12-23", "--referrer", "la")
     rr.now = "2026-12-29T10:00"
     rr.ok("waive", A, "scoping_returned:school", "--reason", "the school had no involvement")

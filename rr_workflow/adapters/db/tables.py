@@ -186,6 +186,9 @@ involvements = Table(
     Column("sent_on", Date, nullable=False),
     Column("returned_on", Date),
     Column("secured_on", Date),
+    # The day its letter was dated, when that is later than `sent_on` (a step recorded after the fact,
+    # whose letter went when it was recorded): the agency's own deadlines count from it.
+    Column("letter_on", Date),
     UniqueConstraint("case_id", "agency", name="uq_involvements_case_agency"),
 )
 
