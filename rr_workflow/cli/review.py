@@ -239,6 +239,25 @@ def review_extend(ref: str, key: str, to: date, reason: str, on: date | None) ->
     click.echo(f"{deadline.label}: due {long_day(deadline.due)} (originally {was}): {reason}")
 
 
+@review.command("recommend")
+@click.argument("ref")
+@click.option("--agency", required=True, help="The agency that owns the recommendation (its key).")
+@click.option("--text", required=True, help="The recommendation.")
+@click.option("--due", type=DATE, required=True, help="When it is to be done.")
+@on_option
+def review_recommend(ref: str, agency: str, text: str, due: date, on: date | None) -> None:
+    """Put a recommendation of the review on the actions register (rr actions list), owned by AGENCY.
+
+    \b
+    Example:
+      $ rr review recommend RR-2026-014 --agency police --text "joint training on ..." --due 2027-09-30
+    """
+    action_id = _reviews().recommend(open_app(), ref, agency, text, due, on)
+    click.echo(
+        f"{ref}: recommendation added to the actions register as action {action_id}, due {long_day(due)}"
+    )
+
+
 @review.command("panel-decision")
 @click.argument("ref")
 @click.option(

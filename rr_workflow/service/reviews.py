@@ -34,7 +34,7 @@ from rr_workflow.domain.review import (
     machine_for,
     state_label,
 )
-from rr_workflow.domain.review_record import KINDS, Review, ReviewDeviation
+from rr_workflow.domain.review_record import KINDS, LOCAL_KINDS, Review, ReviewDeviation
 from rr_workflow.domain.schedule import Schedule
 from rr_workflow.service import follow_up, permissions, read_models, validate
 from rr_workflow.service.app import App
@@ -343,3 +343,23 @@ def extend(
         )
         uow.commit()
         return next(d for d in saved if d.key == key)
+
+
+def recommend(app: App, ref: str, agency: str, text: str, due: date, on: date | None = None) -> int:
+    """A recommendation of the review, put on the actions register (owner agency, due date; tracked to
+    completion with the same reminders and escalations as any action). Returns the action's id."""
+    from rr_workflow.service import actions
+
+    with app.uow() as uow:
+        permissions.require(uow, app.actor, "record")
+        case = uow.cases.get(ref)
+        review = _review_of(uow, case)
+        if review.kind not in LOCAL_KINDS:
+            raise Refused("the Panel's national review makes its own recommendations: none are recorded here")
+        day = effective_date(app, review, on)
+        uow.touch(case, app.moment())  # the case row first: the same lock order as every other step
+        action_id = actions.add_recommendation(
+            app, uow, case.ref, agency=agency, text=text, due=due, source_ref=f"review:{review.kind}", on=day
+        )
+        uow.commit()
+        return action_id
