@@ -286,6 +286,7 @@ class BatchUnitOfWork(UnitOfWork):
         """Drop what is waiting to be written (after its owner rolled back to its savepoint)."""
         self._deadlines: dict[int, list[dict[str, Any]]] = {}
         self._boards: dict[int, Mapping[str, Any] | None] = {}
+        self._review_rows: dict[int, list[Any]] = {}  # the reviews' live deadlines, by case, as read
         self._audit_rows: list[dict[str, Any]] = []
         self._events: list[tuple[DomainEvent, str, Collection[str], tuple[str, str] | None]] = []
         self._follow_ups: list[Callable[[], None]] = []  # after the commit, if their batch is written
@@ -344,10 +345,25 @@ class BatchUnitOfWork(UnitOfWork):
         self._boards[case_id] = board
 
     def live_deadline_rows(self, case_id: int, reviews: bool) -> list[Any]:
+        if reviews:  # read once a case (every step of it asks); a review's deadlines written here renew it
+            if case_id not in self._review_rows:
+                self._review_rows[case_id] = super().live_deadline_rows(case_id, reviews)
+            return self._review_rows[case_id]
         waiting = self._deadlines.get(case_id)
-        if reviews or waiting is None:
+        if waiting is None:
             return super().live_deadline_rows(case_id, reviews)
         return [SimpleNamespace(**row) for row in waiting if row["next_fire_at"] is not None]
+
+    def materialise_review_deadlines(
+        self,
+        case_id: int,
+        review_id: int,
+        deadlines: Iterable[Deadline],
+        next_fire_at: Mapping[str, str],
+        board: Mapping[str, Any] | None,
+    ) -> None:
+        self._review_rows.pop(case_id, None)
+        super().materialise_review_deadlines(case_id, review_id, deadlines, next_fire_at, board)
 
     def audit(self, **row: Any) -> None:
         self._audit_rows.append(row)
@@ -412,6 +428,16 @@ class JoinedUnitOfWork(UnitOfWork):
 
     def live_deadline_rows(self, case_id: int, reviews: bool) -> list[Any]:
         return self.batch.live_deadline_rows(case_id, reviews)
+
+    def materialise_review_deadlines(
+        self,
+        case_id: int,
+        review_id: int,
+        deadlines: Iterable[Deadline],
+        next_fire_at: Mapping[str, str],
+        board: Mapping[str, Any] | None,
+    ) -> None:
+        self.batch.materialise_review_deadlines(case_id, review_id, deadlines, next_fire_at, board)
 
     def write_board(self, case_id: int, board: Mapping[str, Any] | None) -> None:
         self.batch.write_board(case_id, board)
