@@ -47,4 +47,18 @@ if done:
 if others:
     print("others:", ", ".join(f"{k} {v}" for k, v in sorted(others.items())))
 PY
+# Per module: killed / timeout / survived / no tests / not reached (mutmut's names: module.x_function__mutmut_N).
+mutmut results --all true | python -c '
+import collections, sys
+rows = collections.defaultdict(collections.Counter)
+for line in sys.stdin:
+    name, _, status = line.strip().rpartition(": ")
+    module = name.split(".x")[0] if ".x" in name else name
+    rows[module.removeprefix("rr_workflow.")][status] += 1
+columns = ("killed", "timeout", "survived", "no tests", "not checked")
+print("| module | " + " | ".join(columns) + " | total |")
+print("| --- |" + " ---: |" * (len(columns) + 1))
+for module, counts in sorted(rows.items()):
+    print(f"| {module} | " + " | ".join(str(counts[c]) for c in columns) + f" | {sum(counts.values())} |")
+'
 mutmut results | sed 's/^/survivor: /' | head -n 200

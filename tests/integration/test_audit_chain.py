@@ -501,3 +501,14 @@ def test_a_cases_history_is_found_by_its_reference_in_any_case(two_cases: Any) -
         assert audit.case_history(connection, "rr-1") == exact
         assert audit.case_history(connection, "Rr-1") == exact
         assert audit.case_history(connection, "RR-9") == []
+
+
+def test_a_date_changed_behind_the_trail_is_named_with_both_dates(two_cases: Any) -> None:
+    """The stages agree with the trail, but the date the partnership became aware of RR-2 (Mon 2 Nov 2026,
+    as opened) was edited in the cases table. Planted bugs caught: the dates not replayed, or the fault
+    naming no case or no problem."""
+    two_cases.execute("UPDATE cases SET aware = '2026-10-30' WHERE ref = 'RR-2'")
+    assert replay(two_cases) == (
+        2,
+        fault("RR-2", "its trail dates aware 2026-11-02 but the case holds 2026-10-30"),
+    )
