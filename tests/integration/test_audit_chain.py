@@ -346,8 +346,10 @@ def test_a_cases_history_stays_in_id_order_when_the_rows_are_stored_out_of_order
 
 def test_a_step_takes_the_audit_lock_last_just_before_its_commit(pg_rig: Any) -> None:
     """Every change of every case queues for the one audit chain (PostgreSQL: an advisory lock held until
-    the commit), so a step takes it after all its other work: writing the letters, the deadlines and the
-    events. Planted bug caught: appending the audit row where the step records it (letters came after)."""
+    the commit), so a step takes it after all its other work: the deadlines and the events, then commits.
+    Its letters are written after that commit, in a transaction of their own that takes no audit lock.
+    Planted bugs caught: appending the audit row where the step records it (work came after the lock);
+    writing the letters inside the step's transaction (they came between the lock and the commit)."""
     from rr_workflow.service import commands
 
     rig = pg_rig
@@ -357,17 +359,25 @@ def test_a_step_takes_the_audit_lock_last_just_before_its_commit(pg_rig: Any) ->
     def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         statements.append(statement)
 
+    def committed(_conn: Any) -> None:
+        statements.append("COMMIT")
+
     event.listen(rig.app.engine, "before_cursor_execute", record)
+    event.listen(rig.app.engine, "commit", committed)
     try:
         commands.scoping_send(rig.later(minutes=1).app, "RR-1", ["la", "police", "health"])
     finally:
         event.remove(rig.app.engine, "before_cursor_execute", record)
+        event.remove(rig.app.engine, "commit", committed)
     locks = [i for i, s in enumerate(statements) if "pg_advisory_xact_lock" in s]
     assert len(locks) == 1
-    after = statements[locks[0] + 1 :]
-    assert len(after) == 2, after
-    assert "FROM audit_events" in after[0] and after[1].startswith("INSERT INTO audit_events")
-    assert any(s.startswith("INSERT INTO outbox") for s in statements[: locks[0]])
+    step_commit = statements.index("COMMIT", locks[0])
+    between = statements[locks[0] + 1 : step_commit]
+    assert len(between) == 2, between
+    assert "FROM audit_events" in between[0] and between[1].startswith("INSERT INTO audit_events")
+    letters_after = [s for s in statements[step_commit:] if s.startswith("INSERT INTO documents")]
+    assert len(letters_after) >= 3, "the scoping letters are written after the step's commit"
+    assert not any(s.startswith("INSERT INTO documents") for s in statements[:step_commit])
 
 
 # -- replaying each case's trail against its stored state --------------------------------------------
