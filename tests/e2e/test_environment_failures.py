@@ -64,18 +64,28 @@ def partnership(rr: Any) -> None:
     rr.ok("case", "open", "RR-1", "--received", "2026-12-21", "--aware", "2026-12-18", "--referrer", "police")
 
 
-def test_a_full_disk_during_scoping_send_is_one_line_and_saves_nothing(rr: Any) -> None:
-    """Planted bug: no last-resort handler (an OSError traceback). The letters are .docx files written
-    before the commit: with no room for them, nothing of the step is kept."""
+def test_a_full_disk_during_scoping_send_is_one_line_and_half_writes_nothing(rr: Any) -> None:
+    """Planted bug: no last-resort handler (an OSError traceback). SQLite: the database's own file cannot
+    grow, so nothing of the step is kept. PostgreSQL: the step commits, and its letters (written after the
+    commit) cannot be: one line says so, no half-written file is left, and `rr tick` writes them once there
+    is room."""
     partnership(rr)
     before = rr.snapshot()
     files_before = sorted(p for p in rr.home.rglob("*") if p.is_file() and "rr.sqlite3" not in p.name)
     done = run(rr, "scoping send RR-1 la police health", limit_bytes=4096)
     assert_one_line(done, 1)
-    assert "nothing was saved" in done.stderr
-    assert rr.snapshot() == before
     files_after = sorted(p for p in rr.home.rglob("*") if p.is_file() and "rr.sqlite3" not in p.name)
     assert [p for p in files_after if p not in files_before and not p.name.endswith(".part")] == []
+    if rr.backend == "sqlite":
+        assert "nothing was saved" in done.stderr
+        assert rr.snapshot() == before
+        return
+    assert "the step is saved, but its letters are not written yet" in done.stderr
+    assert rr.json("case", "show", "RR-1")["state"] == "scoping"
+    assert rr.json("doc", "list", "RR-1") == []
+    rr.ok("tick")
+    kinds = sorted(d["kind"] for d in rr.json("doc", "list", "RR-1"))
+    assert kinds.count("scoping_request") == 3, kinds
 
 
 def test_a_full_disk_during_tick_is_one_line_and_leaves_no_mail_sending(rr: Any) -> None:
