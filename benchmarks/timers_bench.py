@@ -1,8 +1,10 @@
-"""Timers at scale: 10,000 open cases on SQLite and on PostgreSQL.
+"""Timers at scale: 10,000 open cases plus 10,000 open actions on SQLite and on PostgreSQL.
 
 Prints, for each database:
   - seeding: 10,000 cases with three agencies each (~110,000 deadlines, ~220,000 timer slots), the
-    deadlines computed by the real deadline module and written in bulk;
+    deadlines computed by the real deadline module and written in bulk; and 10,000 open actions on the
+    register (one a case), due Wed 6 January, so the busy day below (Tue 5) reminds about every action
+    too (their first timer moment computed by the real timer module);
   - daemon start: from launching `rr daemon` to its timer plan being scheduled (goal <= 5 s), and the
     daemon's peak RSS (goal <= 150 MB);
   - `rr tick` when nothing is due (Monday 4 January 08:00, an hour before the first reminders; goal <=
@@ -12,7 +14,7 @@ Prints, for each database:
     Core inserting the same number of rows into a copy of the notices table in the same run;
   - timer lateness: a reminder due a minute from now, how late the running daemon fires it (goal <= 1 s).
 
-Run: nice python benchmarks/timers_bench.py [--cases N] [--no-busy-day] [--postgres URL]
+Run: nice python benchmarks/timers_bench.py [--cases N] [--actions N] [--no-busy-day] [--postgres URL]
 (PostgreSQL: a fresh database is created on that server and dropped afterwards.)
 """
 
@@ -37,6 +39,7 @@ from rr_workflow.adapters import config
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.adapters.db.unit_of_work import deadline_rows
 from rr_workflow.domain.deadlines import Milestones, compute_deadlines
+from rr_workflow.domain.timers import first_timer
 from rr_workflow.service import setup
 from rr_workflow.service.app import open_app
 from rr_workflow.service.clock import LONDON, FixedClock, iso_moment_of
@@ -45,8 +48,9 @@ from rr_workflow.service.read_models import board_row, first_moments
 AGENCIES = ("la", "police", "health")
 
 
-def seed(home: Path, cases: int, received: date) -> float:
-    """A training database with `cases` open cases, all referred on `received`, templates sent that day."""
+def seed(home: Path, cases: int, received: date, actions: int = 0) -> float:
+    """A training database with `cases` open cases, all referred on `received`, templates sent that day,
+    and `actions` open actions (spread over the cases), due when the templates' returns are."""
     os.environ["RR_USER"] = "bench"
     setup.init(home=home, training=True)
     app = open_app(
@@ -105,6 +109,29 @@ def seed(home: Path, cases: int, received: date) -> float:
                 [row for n in batch for row in deadline_rows(n + 1, deadlines, fires)],
             )
             connection.execute(insert(t.case_board), [{"case_id": n + 1, **board} for n in batch])
+        due = app.calendar.add(received, 2)  # Wed 6 January: the busy day (Tue 5) reminds about each
+        action_moment = iso_moment_of(
+            first_timer("action", due, schedule.actions.policy, app.calendar, LONDON).fires_at
+        )
+        for first in range(0, actions, 1000):
+            connection.execute(
+                insert(t.actions),
+                [
+                    {
+                        "case_id": n % cases + 1,
+                        "number": n // cases + 1,
+                        "owner": "la",
+                        "text": "safety plan for the siblings",
+                        "kind": "action",
+                        "agency": "la",
+                        "agreed_on": received,
+                        "due": due,
+                        "status": "open",
+                        "next_fire_at": action_moment,
+                    }
+                    for n in range(first, min(first + 1000, actions))
+                ],
+            )
         if connection.dialect.name == "postgresql":  # ids were given explicitly: move the sequences on
             for table in ("cases", "involvements", "deadlines"):
                 connection.execute(
@@ -216,7 +243,7 @@ def lateness(home: Path, url: str | None) -> float | None:
     source = config.schedule_in_force()[1].replace(
         'reminder_time = "09:00"', f'reminder_time = "{target:%H:%M}"'
     )
-    source = source.replace('version = "2026.1"', f'version = "bench-{uuid.uuid4().hex[:8]}"')
+    source = source.replace('version = "2026.2"', f'version = "bench-{uuid.uuid4().hex[:8]}"')
     custom = home / "late_schedule.toml"
     custom.write_text(source)
     os.environ["RR_SCHEDULE"] = str(custom)
@@ -246,13 +273,17 @@ def lateness(home: Path, url: str | None) -> float | None:
         stop(process)
 
 
-def one_database(label: str, home: Path, url: str | None, cases: int, busy_day: bool = True) -> None:
-    received = date(2027, 1, 4)  # templates due Wed 6 January: every case has a reminder on the 5th
-    seconds = seed(home, cases, received)
-    print(f"{label}: {cases:,} open cases seeded in {seconds:.1f} s")
+def one_database(
+    label: str, home: Path, url: str | None, cases: int, busy_day: bool = True, actions: int = 0
+) -> None:
+    received = date(2027, 1, 4)  # the meeting date due Tue 5 January, the actions Wed 6: reminders on the 5th
+    seconds = seed(home, cases, received, actions)
+    print(f"{label}: {cases:,} open cases and {actions:,} open actions seeded in {seconds:.1f} s")
     with open_app(home=home, actor="bench").engine.connect() as connection:
         deadlines = connection.execute(text("SELECT count(*) FROM deadlines")).scalar()
+        open_actions = connection.execute(text("SELECT count(*) FROM actions WHERE status = 'open'")).scalar()
     print(f"  deadlines                  {deadlines:>9,}   (~{2 * deadlines:,} reminder/escalation slots)")
+    print(f"  open actions               {open_actions:>9,}")
     process, start_seconds = daemon_start(home, url, extra={"RR_NOW": ""})
     rss = peak_rss_mb(process.pid)
     stop(process)
@@ -286,6 +317,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--cases", type=int, default=10_000)
+    parser.add_argument("--actions", type=int, default=10_000, help="open actions on the register")
     parser.add_argument(
         "--no-busy-day",
         action="store_true",
@@ -298,12 +330,12 @@ def main() -> None:
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="rr-timers-") as folder:
-        one_database("SQLite", Path(folder) / "sqlite", None, args.cases, not args.no_busy_day)
+        one_database("SQLite", Path(folder) / "sqlite", None, args.cases, not args.no_busy_day, args.actions)
     if not args.postgres:
         print("PostgreSQL: skipped (no --postgres URL)")
         return
     with scratch_postgres(args.postgres) as url, tempfile.TemporaryDirectory(prefix="rr-timers-") as folder:
-        one_database("PostgreSQL", Path(folder) / "pg", url, args.cases, not args.no_busy_day)
+        one_database("PostgreSQL", Path(folder) / "pg", url, args.cases, not args.no_busy_day, args.actions)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ from rr_workflow.domain.errors import RRError
 
 # name -> "module:attribute"; a group's module is imported only when it is used or listed.
 COMMAND_GROUPS = {
+    "action": "rr_workflow.cli.actions:action",
+    "actions": "rr_workflow.cli.actions:actions",
     "agency": "rr_workflow.cli.setup:agency",
     "audit": "rr_workflow.cli.history:audit",
     "calendar": "rr_workflow.cli.calendar:calendar",
@@ -33,6 +35,7 @@ COMMAND_GROUPS = {
     "meeting": "rr_workflow.cli.steps:meeting",
     "outcome": "rr_workflow.cli.steps:outcome",
     "outbox": "rr_workflow.cli.timers:outbox",
+    "panel": "rr_workflow.cli.panel:panel",
     "person": "rr_workflow.cli.setup:person",
     "process": "rr_workflow.cli.process:process",
     "records": "rr_workflow.cli.steps:records",

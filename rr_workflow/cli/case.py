@@ -62,7 +62,9 @@ def case_open(
 
 @case.command("list")
 @click.option("--open", "open_only", is_flag=True, help="Only cases not closed or declined.")
-@click.option("--overdue", "overdue_only", is_flag=True, help="Only cases with an overdue deadline.")
+@click.option(
+    "--overdue", "overdue_only", is_flag=True, help="Only cases with an overdue deadline or action."
+)
 @json_option
 def case_list(open_only: bool, overdue_only: bool, as_json: bool) -> None:
     """The case board: state and next deadline of every case, overdue first.
@@ -104,6 +106,11 @@ def echo_board(board: list[dict[str, Any]]) -> None:
     failing = [(c["ref"], c["mail_failing"]) for c in board if c.get("mail_failing")]
     for ref, count in failing:
         click.echo(f"mail failing: {ref} ({count} message{'s' if count > 1 else ''}; rr outbox list)")
+    for c in board:
+        if c.get("overdue_actions"):
+            count = c["overdue_actions"]
+            many = "s" if count > 1 else ""
+            click.echo(f"actions overdue: {c['ref']} ({count} action{many}; rr actions list --overdue)")
 
 
 @case.command("show")

@@ -61,7 +61,8 @@ def correct(
 
     FACT is one of: received, aware, referrer, sin, scoping-sent AGENCY, scoping-returned AGENCY,
     records-secured AGENCY, meeting-date, meeting-set, meeting-held, decided, endorsed, endorsed-by,
-    submitted, outcome-shared. Withdrawable: sin, scoping-returned, records-secured, outcome-shared.
+    submitted, outcome-shared, panel-response, panel-answered. Withdrawable: sin, scoping-returned,
+    records-secured, outcome-shared.
 
     A corrected referral date moves the meeting window: a meeting arranged and not yet held that falls
     outside it needs --outside-window-reason (or move it first).

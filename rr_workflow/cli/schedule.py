@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,7 @@ def show(path: Path | None, as_json: bool) -> None:
                     }
                     for r in sched.rules
                 ],
+                "actions": {"working_days": sched.actions.working_days},
             }
         )
         return
@@ -90,19 +92,30 @@ def show(path: Path | None, as_json: bool) -> None:
             for r in sched.rules
         ],
     )
-    policies = {r.policy for r in sched.rules}
-    if len(policies) == 1:
-        p = policies.pop()
-        click.echo()
-        reminders = ", ".join(
-            "on the due date" if d == 0 else f"{d} working day(s) before" for d in p.reminder_days_before
-        )
-        chain = ", ".join(f"{s.role} from escalation {s.from_escalation}" for s in p.escalation_chain)
-        click.echo(f"reminders to the owner at {p.reminder_time:%H:%M}: {reminders or 'none'}")
-        click.echo(
-            f"escalations at {p.escalation_time:%H:%M}, {p.escalation_first} working day(s) after a "
-            f"missed deadline, then every {p.escalation_every}: {chain}"
-        )
+    policies = Counter(r.policy for r in sched.rules)
+    p = policies.most_common(1)[0][0]
+    click.echo()
+    for line in _policy_lines(p):
+        click.echo(line)
+    for rule in sched.rules:
+        if rule.policy != p:
+            click.echo(f"  except {rule.key}: " + "; ".join(_policy_lines(rule.policy)))
+    click.echo(
+        f"actions and recommendations: due {sched.actions.working_days} working day(s) after the decision "
+        "unless a date is set (rr action due)"
+    )
+
+
+def _policy_lines(p: Any) -> list[str]:
+    reminders = ", ".join(
+        "on the due date" if d == 0 else f"{d} working day(s) before" for d in p.reminder_days_before
+    )
+    chain = ", ".join(f"{s.role} from escalation {s.from_escalation}" for s in p.escalation_chain)
+    return [
+        f"reminders to the owner at {p.reminder_time:%H:%M}: {reminders or 'none'}",
+        f"escalations at {p.escalation_time:%H:%M}, {p.escalation_first} working day(s) after a "
+        f"missed deadline, then every {p.escalation_every}: {chain}",
+    ]
 
 
 @schedule.command()
@@ -114,7 +127,7 @@ def check(path: Path, as_json: bool) -> None:
     \b
     Example:
       $ rr schedule check schedules/rapid_review.toml
-      ok: schedules/rapid_review.toml: schedule 'Rapid Review ...' version 2026.1, 9 deadlines
+      ok: schedules/rapid_review.toml: schedule 'Rapid Review ...' version 2026.2, 11 deadlines
     """
     from rr_workflow.adapters.config import check_file
     from rr_workflow.domain.calendar import CalendarSettings

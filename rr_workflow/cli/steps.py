@@ -113,7 +113,19 @@ def doc() -> None:
 @doc.command("add")
 @click.argument("ref")
 @click.argument(
-    "kind", type=click.Choice(["referral_form", "sin", "scoping_return", "rapid_review_report", "other"])
+    "kind",
+    type=click.Choice(
+        [
+            "referral_form",
+            "sin",
+            "scoping_return",
+            "rapid_review_report",
+            "panel_response",
+            "panel_answer",
+            "action_evidence",
+            "other",
+        ]
+    ),
 )
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 def doc_add(ref: str, kind: str, file: Path) -> None:
@@ -341,17 +353,22 @@ def outcome_shared(ref: str, on: date | None) -> None:
     metavar="REASON",
     help="Waive every deadline still open (e.g. records never confirmed) for this reason, and close.",
 )
-def close(ref: str, on: date | None, waive_open: str | None) -> None:
-    """Close a case whose report went to the Panel and whose outcome was shared.
+@click.option(
+    "--without-response",
+    metavar="REASON",
+    help="Close a case whose Panel response was never recorded (e.g. taken over mid-way), for this reason.",
+)
+def close(ref: str, on: date | None, waive_open: str | None, without_response: str | None) -> None:
+    """Close a case once the Panel's response is handled and the outcome was shared.
 
     A deadline still open refuses it: record it, waive it (rr waive), or give --waive-open.
 
     \b
     Examples:
-      $ rr close RR-2026-014 --on 2027-01-12
+      $ rr close RR-2026-014 --on 2027-01-26
       $ rr close RR-2026-014 --waive-open "the school holds no records about the family"
     """
-    echo_case_step(_commands().close(open_app(), ref, on, waive_open), "case closed")
+    echo_case_step(_commands().close(open_app(), ref, on, waive_open, without_response), "case closed")
 
 
 @click.command()

@@ -82,6 +82,9 @@ class Meeting:
 
 
 class ImmediateAction:
+    """An action agreed at the meeting, with an owner (an agency, or a name typed freely). Its follow-up
+    (due date, done, dropped: the actions register) is kept in the same row by the service layer."""
+
     def __init__(self, number: int, owner: str, text: str) -> None:
         self.number = number
         self.owner = owner
@@ -158,6 +161,10 @@ class Case:
         self.closed_on: date | None = None
         self.declined_on: date | None = None
         self.decline_reason: str | None = None
+        self.panel_response_on: date | None = None
+        self.panel_agrees: int | None = None  # 1 agrees with the decision, 0 does not, None: no response
+        self.panel_questions: str | None = None
+        self.panel_answered_on: date | None = None
         self.involvements: list[Involvement] = []
         self.meetings: list[Meeting] = []
         self.actions: list[ImmediateAction] = []
@@ -217,6 +224,9 @@ class Case:
             "endorsed": self.endorsed_on,
             "panel_submission": self.submitted_on,
             "outcome_shared": self.outcome_shared_on,
+            "panel_response": self.panel_response_on,
+            "panel_questions": self.panel_response_on if self.panel_asks else None,
+            "panel_answered": self.panel_answered_on,
             "closed": self.closed_on or self.declined_on,
         }
         agencies: dict[str, dict[str, date]] = {}
@@ -228,6 +238,11 @@ class Case:
             }
             agencies[inv.agency] = {k: v for k, v in events.items() if v is not None}
         return Milestones(case={k: v for k, v in case_events.items() if v is not None}, agencies=agencies)
+
+    @property
+    def panel_asks(self) -> bool:
+        """Whether the Panel's response needs an answer: it asks questions or does not agree."""
+        return self.panel_response_on is not None and (self.panel_agrees == 0 or bool(self.panel_questions))
 
     def deadline_deviations(self) -> list[Deviation]:
         ordered = sorted(enumerate(self.deviations), key=lambda pair: (pair[1].recorded_on, pair[0]))

@@ -178,6 +178,20 @@ FACTS: dict[str, Fact] = {
             withdrawable=True,
             letter="the outcome letters to the agencies",
         ),
+        _fact(
+            "panel-response",
+            "the date the National Panel's response arrived",
+            DATE,
+            "record_panel_response",
+            "panel_response_on",
+        ),
+        _fact(
+            "panel-answered",
+            "the date the answer to the Panel's questions went",
+            DATE,
+            "answer_panel",
+            "panel_answered_on",
+        ),
     )
 }
 MEETING_DATE = "meeting-date"  # moves the meeting in force: handled apart, it sends an updated invitation
@@ -231,7 +245,12 @@ def problems(case: Case, today: date) -> list[str]:
         "the decision and endorsement",
     )
     _order(found, case.outcome_shared_on, case.decided_on, "sharing the outcome", "the decision")
+    _order(
+        found, case.panel_response_on, case.submitted_on, "the Panel's response", "the report to the Panel"
+    )
+    _order(found, case.panel_answered_on, case.panel_response_on, "the answer", "the Panel's response")
     _order(found, case.closed_on, case.submitted_on, "closing the case", "the report to the Panel")
+    _order(found, case.closed_on, case.panel_answered_on, "closing the case", "the answer to the Panel")
     _order(found, case.closed_on, case.outcome_shared_on, "closing the case", "sharing the outcome")
     return found
 
@@ -245,6 +264,8 @@ def _recorded_days(case: Case) -> list[tuple[date, str]]:
         (case.endorsed_on, "the endorsement"),
         (case.submitted_on, "the report to the Panel"),
         (case.outcome_shared_on, "sharing the outcome"),
+        (case.panel_response_on, "the Panel's response"),
+        (case.panel_answered_on, "the answer to the Panel"),
         (case.meeting_date_set_on, "setting the meeting date"),
     ]
     for i in case.involvements:

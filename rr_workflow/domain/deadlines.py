@@ -290,3 +290,30 @@ def find(deadlines: Iterable[Deadline], key: str) -> Deadline:
         if deadline.key == key:
             return deadline
     raise BadInput(f"no deadline {key!r} on this case")
+
+
+# -- actions and recommendations ---------------------------------------------------------------------------
+
+
+def action_due(calendar: WorkingCalendar, decided_on: date, working_days: int) -> date:
+    """The due date of an action agreed on `decided_on` when no date is set for it: `working_days` working
+    days after (the schedule's [actions] rule)."""
+    return calendar.add(decided_on, working_days)
+
+
+def action_status(stored: str, due: date | None, done_on: date | None, as_of: date) -> str:
+    """An action's status on `as_of`: `done` or `dropped` as recorded, `overdue` once an open action's due
+    date has passed (the same rule as any deadline), otherwise `open`."""
+    if stored != "open":
+        return stored
+    if due is None:
+        return "open"
+    status = deadline_status(due, due, due, done_on, None, as_of)
+    return "overdue" if status == Status.OVERDUE else "open"
+
+
+def done_on_time(due: date | None, done_on: date | None) -> bool | None:
+    """Whether an action was done by its due date (None: not done, or it never had a due date)."""
+    if due is None or done_on is None:
+        return None
+    return deadline_status(due, due, due, done_on, None, done_on) == Status.MET

@@ -58,7 +58,8 @@ class _InHand:
 
 
 class RapidReview(StateMachine):
-    """Referral → scoping → meeting → decision → endorsement → report to the Panel → closed."""
+    """Referral → scoping → meeting → decision → endorsement → report to the Panel → the Panel's
+    response (and the answer to its questions) → closed."""
 
     referred = State("referral received", value="referred", initial=True)
     scoping = State("scoping with agencies", value="scoping")
@@ -68,6 +69,8 @@ class RapidReview(StateMachine):
     decided = State("decision made", value="decided")
     endorsed = State("outcome endorsed", value="endorsed")
     submitted = State("report sent to the Panel", value="submitted")
+    panel_questions = State("the Panel asks: answer due", value="panel_questions")
+    response_handled = State("the Panel's response handled", value="response_handled")
     closed = State("closed", value="closed", final=True)
     declined = State("declined", value="declined", final=True)
 
@@ -77,10 +80,26 @@ class RapidReview(StateMachine):
     )
     send_scoping = referred.to(scoping) | _recorded_in(scoping, meeting_scheduled, inquorate)
     return_scoping = _recorded_in(
-        scoping, meeting_scheduled, inquorate, meeting_held, decided, endorsed, submitted
+        scoping,
+        meeting_scheduled,
+        inquorate,
+        meeting_held,
+        decided,
+        endorsed,
+        submitted,
+        panel_questions,
+        response_handled,
     )
     secure_records = _recorded_in(
-        scoping, meeting_scheduled, inquorate, meeting_held, decided, endorsed, submitted
+        scoping,
+        meeting_scheduled,
+        inquorate,
+        meeting_held,
+        decided,
+        endorsed,
+        submitted,
+        panel_questions,
+        response_handled,
     )
     schedule_meeting = (
         scoping.to(meeting_scheduled)
@@ -92,8 +111,14 @@ class RapidReview(StateMachine):
     decide = meeting_held.to(decided, validators="check_decision")
     endorse = decided.to(endorsed)
     submit = endorsed.to(submitted) | decided.to(submitted, cond="endorsement_optional")
-    share_outcome = _recorded_in(decided, endorsed, submitted)
-    close = submitted.to(closed)
+    share_outcome = _recorded_in(decided, endorsed, submitted, panel_questions, response_handled)
+    record_panel_response = submitted.to(
+        response_handled, cond="panel_satisfied", validators="check_panel_response"
+    ) | submitted.to(panel_questions, unless="panel_satisfied", validators="check_panel_response")
+    answer_panel = panel_questions.to(response_handled)
+    # A case closes once the Panel's response is handled; one whose response was never recorded (a case
+    # taken over from a register) closes only with the reason recorded.
+    close = response_handled.to(closed) | submitted.to(closed, cond="closing_without_response")
     decline = (
         referred.to(declined) | scoping.to(declined) | meeting_scheduled.to(declined) | inquorate.to(declined)
     )
@@ -235,17 +260,41 @@ class RapidReview(StateMachine):
                 "before it (rr sin notified)"
             )
 
+    def panel_satisfied(self, agrees: bool = True, questions: str | None = None) -> bool:
+        """The Panel agrees and asks nothing: its response needs no answer."""
+        return agrees and not (questions and questions.strip())
+
+    def closing_without_response(self, without_response: str | None = None) -> bool:
+        return bool(without_response and without_response.strip())
+
+    def check_panel_response(self, on: date) -> None:
+        _not_before(on, self.case.submitted_on, "the report went to the Panel")
+
+    @answer_panel.validators
+    def validate_answer_panel(self, on: date) -> None:
+        _not_before(on, self.case.panel_response_on, "the Panel's response arrived")
+
     @share_outcome.cond
     def outcome_not_shared(self) -> bool:
         return self.case.outcome_shared_on is None
 
     @close.validators
-    def validate_close(self, on: date, open_deadlines: Sequence[Deadline] = ()) -> None:
+    def validate_close(
+        self, on: date, open_deadlines: Sequence[Deadline] = (), without_response: str | None = None
+    ) -> None:
         """`open_deadlines`: the case's deadlines neither met nor waived; a case closes without any."""
+        if self.case.state == self.submitted.value and not self.closing_without_response(without_response):
+            raise Refused(
+                f"the National Panel's response is not recorded: rr panel response {self.case.ref} "
+                "--agrees yes|no (a case whose response was never recorded closes with --without-response "
+                "REASON)"
+            )
         if self.case.outcome_shared_on is None:
             raise Refused("the outcome has not been shared with the agencies (rr outcome shared)")
         _not_before(on, self.case.outcome_shared_on, "the outcome was shared")
         _not_before(on, self.case.submitted_on, "the report went to the Panel")
+        _not_before(on, self.case.panel_response_on, "the Panel's response arrived")
+        _not_before(on, self.case.panel_answered_on, "the Panel's questions were answered")
         if open_deadlines:
             listed = ", ".join(f"{d.key} ({d.label}, due {d.due})" for d in open_deadlines)
             raise Refused(
@@ -361,6 +410,17 @@ class RapidReview(StateMachine):
         self.case.outcome_shared_on = on
         self.case.raise_event(ev.DomainEvent(ev.OUTCOME_SHARED, self.case.ref, on))
 
+    def on_record_panel_response(self, on: date, agrees: bool = True, questions: str | None = None) -> None:
+        case = self.case
+        case.panel_response_on, case.panel_agrees = on, int(agrees)
+        case.panel_questions = questions.strip() if questions and questions.strip() else None
+        data = {"agrees": agrees, "questions": case.panel_questions is not None}
+        case.raise_event(ev.DomainEvent(ev.PANEL_RESPONDED, case.ref, on, data))
+
+    def on_answer_panel(self, on: date) -> None:
+        self.case.panel_answered_on = on
+        self.case.raise_event(ev.DomainEvent(ev.PANEL_ANSWERED, self.case.ref, on))
+
     def on_close(self, on: date) -> None:
         self.case.closed_on = on
         self.case.raise_event(ev.DomainEvent(ev.CASE_CLOSED, self.case.ref, on))
@@ -383,6 +443,8 @@ COMMANDS: Mapping[str, str] = {
     "endorse": "endorse",
     "submit": "submit",
     "share_outcome": "outcome shared",
+    "record_panel_response": "panel response",
+    "answer_panel": "panel answered",
     "close": "close",
     "decline": "decline",
 }
@@ -400,6 +462,8 @@ MILESTONES: Mapping[str, str] = {
     "endorse": "endorsed",
     "submit": "panel_submission",
     "share_outcome": "outcome_shared",
+    "record_panel_response": "panel_response",
+    "answer_panel": "panel_answered",
     "close": "closed",
 }
 

@@ -32,6 +32,9 @@ CASE_MILESTONES = frozenset(
         "endorsed",
         "panel_submission",
         "outcome_shared",
+        "panel_response",
+        "panel_questions",
+        "panel_answered",
         "closed",
     }
 )
@@ -64,6 +67,9 @@ MILESTONE_PHRASES = {
     "endorsed": "the endorsement",
     "panel_submission": "the report went to the Panel",
     "outcome_shared": "the outcome was shared",
+    "panel_response": "the Panel's response",
+    "panel_questions": "the Panel's questions",
+    "panel_answered": "the answer to the Panel",
     "closed": "closure",
     "scoping_returned": "the template came back",
     "records_secured": "the records were secured",
@@ -135,6 +141,15 @@ class DeadlineRule:
 
 
 @dataclass(frozen=True)
+class ActionRule:
+    """The meeting's immediate actions (and a review's recommendations): due `working_days` after the
+    decision unless a date is set for one, reminded and escalated by `policy` like any deadline."""
+
+    working_days: int = 20
+    policy: NoticePolicy = NoticePolicy()
+
+
+@dataclass(frozen=True)
 class Schedule:
     name: str
     version: str
@@ -143,6 +158,7 @@ class Schedule:
     source: str = "<schedule>"
     endorsement_required: bool = True  # the chair endorses the outcome before the report goes to the Panel
     kind: str = "rapid_review"  # or "review": the review that follows (schedules/local_review.toml)
+    actions: ActionRule = ActionRule()
 
     def rule(self, key: str) -> DeadlineRule:
         for rule in self.rules:
@@ -328,7 +344,7 @@ def _parse_owner(value: str, path: str, per_agency: bool, partners: Mapping[str,
 def parse_schedule(data: Mapping[str, Any], source: str = "<schedule>") -> Schedule:
     """Build a `Schedule` from a parsed TOML document, or raise `ConfigError` naming what is wrong."""
     read = _Reader(source)
-    read.unknown_keys(data, ("schedule", "partners", "procedure", "policy", "deadlines"), "")
+    read.unknown_keys(data, ("schedule", "partners", "procedure", "policy", "deadlines", "actions"), "")
     procedure = read.table(data, "procedure", "procedure", required=False)
     read.unknown_keys(procedure, ("endorsement_before_submission",), "procedure")
     endorsement_required = procedure.get("endorsement_before_submission", True)
@@ -357,6 +373,19 @@ def parse_schedule(data: Mapping[str, Any], source: str = "<schedule>") -> Sched
         path = f"deadlines[{i}]" if not isinstance(key, str) else f"deadlines.{key}"
         rules.append(_parse_rule(entry, path, base, partners, read))
     _check_rules(rules, read)
+    actions_table = read.table(data, "actions", "actions", required=False)
+    read.unknown_keys(actions_table, ("working_days", "policy"), "actions")
+    actions = ActionRule(
+        working_days=read.integer(
+            actions_table, "working_days", "actions.working_days", ActionRule().working_days, minimum=1
+        ),
+        policy=parse_policy(
+            read.table(actions_table, "policy", "actions.policy", required=False),
+            "actions.policy",
+            base,
+            read,
+        ),
+    )
     return Schedule(
         name=read.string(head, "name", "schedule.name"),
         version=str(read.string(head, "version", "schedule.version")),
@@ -364,6 +393,7 @@ def parse_schedule(data: Mapping[str, Any], source: str = "<schedule>") -> Sched
         rules=tuple(rules),
         source=source,
         endorsement_required=endorsement_required,
+        actions=actions,
     )
 
 

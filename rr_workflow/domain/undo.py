@@ -212,6 +212,18 @@ def _share(case: Case, step: RecordedStep) -> list[str]:
     return ["the outcome letters already sent are not recalled: tell the agencies yourself"]
 
 
+def _panel_response(case: Case, step: RecordedStep) -> list[str]:
+    case.panel_response_on = case.panel_agrees = case.panel_questions = None
+    return []
+
+
+def _panel_answered(case: Case, step: RecordedStep) -> list[str]:
+    case.panel_answered_on = None
+    return [
+        "the answer already sent to the National Panel is not recalled: tell the Panel it was sent in error"
+    ]
+
+
 def _close(case: Case, step: RecordedStep) -> list[str]:
     case.closed_on = None
     return []
@@ -255,6 +267,8 @@ _REVERSALS: Mapping[str, Callable[[Case, RecordedStep], list[str]]] = {
     "endorse": _endorse,
     "submit": _submit,
     "share_outcome": _share,
+    "record_panel_response": _panel_response,
+    "answer_panel": _panel_answered,
     "close": _close,
     "decline": _decline,
     "deadline_extended": _deviation,

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import Connection, Row, or_, select
 
 from rr_workflow.adapters.db import tables as t
-from rr_workflow.domain.deadlines import Status, deadline_status
-from rr_workflow.service import permissions
+from rr_workflow.domain.deadlines import Status, action_status, deadline_status
+from rr_workflow.service import actions, permissions
 from rr_workflow.service.app import App
 from rr_workflow.service.notices import MEETING_COMMANDS, RuleOf, still_running
 
@@ -52,6 +52,21 @@ def due(app: App, days: int = DEFAULT_DAYS, overdue_only: bool = False) -> list[
                     "command": command_for(rule.met_by, row.ref, row.agency),
                 }
             )
+        for action in open_actions_until(connection, horizon):
+            status = action_status("open", action.due, None, today)
+            if overdue_only and status != Status.OVERDUE:
+                continue
+            by_day[action.due].append(
+                {
+                    "ref": action.ref,
+                    "key": actions.timer_key(action.id),
+                    "label": actions.label(action.kind, action.number, action.text),
+                    "due": action.due,
+                    "status": status,
+                    "owner": action.agency or action.owner,
+                    "command": f'rr action done {action.id} --evidence "..."',
+                }
+            )
     return [
         {
             "day": day,
@@ -83,6 +98,18 @@ def open_deadlines_until(connection: Connection, last_day: date) -> list[Row[Any
         )
         .order_by(d.due, c.ref, d.key)
     )  # fmt: skip
+    return list(connection.execute(query))
+
+
+def open_actions_until(connection: Connection, last_day: date) -> list[Row[Any]]:
+    """Every open action of the register due on or before `last_day` (whatever its case's state)."""
+    a, c = t.actions.c, t.cases.c
+    query = (
+        select(a.id, a.number, a.kind, a.text, a.owner, a.agency, a.due, c.ref)
+        .join(t.cases, c.id == a.case_id)
+        .where(a.status == "open", a.due <= last_day)
+        .order_by(a.due, c.ref, a.number)
+    )
     return list(connection.execute(query))
 
 

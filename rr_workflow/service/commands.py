@@ -37,11 +37,22 @@ from rr_workflow.domain.errors import BadInput, Refused
 from rr_workflow.domain.machine import COMMANDS, RapidReview, allowed_events, state_label
 from rr_workflow.domain.names import did_you_mean
 from rr_workflow.domain.schedule import Schedule
+from rr_workflow.service import actions as actions_register
 from rr_workflow.service import case_rules, follow_up, permissions, read_models, validate
 from rr_workflow.service.app import App
 
 REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,63}$")
-DOCUMENT_KINDS = ("referral_form", "sin", "scoping_return", "rapid_review_report", "other")
+DOCUMENT_KINDS = (
+    "referral_form",
+    "sin",
+    "scoping_return",
+    "rapid_review_report",
+    "panel_response",
+    "panel_answer",
+    "action_evidence",
+    "other",
+)
+PANEL_MILESTONES = ("panel_response", "panel_answered")  # what the Panel's deadlines are met by
 JOIN_URL = re.compile(r"^https://[^\s<>\"]+$")
 
 
@@ -148,11 +159,13 @@ def _step(
     from_aware: bool = False,
     check: Callable[[UnitOfWork], object] | None = None,
     follow: Callable[[App, UnitOfWork, Case, Schedule, date], None] | None = None,
+    then: Callable[[UnitOfWork, Case, Schedule], None] | None = None,
     **kwargs: Any,
 ) -> Case:
     """One recording step: the common shape of most commands. `check` validates input that needs the
-    database (after the role check, in the same unit of work); `follow` records what the step starts
-    (a review after a decision), after the step and in the same unit of work."""
+    database (after the role check, in the same unit of work); `then` completes what the step recorded
+    before it is saved; `follow` records what the step starts (a review after a decision), after the
+    step and in the same unit of work."""
     with app.uow() as uow:
         permissions.require(uow, app.actor, action)
         case = uow.cases.get(ref)
@@ -163,6 +176,8 @@ def _step(
         before = case.state
         machine = machine_for(case, schedule)
         fire(machine, event, on=day, **kwargs)
+        if then is not None:
+            then(uow, case, schedule)
         _save(app, uow, case, schedule, event, day, before, details, machine)
         if follow is not None:
             follow(app, uow, case, schedule, day)
@@ -487,6 +502,7 @@ def decide(
         outcome=outcome,
         rationale=rationale,
         actions=parsed,
+        then=partial(actions_register.plan_meeting_actions, app),
     )
 
 
@@ -564,13 +580,42 @@ def outcome_shared(app: App, ref: str, on: date | None = None) -> Case:
     return _step(app, ref, "share_outcome", on)
 
 
-def close(app: App, ref: str, on: date | None = None, waive_open: str | None = None) -> Case:
+def panel_response(
+    app: App, ref: str, agrees: bool, questions: str | None = None, on: date | None = None
+) -> Case:
+    """The National Panel's response to the report: whether it agrees with the decision, and what it
+    asks. A response that agrees and asks nothing is handled; otherwise the partnership's answer is due
+    (`panel_answered`). The Panel's letter is attached with `rr doc add REF panel_response FILE`."""
+    if questions is not None:
+        questions = validate.text(questions, "--questions") if questions.strip() else None
+    details = {"agrees": agrees, "questions": questions is not None}
+    return _step(app, ref, "record_panel_response", on, details, agrees=agrees, questions=questions)
+
+
+def panel_answered(app: App, ref: str, on: date | None = None) -> Case:
+    """The partnership's answer to the Panel's questions went (attach it: `rr doc add REF panel_answer`)."""
+    return _step(app, ref, "answer_panel", on)
+
+
+def close(
+    app: App,
+    ref: str,
+    on: date | None = None,
+    waive_open: str | None = None,
+    without_response: str | None = None,
+) -> Case:
     """Close the case. Deadlines still open (an agency that never confirmed its records, say) refuse
-    it, unless `waive_open` gives the reason they no longer apply: each is then waived with it."""
+    it, unless `waive_open` gives the reason they no longer apply: each is then waived with it. A case
+    closes once the Panel's response is handled; `without_response` gives the reason one that never had
+    its response recorded (a case taken over from a register) closes anyway."""
     if waive_open is not None and not waive_open.strip():
         raise BadInput("--waive-open needs its reason")
     if waive_open is not None:
         validate.text(waive_open, "--waive-open")  # kept with each waived deadline, as a waiver's reason
+    if without_response is not None:
+        if not without_response.strip():
+            raise BadInput("--without-response needs its reason")
+        validate.text(without_response, "--without-response")
     with app.uow() as uow:
         permissions.require(uow, app.actor, "record")
         case = uow.cases.get(ref)
@@ -579,12 +624,18 @@ def close(app: App, ref: str, on: date | None = None, waive_open: str | None = N
         before = case.state
         machine = machine_for(case, schedule)
         still_open = [d for d in deadlines_of(app, uow, case, schedule) if d.is_open]
+        if without_response and case.state == "submitted":  # the Panel's deadlines no longer apply
+            panel = [d for d in still_open if schedule.rule(d.rule_key).met_by in PANEL_MILESTONES]
+            case.waive_open(panel, without_response.strip(), day)
+            still_open = [d for d in still_open if d not in panel]
         waived = [d.key for d in still_open] if waive_open else []
         if waive_open:
             case.waive_open(still_open, waive_open.strip(), day)
             still_open = []
-        fire(machine, "close", on=day, open_deadlines=still_open)
-        details = {"waived": waived, "reason": waive_open.strip()} if waived else None
+        fire(machine, "close", on=day, open_deadlines=still_open, without_response=without_response)
+        details: dict[str, Any] | None = {"waived": waived, "reason": waive_open.strip()} if waived else None
+        if without_response:
+            details = {**(details or {}), "without_response": without_response.strip()}
         _save(app, uow, case, schedule, "close", day, before, details, machine)
         uow.commit()
         return case
@@ -669,42 +720,63 @@ def waive(app: App, ref: str, key: str, reason: str, on: date | None = None) -> 
 
 
 def doc_add(app: App, ref: str, kind: str, source: Path) -> dict[str, Any]:
+    content = _document_content(kind, source)
+    with app.uow() as uow:
+        permissions.require(uow, app.actor, "record")
+        case = uow.cases.get(ref)
+        uow.touch(case, app.moment())  # the case row first: the same lock order as every other step
+        stored = attach(app, uow, case.id, case.ref, str(case.state), kind, source.name, content)  # type: ignore[attr-defined]
+        uow.commit()
+        return {"ref": case.ref, "kind": kind, **stored}
+
+
+def _document_content(kind: str, source: Path) -> bytes:
     if kind not in DOCUMENT_KINDS:
         raise BadInput(f"unknown document kind {kind!r} (expected one of: {', '.join(DOCUMENT_KINDS)})")
     if not source.is_file():
         raise BadInput(f"no such file: {source}")
-    content = source.read_bytes()
+    return source.read_bytes()
+
+
+def attach(
+    app: App, uow: UnitOfWork, case_id: int, ref: str, state: str, kind: str, filename: str, content: bytes
+) -> dict[str, Any]:
+    """Store a document of the case (file + row with its SHA-256) and audit it, in the caller's unit of
+    work; returns its id, sha256, path and size."""
     digest = hashlib.sha256(content).hexdigest()
-    with app.uow() as uow:
-        permissions.require(uow, app.actor, "record")
-        case = uow.cases.get(ref)
-        ref = case.ref  # as stored, however it was typed
-        stored = app.documents_folder(ref) / f"{digest[:16]}-{source.name}"
-        row = {
-            "case_id": case.id,  # type: ignore[attr-defined]
-            "kind": kind,
-            "filename": source.name,
-            "path": str(stored),
-            "sha256": digest,
-            "size": len(content),
-            "added_by": app.actor,
-            "added_at": app.moment(),
-        }
-        uow.touch(case, app.moment())  # the case row first: the same lock order as every other step
-        uow.session.execute(insert(t.documents).values(**row))
-        uow.audit(
-            actor=app.actor,
-            recorded_at=app.moment(),
-            action="document_added",
-            case_ref=ref,
-            effective_on=app.today(),
-            from_state=case.state,
-            to_state=case.state,
-            details={"kind": kind, "sha256": digest},
-        )
-        uow.write_file(stored, content)  # removed again if the commit fails
-        uow.commit()
-        return {"ref": ref, "kind": kind, "sha256": digest, "path": str(stored), "size": row["size"]}
+    stored = app.documents_folder(ref) / f"{digest[:16]}-{filename}"
+    row = {
+        "case_id": case_id,
+        "kind": kind,
+        "filename": filename,
+        "path": str(stored),
+        "sha256": digest,
+        "size": len(content),
+        "added_by": app.actor,
+        "added_at": app.moment(),
+    }
+    document_id = uow.session.execute(
+        insert(t.documents).values(**row).returning(t.documents.c.id)
+    ).scalar_one()
+    uow.audit(
+        actor=app.actor,
+        recorded_at=app.moment(),
+        action="document_added",
+        case_ref=ref,
+        effective_on=app.today(),
+        from_state=state,
+        to_state=state,
+        details={"kind": kind, "sha256": digest},
+    )
+    uow.write_file(stored, content)  # removed again if the commit fails
+    return {"id": document_id, "sha256": digest, "path": str(stored), "size": row["size"]}
+
+
+def attach_file(
+    app: App, uow: UnitOfWork, case_id: int, ref: str, state: str, kind: str, source: Path
+) -> dict[str, Any]:
+    """`attach` for a file named on the command line (checked like `rr doc add`'s)."""
+    return attach(app, uow, case_id, ref, state, kind, source.name, _document_content(kind, source))
 
 
 # The one save path and agency check, for the use cases beside these (corrections, undo): every change of

@@ -11,7 +11,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 from rr_workflow.adapters import config
-from rr_workflow.service import commands, compliance, importing, queries, setup
+from rr_workflow.service import actions, commands, compliance, importing, queries, setup
 from rr_workflow.service.app import App, environment, open_app
 from rr_workflow.service.clock import LONDON, FixedClock
 
@@ -129,7 +129,29 @@ def steps() -> list[Step]:
             "outcome shared with the agencies",
             lambda a: commands.outcome_shared(a, REF),
         ),
-        (_at("2027-01-12"), "case closed", lambda a: commands.close(a, REF)),
+        (
+            _at("2027-01-21"),
+            "the National Panel agrees, and asks how the siblings' plan is monitored",
+            lambda a: commands.panel_response(
+                a, REF, agrees=True, questions="How is the siblings' safety plan monitored?"
+            ),
+        ),
+        (
+            _at("2027-01-26"),
+            "the partnership answers the Panel's question",
+            lambda a: commands.panel_answered(a, REF),
+        ),
+        (_at("2027-01-27"), "case closed", lambda a: commands.close(a, REF)),
+        (
+            _at("2027-02-01"),
+            "the local authority's immediate action is done, with its evidence",
+            lambda a: actions.done(
+                a,
+                actions.register(a, ref=REF)[0]["id"],
+                evidence="safety plan reviewed with the family on 29 January",
+                impact="the siblings' plan is checked at every visit",
+            ),
+        ),
     ]
 
 

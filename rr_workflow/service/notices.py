@@ -43,6 +43,8 @@ MEETING_COMMANDS = {
     "meeting_held": "meeting held REF --attendee AGENCY:NAME ...",
     "panel_submission": "submit REF",
     "outcome_shared": "outcome shared REF",
+    "panel_response": "panel response REF --agrees yes|no",
+    "panel_answered": "panel answered REF",
     # the review that follows
     "reviewer_appointed": "review appoint REF --reviewer NAME",
     "tor_agreed": "review tor-agreed REF",
@@ -64,6 +66,27 @@ class Candidate:
     every: int
     timer: Timer
     procedure: str = "Rapid Review"  # or "Review": the review that follows, named in the subject
+    action_id: int | None = None  # an action or recommendation of the register, not a case deadline
+
+    @property
+    def command(self) -> str:
+        """The `rr` command that records it done (for mail read inside the business unit)."""
+        if self.action_id is not None:
+            return f'rr action done {self.action_id} --evidence "..."'
+        template = MEETING_COMMANDS.get(self.met_by, "case show REF")
+        return "rr " + template.replace("REF", self.case_ref).replace("{agency}", self.agency or "AGENCY")
+
+    @property
+    def extend(self) -> str:
+        """The `rr` command that records an agreed new date."""
+        if self.action_id is not None:
+            return f'rr action due {self.action_id} YYYY-MM-DD --reason "..."'
+        if self.procedure != "Rapid Review":  # the review that follows
+            return (
+                f"rr review extend {self.case_ref} --deadline {self.timer.deadline_key} --to YYYY-MM-DD "
+                '--reason "..."'
+            )
+        return f'rr extend {self.case_ref} {self.timer.deadline_key} --to YYYY-MM-DD --reason "..."'
 
 
 def tick(app: App, now: datetime | None = None, fence: Callable[[Any], None] | None = None) -> dict[str, int]:
@@ -85,8 +108,11 @@ def tick(app: App, now: datetime | None = None, fence: Callable[[Any], None] | N
         if fence is not None:
             fence(uow)
         moved: list[dict[str, Any]] = []
+        moved_actions: list[dict[str, Any]] = []
         candidates = list(_candidates(app, uow, now, zone, moved))
+        candidates += _action_candidates(app, uow, now, zone, moved_actions)
         _move_on(uow, moved)
+        _move_on(uow, moved_actions, t.actions)
         claimed = _claim(uow, candidates, now, token, app)
         mails = _queue_mail(app, uow, claimed)
         uow.commit()
@@ -102,17 +128,23 @@ def settle(app: App, uow: UnitOfWork, refs: Collection[str]) -> int:
     now = app.clock.now()
     zone = ZoneInfo(app.calendar.settings.timezone)
     moved: list[dict[str, Any]] = []
+    moved_actions: list[dict[str, Any]] = []
     candidates = list(_candidates(app, uow, now, zone, moved, refs))
+    candidates += _action_candidates(app, uow, now, zone, moved_actions, refs)
     _move_on(uow, moved)
+    _move_on(uow, moved_actions, t.actions)
     return len(_claim(uow, candidates, now, f"settled-{uuid.uuid4().hex[:28]}", app))
 
 
 def _anything_due(app: App, now: datetime) -> bool:
     """Whether some deadline's next moment has come (one index look-up, no unit of work)."""
-    d = t.deadlines
+    moment = iso_moment_of(now)
     with app.engine.connect() as connection:
-        query = select(d.c.id).where(d.c.next_fire_at <= iso_moment_of(now)).limit(1)
-        return connection.execute(query).first() is not None
+        for table in (t.deadlines, t.actions):
+            query = select(table.c.id).where(table.c.next_fire_at <= moment).limit(1)
+            if connection.execute(query).first() is not None:
+                return True
+        return False
 
 
 class StoredSchedules:
@@ -225,12 +257,65 @@ def _candidates(
             )
 
 
-def _move_on(uow: UnitOfWork, moved: list[dict[str, Any]]) -> None:
-    """Store each examined deadline's next moment (a row a concurrent change replaced is left alone: its
-    new row has its own)."""
+def open_actions(db: Any, fire_by: str) -> Iterator[tuple[Any, Schedule]]:
+    """Each open action of the register with a due date whose next timer moment has come, with the
+    schedule of its case (actions outlive their case's closing: the case's state does not matter)."""
+    schedules = StoredSchedules(db)
+    a, c = t.actions, t.cases
+    query = (
+        select(
+            a.c.id, a.c.number, a.c.kind, a.c.text, a.c.agency, a.c.due, c.c.ref, c.c.referrer,
+            c.c.schedule_version,
+        )
+        .join(c, c.c.id == a.c.case_id)
+        .where(a.c.next_fire_at <= fire_by, a.c.status == "open", a.c.due.is_not(None))
+    )  # fmt: skip
+    for row in db.execute(query).all():
+        yield row, schedules[row.schedule_version]
+
+
+def _action_candidates(
+    app: App,
+    uow: UnitOfWork,
+    now: datetime,
+    zone: ZoneInfo,
+    moved: list[dict[str, Any]],
+    refs: Collection[str] | None = None,
+) -> list[Candidate]:
+    """As `_candidates`, for the actions register: the owner agency is reminded, the chain escalated."""
+    from rr_workflow.service import actions
+
+    found: list[Candidate] = []
+    for row, schedule in open_actions(uow.session, iso_moment_of(now)):
+        if refs is not None and row.ref not in refs:
+            continue
+        key = actions.timer_key(row.id)
+        policy = schedule.actions.policy
+        following = next_timer(key, row.due, policy, app.calendar, now, zone)
+        moved.append({"row_id": row.id, "moment": iso_moment_of(following.fires_at)})
+        for timer in due_timers(key, row.due, policy, app.calendar, now, zone):
+            found.append(
+                Candidate(
+                    row.ref,
+                    row.referrer,
+                    actions.label(row.kind, row.number, row.text),
+                    row.agency,
+                    "agency" if row.agency else "coordinator",
+                    "action_done",
+                    policy.escalation_every,
+                    timer,
+                    action_id=row.id,
+                )
+            )
+    return found
+
+
+def _move_on(uow: UnitOfWork, moved: list[dict[str, Any]], table: Any = None) -> None:
+    """Store each examined deadline's (or action's) next moment (a row a concurrent change replaced is
+    left alone: its new row has its own)."""
     if not moved:
         return
-    d = t.deadlines
+    d = t.deadlines if table is None else table
     statement = update(d).where(d.c.id == bindparam("row_id")).values(next_fire_at=bindparam("moment"))
     for start in range(0, len(moved), 1000):
         uow.session.connection().execute(statement, moved[start : start + 1000])
@@ -239,17 +324,19 @@ def _move_on(uow: UnitOfWork, moved: list[dict[str, Any]]) -> None:
 def next_moments(app: App, limit: int = 500) -> list[datetime]:
     """The earliest distinct moments still to come at which some open deadline has a reminder or
     escalation (the daemon's timer jobs): read from the stored moments through their index."""
-    d = t.deadlines
     now = iso_moment_of(app.clock.now())
-    query = (
-        select(d.c.next_fire_at)
-        .where(d.c.next_fire_at > now)
-        .group_by(d.c.next_fire_at)
-        .order_by(d.c.next_fire_at)
-        .limit(limit)
-    )
+    found: set[str] = set()
     with app.engine.connect() as connection:
-        return [parse_moment(moment.replace("Z", "+00:00")) for (moment,) in connection.execute(query)]
+        for table in (t.deadlines, t.actions):
+            query = (
+                select(table.c.next_fire_at)
+                .where(table.c.next_fire_at > now)
+                .group_by(table.c.next_fire_at)
+                .order_by(table.c.next_fire_at)
+                .limit(limit)
+            )
+            found.update(moment for (moment,) in connection.execute(query))
+    return [parse_moment(moment.replace("Z", "+00:00")) for moment in sorted(found)[:limit]]
 
 
 def _claim(
@@ -405,6 +492,10 @@ WHAT_TO_SEND = {
         "Please send the Serious Incident Notification to the National Panel and copy it by secure e-mail "
         "to {mailbox}."
     ),
+    "action_done": (
+        "Please send the evidence that it is done (a document, or a short note of what was done and what "
+        "difference it made) by secure e-mail to {mailbox}."
+    ),
 }
 DEFAULT_TO_SEND = "Please reply by secure e-mail to {mailbox} when it is done."
 
@@ -462,9 +553,7 @@ def _queue_mail(app: App, uow: UnitOfWork, claimed: list[tuple[int, Candidate, i
         overdue = app.calendar.between(k.timer.due, k.timer.fires_at.date())
         # Mail read outside the business unit never carries an `rr` command: it says what to send where.
         internal = directory.internal([*to, *cc])
-        command = "rr " + MEETING_COMMANDS.get(k.met_by, "case show REF").replace("REF", k.case_ref).replace(
-            "{agency}", k.agency or "AGENCY"
-        )
+        command = k.command
         agency_name = directory.agencies.get(k.agency or "", {}).get("name") if k.agency else None
         label = k.label  # a per-agency deadline's label ends with the agency's key: its name instead
         if k.agency and agency_name and label.endswith(f"({k.agency})"):
@@ -478,6 +567,7 @@ def _queue_mail(app: App, uow: UnitOfWork, claimed: list[tuple[int, Candidate, i
             "owner_text": owner_text,
             "agency": agency_name if agency_name != owner_text else None,
             "command": command if internal else None,
+            "extend": k.extend,
             "to_send": None
             if internal
             else WHAT_TO_SEND.get(k.met_by, DEFAULT_TO_SEND).format(mailbox=profile.secure_mailbox),

@@ -56,6 +56,8 @@ STAGE_ORDER = (
     "panel_submission",
     "outcome_shared",
     "review_complete",
+    "panel_response",
+    "panel_answer",
 )
 _UNKNOWN_STAGE = len(STAGE_ORDER)
 FINAL_STAGE = _UNKNOWN_STAGE + 1  # closed or declined

@@ -13,6 +13,13 @@ from rr_workflow.domain.errors import BadInput
 from rr_workflow.domain.machine import COMMANDS, MILESTONES, RapidReview
 from rr_workflow.domain.schedule import MILESTONE_PHRASES, Schedule
 
+# What a guard on a transition means, said beside its command (a guard not listed needs no words).
+GUARD_WORDS = {
+    "panel_satisfied": "it agrees and asks nothing",
+    "!panel_satisfied": "it asks questions or does not agree",
+    "closing_without_response": "--without-response REASON",
+}
+
 
 @dataclass(frozen=True)
 class Edge:
@@ -53,7 +60,9 @@ def edges(schedule: Schedule) -> list[Edge]:
                         COMMANDS[str(event)] + (f" ({'; '.join(timescales)})" if timescales else "")
                     )
                 else:
-                    result.append(Edge(state.id, transition.target.id, COMMANDS[str(event)], timescales))
+                    said = [GUARD_WORDS[g] for g in sorted(guards) if g in GUARD_WORDS]
+                    command = COMMANDS[str(event)] + (f" ({'; '.join(said)})" if said else "")
+                    result.append(Edge(state.id, transition.target.id, command, timescales))
         if recorded:
             result.append(Edge(state.id, state.id, "records: " + recorded[0], tuple(recorded[1:])))
     return result

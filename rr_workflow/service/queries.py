@@ -9,14 +9,14 @@ import json
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from rr_workflow.adapters.db import audit, lookup
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.domain.deadlines import deadline_status
 from rr_workflow.domain.machine import state_label
 from rr_workflow.domain.review import state_label as review_state_label
-from rr_workflow.service import permissions, views
+from rr_workflow.service import actions, permissions, views
 from rr_workflow.service.app import App
 from rr_workflow.service.mail_status import failing_by_case
 
@@ -51,22 +51,27 @@ def case_list(app: App, open_only: bool = False, overdue_only: bool = False) -> 
         b.c.next_deviation,
         b.c.open_deadlines,
     )
-    if open_only or overdue_only:  # a finished case has no board row, and nothing overdue
+    if open_only:  # a finished case has no board row
         query = query.select_from(b.join(c, c.c.id == b.c.case_id))
     else:
         query = query.select_from(c.outerjoin(b, b.c.case_id == c.c.id))
-    if overdue_only:  # the earliest open deadline has passed (as_of > due: `deadline_status`)
-        query = query.where(b.c.next_due < today)
+    a = t.actions.c
+    late_actions = select(a.case_id).where(a.status == "open", a.due < today)  # `action_status`'s overdue
+    if overdue_only:  # the earliest open deadline has passed (as_of > due: `deadline_status`), or an action
+        query = query.where(or_(b.c.next_due < today, c.c.id.in_(late_actions)))
     with app.reading() as connection:  # a read model: no aggregate needed for the board
         permissions.require(connection, app.actor, "case_list")
         found = connection.execute(query).all()
         failing = failing_by_case(connection)
+        overdue_actions = actions.overdue_by_case(connection, today)
     board = [_board_entry(app, row, today) for row in found]
     for entry in board:
         entry["mail_failing"] = failing.get(entry["ref"], 0)
+        entry["overdue_actions"] = overdue_actions.get(entry["ref"], 0)
     board.sort(
         key=lambda c: (
             -c["overdue"],
+            -c["overdue_actions"],
             c["next_deadline"]["due"] if c["next_deadline"] else today.max,
             c["ref"],
         )

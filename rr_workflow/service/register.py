@@ -43,6 +43,10 @@ FIELDS = (
     "endorsed by",
     "submitted",
     "outcome shared",
+    "panel response",
+    "panel agrees",
+    "panel questions",
+    "panel answered",
     "closed",
     "declined",
     "decline reason",
@@ -79,8 +83,10 @@ RANK = {
     "endorse": 8,
     "submit": 9,
     "outcome_shared": 10,
-    "close": 11,
-    "decline": 11,
+    "panel_response": 11,
+    "panel_answered": 12,
+    "close": 13,
+    "decline": 13,
 }
 
 
@@ -390,7 +396,21 @@ def plan_row(row: Row, cols: Sequence[Column], agencies: Agencies) -> CasePlan:
     )
     add("submit", row.day("submitted"), "submitted", "report sent to the National Panel")
     add("outcome_shared", row.day("outcome shared"), "outcome shared", "outcome shared with the agencies")
-    add("close", row.day("closed"), "closed", "case closed")
+    responded = row.day("panel response")
+    if responded is not None:
+        agrees = row.yes("panel agrees") if row.text("panel agrees") is not None else True
+        questions = row.text("panel questions")
+        add(
+            "panel_response",
+            responded,
+            "panel response",
+            "the National Panel's response" + ("" if agrees else " (does not agree)"),
+            agrees=agrees,
+            questions=questions,
+        )
+        add("panel_answered", row.day("panel answered"), "panel answered", "the Panel's questions answered")
+    without = None if responded is not None else "the Panel's response is " + NOT_RECORDED
+    add("close", row.day("closed"), "closed", "case closed", without_response=without)
     add(
         "decline",
         row.day("declined"),

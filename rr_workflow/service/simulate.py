@@ -278,6 +278,7 @@ def _one_case(
     submitted = calendar.add(endorsed, a.submit_delay.draw(rng))
     fire("submit", on=submitted)
     fire("share_outcome", on=submitted)
+    fire("record_panel_response", on=submitted, agrees=True)  # the Panel's delay is not simulated
     fire("close", on=submitted)
     return case, steps, inquorate
 

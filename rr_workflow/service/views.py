@@ -14,7 +14,7 @@ from sqlalchemy import Connection, select
 from rr_workflow.adapters.db import audit, lookup
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.domain.case import Meeting
-from rr_workflow.domain.deadlines import Status, deadline_status
+from rr_workflow.domain.deadlines import Status, action_status, deadline_status
 from rr_workflow.domain.machine import COMMANDS, state_label
 from rr_workflow.service import permissions
 from rr_workflow.service.app import App
@@ -135,11 +135,32 @@ def case_show(app: App, ref: str) -> dict[str, Any]:
                 "outcome": case["outcome"],
                 "rationale": case["rationale"],
                 "decided_on": case["decided_on"],
-                "actions": [{"owner": a["owner"], "text": a["text"]} for a in actions],
+                "actions": [
+                    {"owner": a["owner"], "text": a["text"]} for a in actions if a["kind"] == "action"
+                ],
                 "endorsed_on": case["endorsed_on"],
                 "endorsed_by": case["endorsed_by"],
             },
             "submitted_on": case["submitted_on"],
+            "panel": None
+            if case["panel_response_on"] is None
+            else {
+                "response_on": case["panel_response_on"],
+                "agrees": bool(case["panel_agrees"]),
+                "questions": case["panel_questions"],
+                "answered_on": case["panel_answered_on"],
+            },
+            "actions": [
+                {
+                    "id": a["id"],
+                    "number": a["number"],
+                    "kind": a["kind"],
+                    "owner": a["agency"] or a["owner"],
+                    "due": a["due"],
+                    "status": action_status(a["status"], a["due"], a["done_on"], today),
+                }
+                for a in actions
+            ],
             "outcome_shared_on": case["outcome_shared_on"],
             "closed_on": case["closed_on"],
             "declined": None

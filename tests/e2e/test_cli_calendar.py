@@ -30,6 +30,8 @@ DEFAULT_KEYS = [
     "panel_submission",
     "outcome_shared",
     "review_complete",
+    "panel_response",
+    "panel_answer",
 ]
 
 
@@ -273,9 +275,9 @@ def test_schedule_show_json(rr) -> None:
 def test_schedule_show_another_file(rr, tmp_path: Path) -> None:
     """--file shows a partnership's own schedule."""
     text = SHIPPED_SCHEDULE.read_text(encoding="utf-8")
-    assert text.count('version = "2026.1"') == 1
+    assert text.count('version = "2026.2"') == 1
     own = tmp_path / "own.toml"
-    own.write_text(text.replace('version = "2026.1"', 'version = "local-7"'), encoding="utf-8")
+    own.write_text(text.replace('version = "2026.2"', 'version = "local-7"'), encoding="utf-8")
     data = json.loads(ok(rr("schedule", "show", "--file", str(own), "--json")))
     assert (data["version"], data["source"]) == ("local-7", str(own))
 

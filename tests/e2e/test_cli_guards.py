@@ -72,6 +72,7 @@ def _to_outcome_shared(rr) -> None:
     rr.ok("endorse", REF, "--by", "Prof A Chair")
     rr.ok("submit", REF, "--send-draft")
     rr.ok("outcome", "shared", REF)
+    rr.ok("panel", "response", REF, "--agrees", "yes")
 
 
 def test_a_case_does_not_close_with_a_deadline_open_unless_waived_with_a_reason(scoping) -> None:

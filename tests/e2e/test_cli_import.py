@@ -137,6 +137,8 @@ def test_a_register_becomes_the_audited_steps_a_coordinator_would_have_recorded(
         "panel_submission": ("2026-01-23", "met_late", "2026-01-26"),
         "outcome_shared": ("2026-01-23", "met", "2026-01-23"),
         "review_complete": ("2026-01-30", "met", "2026-01-26"),
+        # the register has no Panel response: the case closed with the reason, its chase waived
+        "panel_response": ("2026-02-09", "waived", None),
     }
     trail = ready.json("history", "RR-2026-001")
     steps = [(r["action"], r["effective_on"]) for r in trail if r["action"] != "case_viewed"]

@@ -48,7 +48,7 @@ def test_schedule_and_templates_check_json(tmp_path: Path) -> None:
     assert run.exit_code == 0, run.output
     checked = json.loads(run.stdout)
     assert checked["ok"] is True and checked["kind"] == "schedule"
-    assert checked["version"] == "2026.1"
+    assert checked["version"] == "2026.2"
     assert checked["deadlines"] == 9
     run = CliRunner().invoke(cli, ["schedule", "check", str(SCHEDULES / "calendar.toml"), "--json"], env=env)
     assert run.exit_code == 0, run.output

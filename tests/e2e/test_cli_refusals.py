@@ -84,6 +84,7 @@ def build_scenario(rr: RRRunner) -> None:
     for command in (
         "submit CLOSED --send-draft",
         "outcome shared CLOSED",
+        "panel response CLOSED --agrees yes",
         "close CLOSED --waive-open 'not needed'",
     ):
         at(None, command)
@@ -412,7 +413,11 @@ REFUSED = [
     ),
     row("submit-before-the-meeting", 3, "submit SCOPING", "cannot `rr submit`", "allowed now:"),
     row(
-        "close-before-outcome-shared", 3, "close SUBMITTED",
+        "close-before-the-panels-response", 3, "close SUBMITTED",
+        "National Panel's response is not recorded", "rr panel response SUBMITTED",
+    ),
+    row(
+        "close-before-outcome-shared", 3, "close SUBMITTED --without-response 'taken over'",
         "outcome has not been shared", "rr outcome shared",
     ),
     row("close-before-submission", 3, "close DECIDED", "cannot `rr close`", "allowed now:"),

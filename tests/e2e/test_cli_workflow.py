@@ -298,11 +298,40 @@ def test_whole_procedure_from_referral_to_closure(partnership, tmp_path: Path) -
     dl = deadlines(shown)
     assert (dl["panel_submission"]["status"], dl["panel_submission"]["met_on"]) == ("met", "2027-01-08")
     assert (dl["review_complete"]["status"], dl["review_complete"]["met_on"]) == ("met", "2027-01-08")
-    assert "close" in shown["allowed"]
+    assert "panel response" in shown["allowed"] and "close" not in shown["allowed"]
+    # 9. The Panel's response is expected within 10 working days of the report: Fri 22 January.
+    assert (dl["panel_response"]["due"], dl["panel_response"]["status"]) == ("2027-01-22", "pending")
 
     shown = step(rr, "outcome", "shared", REF)
     assert shown["state"] == "submitted"
     assert deadlines(shown)["outcome_shared"]["met_on"] == "2027-01-08"
+    assert "National Panel's response is not recorded" in rr.fails(3, "close", REF)
+
+    # Wednesday 20 January: the Panel does not agree and asks why; the answer is due 10 working days
+    # later, Wednesday 3 February.
+    shown = step(
+        rr, "panel", "response", REF, "--agrees", "no", "--questions", "Why not a national review?",
+        now="2027-01-20T10:00",
+    )  # fmt: skip
+    assert (shown["state"], shown["allowed"]) == (
+        "panel_questions",
+        ["scoping returned", "records secured", "panel answered"],
+    )
+    dl = deadlines(shown)
+    assert (dl["panel_response"]["status"], dl["panel_response"]["met_on"]) == ("met", "2027-01-20")
+    assert (dl["panel_answer"]["due"], dl["panel_answer"]["status"]) == ("2027-02-03", "pending")
+    assert shown["panel"] == {
+        "response_on": "2027-01-20",
+        "agrees": False,
+        "questions": "Why not a national review?",
+        "answered_on": None,
+    }
+    assert "before the Panel's response arrived" in rr.fails(
+        2, "panel", "answered", REF, "--on", "2027-01-19"
+    )
+    shown = step(rr, "panel", "answered", REF, now="2027-01-27T10:00")
+    assert shown["state"] == "response_handled"
+    assert deadlines(shown)["panel_answer"]["met_on"] == "2027-01-27"
 
     shown = step(rr, "close", REF)
     assert shown["state"] == "closed"
@@ -335,11 +364,13 @@ def test_whole_procedure_from_referral_to_closure(partnership, tmp_path: Path) -
         "document_added",  # the finished report
         "submit",
         "share_outcome",
+        "record_panel_response",
+        "answer_panel",
         "close",
     ]
     assert {r["actor"] for r in trail} == {"coord"}
     assert [(r["from_state"], r["to_state"]) for r in trail if r["action"] == "close"] == [
-        ("submitted", "closed")
+        ("response_handled", "closed")
     ]
     assert any(r["action"] == "case_viewed" for r in trail)  # docs/security.md: reads are recorded too
     history_text = rr.ok("history", REF)

@@ -33,7 +33,7 @@ def readme_commands(section: str) -> list[str]:
 
 def test_the_walkthrough_is_read_from_the_readme() -> None:
     walk, spreadsheet = (readme_commands(s) for s in SECTIONS)
-    assert len(walk) == 22 and walk[0].startswith("rr init")
+    assert len(walk) == 25 and walk[0].startswith("rr init")
     assert len(spreadsheet) == 4 and any(c.startswith("rr import") for c in spreadsheet)
 
 
@@ -60,5 +60,8 @@ def test_the_readme_walkthrough_runs_as_printed(rr_home: Path, database_url: str
     statuses = {d["key"]: d["status"] for d in shown["deadlines"]}
     assert statuses["scoping_returned:la"] == "met_late"
     assert statuses["review_complete"] == "met"
+    assert (statuses["panel_response"], shown["panel"]["agrees"]) == ("met", True)
+    # the action, due 20 working days after the decision of Tue 6 Jan 2026: Tue 3 Feb 2026
+    assert [(a["due"], a["status"]) for a in shown["actions"]] == [("2026-02-03", "done")]
     compliance = next(out for command, out in outputs.items() if command.startswith("rr report compliance"))
     assert "Reports with the Panel within 15 working days" in compliance

@@ -138,6 +138,7 @@ class Rig:
         self.attach_report(ref)
         commands.submit(self.later(minutes=1).app, ref)
         commands.outcome_shared(self.later(minutes=1).app, ref)
+        commands.panel_response(self.later(minutes=1).app, ref, agrees=True)
         commands.close(self.later(minutes=1).app, ref)
         return ref
 

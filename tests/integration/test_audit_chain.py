@@ -327,7 +327,7 @@ def test_a_cases_history_is_its_own_rows_in_order(trail: Any) -> None:
     actions = [r["action"] for r in history]
     assert actions[:3] == ["case_opened", "send_scoping", "record_sin"]
     assert actions[-2:] == ["close", "case_viewed"]
-    assert len(actions) == 18  # the finished report attached before the submission among them
+    assert len(actions) == 19  # the finished report attached before the submission, the Panel's response
 
 
 def test_a_cases_history_stays_in_id_order_when_the_rows_are_stored_out_of_order(trail: Any) -> None:

@@ -117,6 +117,7 @@ def run_case(rig: Any, ref: str = "RR-1") -> None:
     rig.attach_report(ref)
     commands.submit(rig.later().app, ref)
     commands.outcome_shared(rig.later().app, ref)
+    commands.panel_response(rig.later().app, ref, agrees=True)
     commands.close(rig.later().app, ref)
 
 

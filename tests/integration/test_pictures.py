@@ -112,8 +112,8 @@ def declined_case(rig: Any, ref: str = "RR-3") -> str:
 def test_a_timeline_is_a_valid_png_and_svg_of_the_right_size(rig: Any, tmp_path: Path) -> None:
     """Planted bug caught: a row height of 25 px (every label squeezed), or 36 px (the picture too tall)."""
     rig.run_procedure("RR-1")
-    # 1200 px wide; 330 px for the title, strip, axis and legend, then 30 px for each of the 18 rows.
-    width, height = 1200, 870
+    # 1200 px wide; 330 px for the title, strip, axis and legend, then 30 px for each of the 19 rows.
+    width, height = 1200, 900
 
     png = pictures.timeline(rig.app, "RR-1", tmp_path / "RR-1.png")
     assert (png.format, png.width_px, png.height_px) == ("png", width, height)
@@ -211,6 +211,7 @@ def test_the_on_time_figures_match_hand_counted_deadlines(rig: Any) -> None:
         "sin_notified": (1, 1), "scoping_sent": (1, 1), "meeting_date_set": (1, 1),
         "scoping_returned": (3, 3), "records_secured": (3, 3), "meeting_held": (1, 1),
         "panel_submission": (1, 1), "outcome_shared": (1, 1), "review_complete": (1, 1),
+        "panel_response": (1, 1),  # the same day as the report
     }  # fmt: skip
     december = {
         "sin_notified": (0, 1),  # due Mon 14 Dec, never sent

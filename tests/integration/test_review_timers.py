@@ -40,6 +40,7 @@ def decided_and_closed(rig: Any, ref: str = REF) -> None:
     rig.attach_report(ref)
     commands.submit(rig.later(minutes=1).app, ref)
     commands.outcome_shared(rig.later(minutes=1).app, ref)
+    commands.panel_response(rig.later(minutes=1).app, ref, agrees=True)
     commands.close(rig.later(minutes=1).app, ref)
 
 

@@ -33,7 +33,7 @@ def quiet(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 def seven_day_returns(tmp_path: Path) -> Path:
     text = (shipped_dir("schedules") / "rapid_review.toml").read_text()
-    text = text.replace('version = "2026.1"', 'version = "seven-day-returns"')
+    text = text.replace('version = "2026.2"', 'version = "seven-day-returns"')
     start = text.index('key = "scoping_returned"')
     days = text.index("working_days = 5", start)
     path = tmp_path / "seven.toml"

@@ -326,9 +326,9 @@ def test_a_case_keeps_its_schedule_version(rig: Any, tmp_path: Path, monkeypatch
     assert _deadlines(rig, "RR-NEW")["meeting_date_set"] == date(2026, 11, 6)
 
     shown = {ref: queries.case_show(rig.later().app, ref)["schedule_version"] for ref in ("RR-OLD", "RR-NEW")}
-    assert shown == {"RR-OLD": "2026.1", "RR-NEW": "2026.2-test"}
+    assert shown == {"RR-OLD": "2026.2", "RR-NEW": "2026.2-test"}
     stored = rig.rows("SELECT version FROM schedules ORDER BY version")
-    assert [r["version"] for r in stored] == ["2026.1", "2026.2-test"]
+    assert [r["version"] for r in stored] == ["2026.2", "2026.2-test"]
 
     # The materialised deadlines (what reports and timers read) agree.
     materialised = rig.rows(
@@ -346,9 +346,9 @@ def test_a_changed_schedule_that_keeps_its_version_is_refused(
     audit_rows = rig.scalar("SELECT count(*) FROM audit_events")
 
     same_version = tmp_path / "sneaky.toml"
-    same_version.write_text(_changed_schedule("2026.1", {"scoping_sent": 4}))
+    same_version.write_text(_changed_schedule("2026.2", {"scoping_sent": 4}))
     monkeypatch.setenv("RR_SCHEDULE", str(same_version))
-    with pytest.raises(BadInput, match=r"2026\.1.*new version"):
+    with pytest.raises(BadInput, match=r"2026\.2.*new version"):
         commands.case_open(rig.later().app, "RR-NEW", date(2026, 11, 3), date(2026, 11, 3), "police")
 
     assert rig.scalar("SELECT count(*) FROM cases WHERE ref = 'RR-NEW'") == 0

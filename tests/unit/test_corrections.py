@@ -332,3 +332,50 @@ class TestMoveMeeting:
         case, _ = held()
         with pytest.raises(Refused, match="the date it was held is `meeting-held`"):
             move_meeting(case, date(2027, 1, 8), None, TODAY)
+
+
+class TestThePanelsResponse:
+    """The Panel's response and the answer to its questions are corrected like any recorded date, and
+    undone by `rr undo`; a date that would come before the report, or an answer before the response, is
+    refused."""
+
+    def answered(self) -> Case:
+        case, machine = held()
+        machine.send("decide", outcome="no_review", rationale="r", actions=[], on=date(2027, 1, 7))
+        machine.send("endorse", on=date(2027, 1, 7), by="Chair")
+        machine.send("record_sin", on=date(2027, 1, 7))
+        machine.send("submit", on=date(2027, 1, 8))
+        machine.send("record_panel_response", on=date(2027, 1, 9), agrees=False, questions="why?")
+        machine.send("answer_panel", on=date(2027, 1, 10))
+        case.events.clear()
+        return case
+
+    def test_the_response_date_is_corrected(self) -> None:
+        case = self.answered()
+        change = correct(case, "panel-response", None, date(2027, 1, 8), TODAY, TODAY)
+        assert (change.before, change.after, case.panel_response_on) == (
+            date(2027, 1, 9),
+            date(2027, 1, 8),
+            date(2027, 1, 8),
+        )
+
+    def test_a_response_before_the_report_or_an_answer_before_the_response_is_refused(self) -> None:
+        """Planted bug caught: the Panel's dates left out of the case's story (`problems`)."""
+        case = self.answered()
+        with pytest.raises(BadInput, match=r"the Panel's response \(2027-01-07\) would be before the report"):
+            correct(case, "panel-response", None, date(2027, 1, 7), TODAY, TODAY)
+        with pytest.raises(BadInput, match=r"the answer \(2027-01-08\) would be before the Panel's response"):
+            correct(case, "panel-answered", None, date(2027, 1, 8), TODAY, TODAY)
+        assert (case.panel_response_on, case.panel_answered_on) == (date(2027, 1, 9), date(2027, 1, 10))
+
+    def test_undo_takes_back_the_answer_then_the_response(self) -> None:
+        case = self.answered()
+        undo(case, step(20, "answer_panel", "panel_questions"), TODAY)
+        assert (case.state, case.panel_answered_on) == ("panel_questions", None)
+        undo(case, step(19, "record_panel_response", "submitted"), TODAY)
+        assert (case.state, case.panel_response_on, case.panel_agrees, case.panel_questions) == (
+            "submitted",
+            None,
+            None,
+            None,
+        )

@@ -227,6 +227,8 @@ class TestFactNames:
             "endorsed-by",
             "submitted",
             "outcome-shared",
+            "panel-response",
+            "panel-answered",
             "meeting-date",
         )
         with pytest.raises(BadInput) as refused:
@@ -234,7 +236,7 @@ class TestFactNames:
         assert str(refused.value) == (
             "cannot correct 'colour': correctable are received, aware, referrer, sin, scoping-sent, "
             "scoping-returned, records-secured, meeting-set, meeting-held, decided, endorsed, endorsed-by, "
-            "submitted, outcome-shared, meeting-date"
+            "submitted, outcome-shared, panel-response, panel-answered, meeting-date"
         )
 
 

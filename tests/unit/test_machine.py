@@ -35,6 +35,8 @@ MEETING = date(2027, 1, 7)
 DECIDED = date(2027, 1, 7)
 ENDORSED = date(2027, 1, 8)
 SUBMITTED = date(2027, 1, 11)
+PANEL = date(2027, 1, 25)  # the Panel's response arrives
+ANSWERED = date(2027, 2, 1)  # the partnership answers its questions
 
 PARTNERS = {"la": "the local authority", "police": "the police", "health": "health"}
 ALL_PRESENT = {"la", "police", "health"}
@@ -50,6 +52,8 @@ STATES = [
     "decided",
     "endorsed",
     "submitted",
+    "panel_questions",
+    "response_handled",
     "closed",
     "declined",
 ]
@@ -96,7 +100,9 @@ VALID: dict[str, Callable[[], dict[str, Any]]] = {
     "endorse": lambda: {"on": ENDORSED, "by": "Prof A Chair"},
     "submit": lambda: {"on": SUBMITTED},
     "share_outcome": lambda: {"on": SUBMITTED},
-    "close": lambda: {"on": SUBMITTED},
+    "record_panel_response": lambda: {"on": PANEL, "agrees": True, "questions": None},
+    "answer_panel": lambda: {"on": ANSWERED},
+    "close": lambda: {"on": ANSWERED},
     "decline": lambda: {"on": SENT, "reason": "not a serious incident"},
 }
 
@@ -111,7 +117,16 @@ PATH["meeting_held"] = [*PATH["meeting_scheduled"], ("hold_meeting", meeting_arg
 PATH["decided"] = [*PATH["meeting_held"], ("decide", VALID["decide"]())]
 PATH["endorsed"] = [*PATH["decided"], ("endorse", VALID["endorse"]())]
 PATH["submitted"] = [*PATH["endorsed"], ("record_sin", {"on": ENDORSED}), ("submit", {"on": SUBMITTED})]
-PATH["closed"] = [*PATH["submitted"], ("share_outcome", {"on": SUBMITTED}), ("close", {"on": SUBMITTED})]
+PATH["panel_questions"] = [
+    *PATH["submitted"],
+    ("record_panel_response", {"on": PANEL, "agrees": False, "questions": "why no local review?"}),
+]
+PATH["response_handled"] = [*PATH["submitted"], ("record_panel_response", VALID["record_panel_response"]())]
+PATH["closed"] = [
+    *PATH["response_handled"],
+    ("share_outcome", {"on": SUBMITTED}),
+    ("close", {"on": ANSWERED}),
+]
 PATH["declined"] = [("decline", {"on": SENT, "reason": "not a serious incident"})]
 
 
@@ -185,6 +200,18 @@ ALLOWED: dict[str, dict[str, str]] = {
         "return_scoping": "submitted",
         "secure_records": "submitted",
         "share_outcome": "submitted",
+        "record_panel_response": "response_handled",
+    },
+    "panel_questions": {
+        "return_scoping": "panel_questions",
+        "secure_records": "panel_questions",
+        "share_outcome": "panel_questions",
+        "answer_panel": "response_handled",
+    },
+    "response_handled": {
+        "return_scoping": "response_handled",
+        "secure_records": "response_handled",
+        "share_outcome": "response_handled",
         "close": "closed",
     },
     "closed": {},
@@ -225,7 +252,9 @@ def test_a_step_not_in_the_table_is_refused_and_changes_nothing(state: str, even
     """Planted bug caught: `decline` allowed from `meeting_held`, or `close` from `endorsed`."""
     case = case_at(state)
     args = _ready_for(case, event)
-    with pytest.raises(TransitionNotAllowed):
+    # closing while the Panel's response is awaited is refused with what to record instead
+    expected = Refused if (state, event) == ("submitted", "close") else TransitionNotAllowed
+    with pytest.raises(expected):
         fire(case, event, **args)
     assert case.state == state
     assert case.events == []
@@ -262,9 +291,12 @@ ENABLED: dict[str, set[str]] = {
     "meeting_held": {"record_sin", "return_scoping", "secure_records", "decide"},
     "decided": {"record_sin", "return_scoping", "secure_records", "endorse", "share_outcome"},
     "endorsed": {"record_sin", "return_scoping", "secure_records", "submit", "share_outcome"},
-    # the SIN was recorded on the way to the Panel: `sin notified` is no longer offered; `close` is
-    # offered (its validator, not a guard, refuses it until the outcome is shared)
-    "submitted": {"return_scoping", "secure_records", "share_outcome", "close"},
+    # the SIN was recorded on the way to the Panel: `sin notified` is no longer offered; the case waits
+    # for the Panel's response (`close` is not offered until it is handled)
+    "submitted": {"return_scoping", "secure_records", "share_outcome", "record_panel_response"},
+    "panel_questions": {"return_scoping", "secure_records", "share_outcome", "answer_panel"},
+    # `close` is offered (its validator, not a guard, refuses it until the outcome is shared)
+    "response_handled": {"return_scoping", "secure_records", "share_outcome", "close"},
     "closed": set(),
     "declined": set(),
 }
@@ -574,20 +606,83 @@ class TestDecisionAndAfter:
         assert str(raised.value) == "2027-01-06 is before the outcome was decided and endorsed (2027-01-07)"
 
     def test_a_case_closes_only_once_the_outcome_is_shared(self) -> None:
-        message = refusal(Refused, case_at("submitted"), "close", on=SUBMITTED)
+        message = refusal(Refused, case_at("response_handled"), "close", on=PANEL)
         assert message == "the outcome has not been shared with the agencies (rr outcome shared)"
 
     def test_a_case_cannot_close_before_the_outcome_was_shared(self) -> None:
-        case = case_at("submitted")
+        case = case_at("response_handled")
         case.outcome_shared_on = date(2027, 1, 12)
         message = refusal(BadInput, case, "close", on=SUBMITTED)
         assert message == "2027-01-11 is before the outcome was shared (2027-01-12)"
 
     def test_a_case_cannot_close_before_the_report_went_to_the_panel(self) -> None:
-        case = case_at("submitted")
+        case = case_at("response_handled")
         case.outcome_shared_on = ENDORSED
         message = refusal(BadInput, case, "close", on=ENDORSED)
         assert message == "2027-01-08 is before the report went to the Panel (2027-01-11)"
+
+
+class TestThePanelsResponse:
+    """After the report, the case waits for the Panel: a response that agrees and asks nothing is handled
+    at once; one that asks questions or disagrees needs the partnership's answer; only then may it close."""
+
+    @pytest.mark.parametrize(
+        ("agrees", "questions", "stage"),
+        [
+            (True, None, "response_handled"),
+            (True, "   ", "response_handled"),
+            (True, "what did the school know?", "panel_questions"),
+            (False, None, "panel_questions"),
+            (False, "why no local review?", "panel_questions"),
+        ],
+    )
+    def test_the_response_leads_to_its_stage(self, agrees: bool, questions: str | None, stage: str) -> None:
+        """Planted bug caught: a disagreement without questions treated as handled."""
+        case = case_at("submitted")
+        fire(case, "record_panel_response", on=PANEL, agrees=agrees, questions=questions)
+        assert case.state == stage
+        assert (case.panel_response_on, case.panel_agrees) == (PANEL, int(agrees))
+
+    def test_the_response_records_the_questions_and_raises_its_event(self) -> None:
+        case = case_at("submitted")
+        fire(case, "record_panel_response", on=PANEL, agrees=False, questions=" why no local review? ")
+        assert case.panel_questions == "why no local review?"
+        assert case.panel_asks
+        assert kinds(case) == [("panel_responded", "RR-1", PANEL, {"agrees": False, "questions": True})]
+
+    def test_the_response_cannot_precede_the_report(self) -> None:
+        message = refusal(BadInput, case_at("submitted"), "record_panel_response", on=ENDORSED, agrees=True)
+        assert message == "2027-01-08 is before the report went to the Panel (2027-01-11)"
+
+    def test_the_answer_cannot_precede_the_response(self) -> None:
+        message = refusal(BadInput, case_at("panel_questions"), "answer_panel", on=SUBMITTED)
+        assert message == "2027-01-11 is before the Panel's response arrived (2027-01-25)"
+
+    def test_the_answer_is_recorded(self) -> None:
+        case = case_at("panel_questions")
+        fire(case, "answer_panel", on=ANSWERED)
+        assert (case.state, case.panel_answered_on) == ("response_handled", ANSWERED)
+        assert kinds(case) == [("panel_answered", "RR-1", ANSWERED, {})]
+
+    def test_a_case_awaiting_the_response_closes_only_with_the_reason(self) -> None:
+        """A case taken over from a register whose response was never recorded closes with the reason."""
+        case = case_at("submitted")
+        case.outcome_shared_on = SUBMITTED
+        for without in (None, "  "):
+            message = refusal(Refused, case, "close", on=PANEL, without_response=without)
+            assert message == (
+                "the National Panel's response is not recorded: rr panel response RR-1 --agrees yes|no "
+                "(a case whose response was never recorded closes with --without-response REASON)"
+            )
+        fire(case, "close", on=PANEL, without_response="not in the register")
+        assert case.state == "closed"
+
+    def test_a_case_cannot_close_before_the_answer_went(self) -> None:
+        case = case_at("panel_questions")
+        fire(case, "answer_panel", on=ANSWERED)
+        case.outcome_shared_on = SUBMITTED
+        message = refusal(BadInput, case, "close", on=PANEL)
+        assert message == "2027-01-25 is before the Panel's questions were answered (2027-02-01)"
 
 
 # -- hooks: the facts recorded and the domain events raised ------------------------------------------------
@@ -770,11 +865,11 @@ class TestHooks:
         assert kinds(case) == [("outcome_shared", "RR-1", SUBMITTED, {})]
 
     def test_close(self) -> None:
-        case = case_at("submitted")
+        case = case_at("response_handled")
         case.outcome_shared_on = SUBMITTED
-        fire(case, "close", on=date(2027, 1, 12))
-        assert case.closed_on == date(2027, 1, 12)
-        assert kinds(case) == [("case_closed", "RR-1", date(2027, 1, 12), {})]
+        fire(case, "close", on=date(2027, 1, 26))
+        assert case.closed_on == date(2027, 1, 26)
+        assert kinds(case) == [("case_closed", "RR-1", date(2027, 1, 26), {})]
 
     def test_decline(self) -> None:
         case = case_at("scoping")
@@ -802,6 +897,7 @@ class TestHooks:
             "endorsed",
             "sin_notified",
             "report_submitted",
+            "panel_responded",
             "outcome_shared",
             "case_closed",
         ]
@@ -823,6 +919,8 @@ def test_each_event_has_the_command_a_coordinator_types() -> None:
         "endorse": "endorse",
         "submit": "submit",
         "share_outcome": "outcome shared",
+        "record_panel_response": "panel response",
+        "answer_panel": "panel answered",
         "close": "close",
         "decline": "decline",
     }
@@ -840,6 +938,8 @@ def test_each_milestone_step_names_the_milestone_it_meets() -> None:
         "endorse": "endorsed",
         "submit": "panel_submission",
         "share_outcome": "outcome_shared",
+        "record_panel_response": "panel_response",
+        "answer_panel": "panel_answered",
         "close": "closed",
     }
 
@@ -855,6 +955,8 @@ def test_each_milestone_step_names_the_milestone_it_meets() -> None:
         ("decided", "decision made"),
         ("endorsed", "outcome endorsed"),
         ("submitted", "report sent to the Panel"),
+        ("panel_questions", "the Panel asks: answer due"),
+        ("response_handled", "the Panel's response handled"),
         ("closed", "closed"),
         ("declined", "declined"),
         ("no_such_stage", "no_such_stage"),

@@ -22,13 +22,24 @@ def test_every_state_and_every_stage_changing_command_is_in_the_mermaid_diagram(
     assert text.startswith("stateDiagram-v2\n")
     for state in RapidReview.states:
         assert f"    {state.id} : {state.name}" in text
-    arrows = re.findall(r"^    (\w+) --> (\w+) : ([^<\n]+)", text, flags=re.M)
+    arrows = [
+        (source, target, command.split(" (")[0])  # a guarded step says when, in brackets after it
+        for source, target, command in re.findall(r"^    (\w+) --> (\w+) : ([^<\n]+)", text, flags=re.M)
+    ]
     for state in RapidReview.states:
         for transition in state.transitions:
             skipped = (state.id, transition.target.id) == ("decided", "submitted")  # endorsement required
             if transition.target.id != state.id and not skipped:
                 for event in transition.events:
                     assert (state.id, transition.target.id, COMMANDS[str(event)]) in arrows
+
+
+def test_the_panels_response_says_where_each_answer_leads() -> None:
+    text = process.mermaid(SCHEDULE)
+    assert "submitted --> response_handled : panel response (it agrees and asks nothing)" in text
+    assert "submitted --> panel_questions : panel response (it asks questions or does not agree)" in text
+    assert "submitted --> closed : close (--without-response REASON)" in text
+    assert "panel_questions --> response_handled : panel answered<br/>10 working days after" in text
 
 
 def test_the_timescales_come_from_the_schedule() -> None:

@@ -57,7 +57,12 @@ def test_shipped_schedule_has_the_spec_timescales() -> None:
         "panel_submission": ("meeting_held", "panel_submission", 2, None, False),
         "outcome_shared": ("meeting_held", "outcome_shared", 2, None, False),
         "review_complete": ("aware", "panel_submission", 15, None, False),
+        # docs/procedure.md: the Panel's response is chased after 10 working days; the answer to its questions
+        # has its own deadline.
+        "panel_response": ("panel_submission", "panel_response", 10, None, False),
+        "panel_answer": ("panel_questions", "panel_answered", 10, None, False),
     }
+    assert schedule.actions.working_days == 20
     assert schedule.meeting_rule is not None and schedule.meeting_rule.key == "meeting_held"
     assert set(schedule.partners) == {"la", "police", "health"}
 
@@ -65,10 +70,12 @@ def test_shipped_schedule_has_the_spec_timescales() -> None:
 def test_shipped_schedule_has_the_spec_notice_policy() -> None:
     """Reminders at 09:00 one working day before and on the due date; escalations at 09:00 on the first
     working day after, every 2 working days, to the managers and from the 3rd to the chair."""
-    for rule in load_schedule(SHIPPED_SCHEDULE).rules:
-        policy = rule.policy
-        assert sorted(policy.reminder_days_before) == [0, 1]
-        assert policy.due_soon_days == 1
+    schedule = load_schedule(SHIPPED_SCHEDULE)
+    for policy, key in [(r.policy, r.key) for r in schedule.rules] + [(schedule.actions.policy, "actions")]:
+        # the chase of the Panel's response: one reminder, on the day it is expected
+        chase = key == "panel_response"
+        assert sorted(policy.reminder_days_before) == ([0] if chase else [0, 1])
+        assert policy.due_soon_days == (0 if chase else 1)
         assert policy.reminder_time == time(9, 0) and policy.escalation_time == time(9, 0)
         assert (policy.escalation_first, policy.escalation_every) == (1, 2)
         assert set(policy.escalation_chain) == {EscalationStep("manager", 1), EscalationStep("chair", 3)}
@@ -122,7 +129,7 @@ def test_files_in_rr_home_and_the_environment_win(tmp_path: Path, monkeypatch: p
     home.mkdir()
     (home / "calendar.toml").write_text(edited(CALENDAR_TEXT, 'region = "ENG"', 'region = "SCT"'))
     own = tmp_path / "own.toml"
-    own.write_text(edited(SCHEDULE_TEXT, 'version = "2026.1"', 'version = "own-1"'))
+    own.write_text(edited(SCHEDULE_TEXT, 'version = "2026.2"', 'version = "own-1"'))
     monkeypatch.setenv("RR_HOME", str(home))
     monkeypatch.delenv("RR_CALENDAR", raising=False)
     monkeypatch.setenv("RR_SCHEDULE", str(own))

@@ -216,6 +216,8 @@ _CASE_DATES = {
     "endorsed": "endorsed_on",
     "submitted": "submitted_on",
     "outcome-shared": "outcome_shared_on",
+    "panel-response": "panel_response_on",
+    "panel-answered": "panel_answered_on",
     "closed": "closed_on",
     "declined": "declined_on",
 }

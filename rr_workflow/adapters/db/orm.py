@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import and_
 from sqlalchemy.orm import registry, relationship
 
 from rr_workflow.adapters.db import tables as t
@@ -51,8 +52,13 @@ def start_mappers() -> None:
             "meetings": relationship(
                 Meeting, cascade="all, delete-orphan", lazy="selectin", order_by=t.meetings.c.number
             ),
+            # The meeting's immediate actions (the register also holds a review's recommendations).
             "actions": relationship(
-                ImmediateAction, cascade="all, delete-orphan", lazy="selectin", order_by=t.actions.c.number
+                ImmediateAction,
+                primaryjoin=and_(t.cases.c.id == t.actions.c.case_id, t.actions.c.kind == "action"),
+                cascade="all, delete-orphan",
+                lazy="selectin",
+                order_by=t.actions.c.number,
             ),
             "deviations": relationship(
                 RecordedDeviation, cascade="all, delete-orphan", lazy="selectin", order_by=t.deviations.c.id

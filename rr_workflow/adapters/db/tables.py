@@ -102,6 +102,10 @@ cases = Table(
     Column("closed_on", Date),
     Column("declined_on", Date),
     Column("decline_reason", Text),
+    Column("panel_response_on", Date),  # the National Panel's response received
+    Column("panel_agrees", Integer),  # 1: agrees with the decision, 0: does not, NULL: no response yet
+    Column("panel_questions", Text),  # what the Panel asked (its letter is a document of the case)
+    Column("panel_answered_on", Date),  # the partnership's answer to the Panel's questions sent
     Column("allowed", Text, nullable=False, default=""),  # events allowed now, derived after each change
     Column("opened_at", MOMENT, nullable=False),
     Column("changed_at", MOMENT, nullable=False),
@@ -222,6 +226,9 @@ attendances = Table(
     Column("name", Text, nullable=False),
 )
 
+# The actions register: the meeting's immediate actions (kind `action`) and a review's recommendations
+# (kind `recommendation`), each followed to completion. `status` is open, done or dropped; overdue is
+# derived from the due date for the day it is read.
 actions = Table(
     "actions",
     metadata,
@@ -230,6 +237,20 @@ actions = Table(
     Column("number", Integer, nullable=False),
     Column("owner", Text, nullable=False),
     Column("text", Text, nullable=False),
+    Column("kind", String(16), nullable=False, server_default="action"),
+    Column("source_ref", String(64)),  # the review a recommendation came from
+    Column("agency", String(64), ForeignKey("agencies.key")),  # the owner, when it is a registered agency
+    Column("agreed_on", Date),  # the decision or review that made it (NULL: recorded before the register)
+    Column("due", Date),  # NULL: no due date set yet (actions recorded before the register)
+    Column("status", String(16), nullable=False, server_default="open"),
+    Column("done_on", Date),
+    Column("evidence", Text),  # a note of what shows it is done
+    Column("evidence_document_id", Integer, ForeignKey("documents.id")),
+    Column("impact", Text),  # what difference it made
+    Column("dropped_on", Date),
+    Column("drop_reason", Text),
+    # The next moment a reminder or escalation about it may fall due (as for deadlines); NULL: none.
+    Column("next_fire_at", MOMENT, nullable=True, index=True),
 )
 
 deviations = Table(
