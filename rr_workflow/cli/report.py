@@ -8,6 +8,7 @@ from rr_workflow.cli.lazy import LazyGroup
 
 # name -> "module:attribute"; each is imported only when used or listed.
 REPORTS = {
+    "annual": "rr_workflow.cli.report_annual:annual",
     "compliance": "rr_workflow.cli.report_compliance:compliance",
     "timeline": "rr_workflow.cli.report_pictures:timeline",
     "chart": "rr_workflow.cli.report_pictures:chart",
