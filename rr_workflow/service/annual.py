@@ -1,4 +1,4 @@
-"""The year in figures (`rr report annual`, docs/reports.md): what a partnership's yearly report needs.
+"""The year in figures (`rr report annual`, docs/coordinators-guide.md): what a yearly report needs.
 
 The year's cases are those whose referral was received in it. Read with SQLAlchemy Core from the cases,
 their materialised deadlines and the actions register; statuses are re-derived for today by the deadline
