@@ -26,6 +26,8 @@ STEP_OF_COMMAND = {
     "endorse": "endorse",
     "submit": "submit",
     "outcome shared": "outcome-shared",
+    "panel response": "panel-response",
+    "panel answered": "panel-answered",
     "close": "close",
     "decline": "decline",
 }

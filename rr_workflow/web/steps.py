@@ -123,8 +123,29 @@ def _outcome_shared(app: App, ref: str, form: FormData) -> list[str]:
     return _said(commands.outcome_shared(app, ref, _on(app, form)), "outcome shared with the agencies")
 
 
+def _panel_response(app: App, ref: str, form: FormData) -> list[str]:
+    agrees = forms.required(form, "agrees", "whether the Panel agrees with the decision")
+    if agrees not in ("yes", "no"):
+        raise BadInput("say whether the Panel agrees with the decision: yes or no")
+    questions = forms.text(form, "questions")
+    case = commands.panel_response(app, ref, agrees == "yes", questions, _on(app, form))
+    said = "agrees" if agrees == "yes" else "does not agree"
+    return _said(case, f"the Panel's response recorded (it {said}{', with questions' if questions else ''})")
+
+
+def _panel_answered(app: App, ref: str, form: FormData) -> list[str]:
+    return _said(commands.panel_answered(app, ref, _on(app, form)), "the answer to the Panel recorded")
+
+
 def _close(app: App, ref: str, form: FormData) -> list[str]:
-    return _said(commands.close(app, ref, _on(app, form), forms.text(form, "waive_open")), "case closed")
+    case = commands.close(
+        app,
+        ref,
+        _on(app, form),
+        forms.text(form, "waive_open"),
+        forms.text(form, "without_response"),
+    )
+    return _said(case, "case closed")
 
 
 def _decline(app: App, ref: str, form: FormData) -> list[str]:
@@ -231,6 +252,8 @@ STEPS: dict[str, Step] = {
     "endorse": _endorse,
     "submit": _submit,
     "outcome-shared": _outcome_shared,
+    "panel-response": _panel_response,
+    "panel-answered": _panel_answered,
     "close": _close,
     "decline": _decline,
     "extend": _extend,

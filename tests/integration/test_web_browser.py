@@ -223,6 +223,11 @@ def test_a_case_from_referral_to_closure_in_the_browser(rig: Any, chromium: Any,
         walk.record("submit")
         assert "report sent to the National Panel" in walk.said()
         walk.record("outcome-shared")
+        walk.record("panel-response", {"questions": "Why not a national review?"}, agrees="no")
+        said = walk.said()
+        assert "the Panel's response recorded (it does not agree, with questions)" in said, said
+        walk.record("panel-answered")
+        assert "the answer to the Panel recorded" in walk.said()
         walk.record("close")
         assert f"{REF}: case closed. Now: closed." in walk.said()
         assert page.locator("h1").inner_text() == f"Case {REF} closed"
