@@ -197,6 +197,7 @@ class RRRunner:
         self.now: str | None = None  # RR_NOW: a training database's current time (Europe/London)
         self.role: str | None = None  # PostgreSQL only: the login role to connect as (live identity)
         self.runner = CliRunner()
+        self.profile = TEST_PROFILE  # the partnership profile (RR_PARTNERSHIP) the commands read
 
     @property
     def login(self) -> str:
@@ -226,7 +227,7 @@ class RRRunner:
             "RR_SCHEDULE": None,
             "RR_CALENDAR": None,
             "RR_REVIEW_SCHEDULE": None,
-            "RR_PARTNERSHIP": str(TEST_PROFILE),  # the test partnership's profile: no PDF copies
+            "RR_PARTNERSHIP": str(self.profile),  # the test partnership's profile: no PDF copies
             "RR_MAIL_FROM": None,
         }
 

@@ -8,8 +8,6 @@ New Year's Day Fri 1 Jan is a bank holiday); Sat 9 Jan is inside the window, Fri
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
 from tests.e2e.test_cli_workflow import QUORATE_ATTENDEES, set_up_partnership
@@ -113,19 +111,16 @@ def test_the_demo_ends_with_a_closed_case_and_nothing_overdue(tmp_path, rr) -> N
     assert "overdue" not in finished, finished
 
 
-def test_submit_without_the_panels_address_says_nothing_was_sent_and_what_to_set(
-    scoping, tmp_path, monkeypatch
-) -> None:
+def test_submit_without_the_panels_address_says_nothing_was_sent_and_what_to_set(scoping, tmp_path) -> None:
     """A partnership that has not set the National Panel's e-mail address: its profile loads, `rr settings`
     says it is missing, `rr submit` is refused in one line naming the setting and the file, nothing is
     recorded or queued, and the case still shows the report as not sent. Planted bugs caught: the profile
     refusing to load without it (every command failed); submit recording the step with a mail to nobody."""
-    harness = sys.modules[type(scoping).__module__]  # the conftest whose runner sets RR_PARTNERSHIP
-    profile = tmp_path / "partnership.toml"
-    text = harness.TEST_PROFILE.read_text(encoding="utf-8")
-    profile.write_text(text.replace('email = "panel@panel.example"\n', ""), encoding="utf-8")
-    monkeypatch.setattr(harness, "TEST_PROFILE", profile)
     rr = scoping
+    profile = tmp_path / "partnership.toml"
+    text = rr.profile.read_text(encoding="utf-8")
+    profile.write_text(text.replace('email = "panel@panel.example"\n', ""), encoding="utf-8")
+    rr.profile = profile
     _to_outcome_shared_ready(rr)
     assert "no e-mail address set" in rr.ok("settings", "show")
     assert "warning: panel.email is not set" in rr.ok("settings", "check")
