@@ -62,7 +62,9 @@ def test_rr_demo_walks_its_case_to_closure_and_touches_no_database_of_yours(tmp_
     # examples/register-2025.csv (13 cases of 16 steps, 10 of 18 with a school, one declined in 4) and
     # the import's own row; and the opening of the review each decision to review starts: the demo's
     # local CSPR, and the register's 7 local, 2 alternative and 5 national ones (15 rows).
-    assert lines[-1] == "audit trail: 436 rows, intact"
+    # (436 before the Panel's response was a step: the demo now records the Panel's response and the
+    # partnership's answer among its rows)
+    assert lines[-1] == "audit trail: 439 rows, intact"
     half = next(n for n, line in enumerate(lines) if line.startswith("== Second half"))
     first = lines[:half]
     rows = {columns(line)[0]: columns(line)[1:] for line in first if line.startswith(("Scoping", "Rapid"))}

@@ -49,7 +49,7 @@ def test_schedule_and_templates_check_json(tmp_path: Path) -> None:
     checked = json.loads(run.stdout)
     assert checked["ok"] is True and checked["kind"] == "schedule"
     assert checked["version"] == "2026.2"
-    assert checked["deadlines"] == 9
+    assert checked["deadlines"] == 11  # nine of the Rapid Review, the Panel's response and the answer
     run = CliRunner().invoke(cli, ["schedule", "check", str(SCHEDULES / "calendar.toml"), "--json"], env=env)
     assert run.exit_code == 0, run.output
     assert json.loads(run.stdout) == {

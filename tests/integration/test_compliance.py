@@ -67,6 +67,7 @@ def _steps() -> list[Step]:
         (D(2027, 1, 8), lambda app: c.endorse(app, a, by="Independent Chair")),
         (D(2027, 1, 8), lambda app: c.submit(app, a, send_draft=True)),
         (D(2027, 1, 8), lambda app: c.outcome_shared(app, a)),
+        (D(2027, 1, 8), lambda app: c.panel_response(app, a, True)),
         (D(2027, 1, 8), lambda app: c.close(app, a)),
         # RR-LATE: late over Easter
         (D(2027, 3, 22), lambda app: c.case_open(app, late, D(2027, 3, 22), D(2027, 3, 22), "police")),
@@ -85,6 +86,7 @@ def _steps() -> list[Step]:
         (D(2027, 4, 16), lambda app: c.endorse(app, late, by="Independent Chair")),
         (D(2027, 4, 16), lambda app: c.outcome_shared(app, late)),
         (D(2027, 4, 19), lambda app: c.submit(app, late, send_draft=True)),
+        (D(2027, 4, 19), lambda app: c.panel_response(app, late, True)),
         (D(2027, 4, 19), lambda app: c.close(app, late)),
         # RR-EXT: the overall limit extended, met after its original date
         (D(2027, 4, 20), lambda app: c.case_open(app, ext, D(2027, 4, 20), D(2027, 4, 19), "police")),
@@ -102,6 +104,7 @@ def _steps() -> list[Step]:
         (D(2027, 5, 12), lambda app: c.endorse(app, ext, by="Independent Chair")),
         (D(2027, 5, 12), lambda app: c.outcome_shared(app, ext)),
         (D(2027, 5, 13), lambda app: c.submit(app, ext, send_draft=True)),
+        (D(2027, 5, 13), lambda app: c.panel_response(app, ext, True)),
         (D(2027, 5, 13), lambda app: c.close(app, ext)),
         # RR-DECL: declined after the templates went out
         (D(2027, 5, 27), lambda app: c.case_open(app, decl, D(2027, 5, 27), D(2027, 5, 26), "police")),
@@ -144,6 +147,12 @@ EXPECTED_ROWS: dict[tuple[str, str], tuple[Any, ...]] = {
     ("RR-A", "panel_submission"): (D(2027, 1, 11), None, D(2027, 1, 8), "met", True, -1, 1),
     ("RR-A", "outcome_shared"): (D(2027, 1, 11), None, D(2027, 1, 8), "met", True, -1, 1),
     ("RR-A", "review_complete"): (D(2027, 1, 13), None, D(2027, 1, 8), "met", True, -3, 12),
+    # the Panel's response (10 working days after the report) recorded the day the report went
+    ("RR-A", "panel_response"): (D(2027, 1, 22), None, D(2027, 1, 8), "met", True, -10, 0),
+    # sent Mon 19 Apr 2027: the 10th working day is Tue 4 May (Mon 3 May is the Early May bank holiday)
+    ("RR-LATE", "panel_response"): (D(2027, 5, 4), None, D(2027, 4, 19), "met", True, -10, 0),
+    # sent Thu 13 May 2027: the 10th working day is Thu 27 May (the Spring bank holiday is 31 May)
+    ("RR-EXT", "panel_response"): (D(2027, 5, 27), None, D(2027, 5, 13), "met", True, -10, 0),
     # RR-LATE: aware = received Mon 22 Mar 2027 (Good Friday 26th, Easter Monday 29th)
     ("RR-LATE", "sin_notified"): (D(2027, 3, 31), None, D(2027, 4, 1), "met_late", False, 1, 6),
     ("RR-LATE", "scoping_sent"): (D(2027, 3, 24), None, D(2027, 3, 25), "met_late", False, 1, 3),
@@ -196,6 +205,8 @@ EXPECTED_SUMMARY: dict[str, tuple[Any, ...]] = {
     "outcome_shared": (3, 3, 3, 0, 0, 0, 0, 0, 3, 100.0, 2.0, 2),
     # taken 12, 18, 17 -> median 17, p90 18; RR-EXT (extended) counts as late
     "review_complete": (5, 5, 1, 2, 0, 1, 1, 1, 3, 33.3, 17.0, 18),
+    # each recorded the day its report went: taken 0, 0, 0
+    "panel_response": (3, 3, 3, 0, 0, 0, 0, 0, 3, 100.0, 0.0, 0),
 }
 SUMMARY_FIGURES = SUMMARY_KEYS[2:]  # after rule_key and label, in the order of the tuples above
 SUMMARY_ORDER = list(EXPECTED_SUMMARY)  # the order of schedules/rapid_review.toml

@@ -76,10 +76,10 @@ def test_its_figures_are_worked_out_by_hand_for_fixed_delays(quiet: Path, tmp_pa
     report."""
     kept = tmp_path / "kept"
     outcome = simulate.simulate(10, START, END, seed=3, assumptions=EXACT, keep=kept)
-    # 10 cases x 15 steps: scoping sent, SIN, 3 returns, 3 records secured, meeting set and held,
-    # decision, endorsement, submission, outcome shared, closure.
+    # 10 cases x 16 steps: scoping sent, SIN, 3 returns, 3 records secured, meeting set and held,
+    # decision, endorsement, submission, outcome shared, the Panel's response, closure.
     counts = (outcome.cases, outcome.declined, outcome.inquorate_meetings, outcome.transitions)
-    assert counts == (10, 0, 0, 150)
+    assert counts == (10, 0, 0, 160)
     # Each of the 30 returns is 1 working day late: one escalation each (the 1st working day after).
     assert outcome.escalations == 30
     rows = {r["rule_key"]: r for r in outcome.summary}
@@ -96,6 +96,7 @@ def test_its_figures_are_worked_out_by_hand_for_fixed_delays(quiet: Path, tmp_pa
         "panel_submission": (10, 10, 0, 100.0),
         "outcome_shared": (10, 10, 0, 100.0),
         "review_complete": (10, 10, 0, 100.0),
+        "panel_response": (10, 10, 0, 100.0),  # recorded the day the report goes
     }
     # Returns take 6 working days; the meeting is on the first day of its window (7 after the referral).
     assert (rows["scoping_returned"]["median_working_days"], rows["meeting_held"]["median_working_days"]) == (
