@@ -5,8 +5,9 @@ Prints, from one run:
     RR_HOME, a training database, a FixedClock moved on for every command), on the embedded SQLite default
     or, with --postgres URL, on a scratch PostgreSQL database on that server: open, scoping send to the 3
     partners, 3 returns, 3 records secured, SIN, meeting schedule, meeting held, decide, endorse, submit,
-    outcome shared, close = 16 transitions a case, one transaction each, and all their work: the letters
-    (about 20 Word documents a case) rendered, stored and their mail queued right after each commit.
+    outcome shared, the Panel's response, close = 17 transitions a case, one transaction each, and all
+    their work: the letters (about 20 Word documents a case) rendered, stored and their mail queued
+    right after each commit.
     Letters are Word only (the profile says pdf = "never") unless --pdf: a LibreOffice run costs about a
     second and a half a step, whatever the product does. One untimed case first warms the process up.
     Also shown: the part of that time spent after the commits (rendering and storing the letters).
@@ -87,6 +88,7 @@ PROCEDURE: list[tuple[datetime, list[Step]]] = [
             lambda app, ref: commands.endorse(app, ref, by="Independent Chair"),
             lambda app, ref: commands.submit(app, ref, send_draft=True),
             lambda app, ref: commands.outcome_shared(app, ref),
+            lambda app, ref: commands.panel_response(app, ref, agrees=True),
             lambda app, ref: commands.close(app, ref),
         ],
     ),
