@@ -252,14 +252,7 @@ def register(
     """The register: every action (of one agency, one case, one status) with its status for today."""
     today = app.today()
     a, c = t.actions.c, t.cases.c
-    query = (
-        select(
-            a.id, a.number, a.kind, a.owner, a.agency, a.text, a.agreed_on, a.due, a.status, a.done_on,
-            a.evidence, a.evidence_document_id, a.impact, a.dropped_on, a.drop_reason, a.source_ref, c.ref,
-        )
-        .join(t.cases, c.id == a.case_id)
-        .order_by(a.due.is_(None), a.due, c.ref, a.number)
-    )  # fmt: skip
+    query = _listed().order_by(a.due.is_(None), a.due, c.ref, a.number)
     if agency is not None:
         query = query.where(a.agency == agency.strip().lower())
     if ref is not None:
@@ -273,6 +266,26 @@ def register(
     if status is not None:
         entries = [e for e in entries if e["status"] == status]
     return entries
+
+
+def _listed() -> Any:
+    """The register's columns: each action with its case's reference."""
+    a, c = t.actions.c, t.cases.c
+    return select(
+        a.id, a.number, a.kind, a.owner, a.agency, a.text, a.agreed_on, a.due, a.status, a.done_on,
+        a.evidence, a.evidence_document_id, a.impact, a.dropped_on, a.drop_reason, a.source_ref, c.ref,
+    ).join(t.cases, c.id == a.case_id)  # fmt: skip
+
+
+def entry(app: App, action_id: int) -> dict[str, Any]:
+    """One action of the register, as `register` gives each (the web's page of one action)."""
+    query = _listed().where(t.actions.c.id == action_id)
+    with app.reading() as connection:
+        permissions.require(connection, app.actor, "case_list")
+        row = connection.execute(query).one_or_none()
+    if row is None:
+        raise BadInput(f"no action {action_id} (rr actions list shows them)")
+    return _entry(row, app.today())
 
 
 def _entry(row: Any, today: date) -> dict[str, Any]:

@@ -120,7 +120,7 @@ async def home(request: Request) -> Response:
 
 
 def routes() -> list[Any]:
-    from rr_workflow.web import admin, pages, steps
+    from rr_workflow.web import actions, admin, pages, steps
 
     return [
         Route("/", home),
@@ -137,8 +137,12 @@ def routes() -> list[Any]:
         Route("/history/{ref:path}", guarded(pages.history)),
         Route("/document/{document_id:int}/{ref:path}", guarded(pages.document)),
         Route("/step/{step}/{ref:path}", guarded(steps.step), methods=["POST"]),
+        Route("/actions", guarded(actions.register)),
+        Route("/action/{action_id:int}", guarded(actions.action)),
+        Route("/action/{action_id:int}/{step}", guarded(actions.step), methods=["POST"]),
         Route("/reports", guarded(pages.reports)),
         Route("/reports/chart.svg", guarded(pages.chart)),
+        Route("/reports/annual.svg", guarded(pages.funnel)),
         Route("/agencies", guarded(admin.agencies)),
         Route("/agencies", guarded(admin.agency_post), methods=["POST"]),
         Route("/people", guarded(admin.people)),

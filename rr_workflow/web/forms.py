@@ -3,10 +3,14 @@ same option (dates as `--on` takes them, times as `--time`, one attendee or acti
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, time
+from pathlib import Path
 from typing import Any
 
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from rr_workflow.domain.dates import parse_day
 from rr_workflow.domain.errors import BadInput
@@ -31,6 +35,7 @@ STEP_OF_COMMAND = {
     "close": "close",
     "decline": "decline",
 }
+UPLOAD_LIMIT = 50 * 1024 * 1024
 RECORDING_EXTRAS = ("doc-add", "extend", "waive")  # any unfinished case
 PACK_STATES = ("meeting_scheduled", "inquorate")  # a meeting is set: its pack can be built and sent
 CORRECTIONS = ("correct", "undo")
@@ -137,3 +142,26 @@ def values(form: FormData) -> dict[str, Any]:
         else:
             kept[key] = value
     return kept
+
+
+@contextmanager
+def uploaded(form: FormData, name: str, required: bool = True) -> Iterator[Path | None]:
+    """A file sent with the form, saved under its own name in a folder of its own for the service
+    function (which takes a path, as the CLI's `--file` gives it); None when none was chosen and it may
+    be left out. The folder goes when the step is done."""
+    upload = form.get(name)
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        if required:
+            raise BadInput("choose the file to attach")
+        yield None
+        return
+    filename = Path(upload.filename.replace("\\", "/")).name
+    if not filename or filename.startswith("."):
+        raise BadInput("the file needs a name")
+    content = upload.file.read(UPLOAD_LIMIT + 1)
+    if len(content) > UPLOAD_LIMIT:
+        raise BadInput(f"the file is larger than {UPLOAD_LIMIT // (1024 * 1024)} MB")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / filename
+        path.write_bytes(content)
+        yield path

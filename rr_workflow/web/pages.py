@@ -105,12 +105,27 @@ def _day(raw: str | None, what: str, today: date) -> date | None:
         raise BadInput(f"{what}: {error}") from None
 
 
+def _year(raw: str | None, today: date) -> int:
+    """`rr report annual --year Y`: this year when none is asked for."""
+    if raw is None or not raw.strip():
+        return today.year
+    if not raw.strip().isdigit():
+        raise BadInput(f"year is {raw[:20]!r}: expected a year such as {today.year}")
+    return int(raw)
+
+
 async def reports(ctx: Ctx) -> Response:
+    """The compliance report (`rr report compliance --from --to`) and its chart, and the year in figures
+    (`rr report annual --year`) with its funnel."""
+    from rr_workflow.service import annual
+
     query = ctx.request.query_params
     today = ctx.app.today()
     start = _day(query.get("from"), "from", today)
     end = _day(query.get("to"), "to", today)
+    year = _year(query.get("year"), today)
     report = await run_in_threadpool(compliance.compliance, ctx.app, start, end)
+    figures = await run_in_threadpool(annual.annual, ctx.app, year)
     return render.page(
         ctx,
         ctx.request,
@@ -119,7 +134,21 @@ async def reports(ctx: Ctx) -> Response:
         report=report,
         start=query.get("from", ""),
         end=query.get("to", ""),
+        figures=figures,
+        bars=annual.funnel_bars(figures),
     )
+
+
+async def funnel(ctx: Ctx) -> Response:
+    """The annual report's funnel chart (the picture `rr report annual --format html` carries)."""
+    from rr_workflow.service import annual
+
+    year = _year(ctx.request.query_params.get("year"), ctx.app.today())
+
+    def draw() -> bytes:
+        return annual.funnel_svg(annual.annual(ctx.app, year), ctx.app.training)
+
+    return Response(await run_in_threadpool(draw), media_type="image/svg+xml")
 
 
 async def chart(ctx: Ctx) -> Response:

@@ -8,6 +8,7 @@ from typing import Any
 from starlette.datastructures import FormData
 
 from rr_workflow.domain.errors import BadInput
+from rr_workflow.domain.review_record import LOCAL_KINDS
 from rr_workflow.service import reviews
 from rr_workflow.service.app import App
 from rr_workflow.web import forms, render
@@ -40,11 +41,15 @@ def shown(app: App, ref: str) -> dict[str, Any] | None:
 
 
 def offered(review: dict[str, Any] | None, can_record: bool) -> list[str]:
+    """The review's steps as forms: what its machine allows now, extending an open deadline, and (a local
+    or alternative review's) a recommendation for the actions register, whatever its stage, as
+    `rr review recommend` takes one."""
     if review is None or not can_record:
         return []
     steps = [STEP_OF_COMMAND[c] for c in review["allowed"] if c in STEP_OF_COMMAND]
     open_keys = [d for d in review["deadlines"] if d["status"] not in ("met", "met_late", "waived")]
-    return steps + (["review-extend"] if review["allowed"] and open_keys else [])
+    steps += ["review-extend"] if review["allowed"] and open_keys else []
+    return steps + (["review-recommend"] if review["kind"] in LOCAL_KINDS else [])
 
 
 def _said(review: Any, what: str) -> list[str]:
@@ -111,6 +116,16 @@ def extend(app: App, ref: str, form: FormData) -> list[str]:
     return [f"{deadline.label}: due {render.long_day(deadline.due)} (originally {was}): {reason}"]
 
 
+def recommend(app: App, ref: str, form: FormData) -> list[str]:
+    """`rr review recommend REF --agency KEY --text TEXT --due DATE [--on DATE]`."""
+    agency = forms.required(form, "agency", "the agency that owns the recommendation")
+    text = forms.text(form, "text") or ""
+    due = forms.required_day(form, "due", app.today(), "the date it is to be done")
+    action_id = reviews.recommend(app, ref, agency, text, due, _on(app, form))
+    due_on = render.long_day(due)
+    return [f"{ref}: recommendation added to the actions register as action {action_id}, due {due_on}"]
+
+
 STEPS = {
     "review-appoint": appoint,
     "review-tor-agreed": tor_agreed,
@@ -121,4 +136,5 @@ STEPS = {
     "review-not-published": not_published,
     "review-panel-decision": panel_decision,
     "review-extend": extend,
+    "review-recommend": recommend,
 }

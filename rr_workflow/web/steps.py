@@ -8,14 +8,12 @@ version as the person saw it: a change made since by someone else is the CLI's c
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from rr_workflow.domain import corrections as fix
@@ -27,7 +25,6 @@ from rr_workflow.web.app import status_of
 from rr_workflow.web.render import Ctx
 
 Step = Callable[[App, str, FormData], list[str]]
-UPLOAD_LIMIT = 50 * 1024 * 1024
 
 
 def _said(case: Any, what: str) -> list[str]:
@@ -211,18 +208,8 @@ def _corrected(result: corrections.Corrected, verb: str) -> list[str]:
 
 def _doc_add(app: App, ref: str, form: FormData) -> list[str]:
     kind = forms.required(form, "kind", "the kind of document")
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        raise BadInput("choose the file to attach")
-    name = Path(upload.filename.replace("\\", "/")).name
-    if not name or name.startswith("."):
-        raise BadInput("the file needs a name")
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / name
-        content = upload.file.read(UPLOAD_LIMIT + 1)
-        if len(content) > UPLOAD_LIMIT:
-            raise BadInput(f"the file is larger than {UPLOAD_LIMIT // (1024 * 1024)} MB")
-        path.write_bytes(content)
+    with forms.uploaded(form, "file") as path:
+        assert path is not None
         stored = commands.doc_add(app, ref, kind, path)
     return [f"{stored['ref']}: {kind} stored, sha256 {stored['sha256']}"]
 

@@ -9,8 +9,12 @@ templates go on Tuesday 3 November, the meeting is held on Thursday 12 November 
 the Panel on Friday 13 November. Two more cases, opened through the service layer, put red and amber on
 the board.
 
-Screenshots of the board, a case and a form with an error go to RR_SCREENSHOTS (docs/pictures when the
-pictures in the docs are made again), else to the test's own folder.
+On the way, a recommendation of the review that follows goes on the actions register and the meeting's
+immediate action is recorded done from its page on the register.
+
+Screenshots of the board, a case, a form with an error, the actions register, an action's page and the
+annual report go to RR_SCREENSHOTS (docs/pictures when the pictures in the docs are made again), else to
+the test's own folder.
 """
 
 from __future__ import annotations
@@ -211,6 +215,25 @@ def test_a_case_from_referral_to_closure_in_the_browser(rig: Any, chromium: Any,
             },
             outcome="local_cspr",
         )
+        # the review that follows: a recommendation of it goes on the actions register
+        walk.record(
+            "review-recommend",
+            {"text": "Joint training on infant injuries.", "due": "2027-03-31"},
+            agency="health",
+        )
+        assert "recommendation added to the actions register as action" in walk.said()
+        # the immediate action agreed at the meeting, recorded done from its page on the register
+        walk.go(f"/actions?case={REF}")
+        assert page.locator("#register tbody tr").count() == 2
+        page.locator("#register tbody tr", has_text="safety plan for siblings").locator("a").first.click()
+        page.wait_for_load_state()
+        walk.check()
+        walk.shot("web-action.png")
+        walk.record("done", {"evidence": "Safety plan agreed with the family on 12 November."})
+        assert walk.said().endswith("done on 2026-11-12 (on time).")
+        walk.go(f"/actions?case={REF}")
+        walk.shot("web-actions.png")
+        page.goto(f"{base}/case/{REF}")
         rig.at(datetime(2026, 11, 13, 10, 0))
         page.reload()
         walk.record("endorse", {"by": "Independent Chair"})
@@ -235,7 +258,12 @@ def test_a_case_from_referral_to_closure_in_the_browser(rig: Any, chromium: Any,
         walk.shot("web-case.png")
 
         more_cases(rig)
-        for path in (f"/history/{REF}", "/agenda", "/reports", "/agencies", "/people", "/outbox", "/board"):
+        for path in (f"/history/{REF}", "/agenda", "/actions", "/agencies", "/people", "/outbox", "/reports"):
+            walk.go(path)
+        page.locator("#annual").scroll_into_view_if_needed()
+        page.evaluate("document.getElementById('annual').scrollIntoView()")
+        walk.shot("web-annual-report.png")
+        for path in ("/board",):
             walk.go(path)
         walk.shot("web-board.png")
         page.emulate_media(media="print")
