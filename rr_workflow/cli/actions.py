@@ -73,7 +73,7 @@ def _short(text: str, width: int = 50) -> str:
 
 @click.group()
 def action() -> None:
-    """One action of the register: done (with evidence), dropped, its due date, its impact."""
+    """One action of the register: done (with evidence), dropped, reopened, its due date, its impact."""
 
 
 @action.command("done")
@@ -115,6 +115,27 @@ def action_drop(action_id: int, reason: str, on: date | None) -> None:
     """
     dropped = _register().drop(open_app(), action_id, reason, on)
     click.echo(f"action {action_id}: dropped on {dropped['dropped_on']}.")
+
+
+@action.command("reopen")
+@click.argument("action_id", metavar="ID", type=int)
+@click.option("--reason", required=True, help="Why: what was recorded by mistake (kept in the audit trail).")
+@on_option
+def action_reopen(action_id: int, reason: str, on: date | None) -> None:
+    """Reopen action ID, recorded done or dropped by mistake.
+
+    The action is open again with its due date: its reminders and escalations come back (a notice
+    already sent is not sent again), and it counts as overdue once its date has passed. The done or
+    dropped step stays in the case's history, marked reopened, beside this one with your name, the
+    reason and what it was (rr history REF). Its evidence document stays stored with the case.
+
+    \b
+    Example:
+      $ rr action reopen 12 --reason "recorded done on the wrong action: 13 was the one finished"
+    """
+    reopened = _register().reopen(open_app(), action_id, reason, on)
+    due = f"due {reopened['due']}" if reopened["due"] else "no due date set"
+    click.echo(f"action {action_id}: reopened (was {reopened['was']}); open again, {due}.")
 
 
 @action.command("due")

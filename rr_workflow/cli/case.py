@@ -61,7 +61,12 @@ def case_open(
 
 
 @case.command("list")
-@click.option("--open", "open_only", is_flag=True, help="Only cases not closed or declined.")
+@click.option(
+    "--open",
+    "open_only",
+    is_flag=True,
+    help="Only cases not closed or declined, and closed ones while an action of theirs is overdue.",
+)
 @click.option(
     "--overdue", "overdue_only", is_flag=True, help="Only cases with an overdue deadline or action."
 )

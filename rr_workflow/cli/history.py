@@ -55,6 +55,10 @@ def _details(action: str, details: dict) -> str:
         return f"{what}: {details.get('before')} -> {after} ({original}); {details.get('reason')}"
     if action == "step_undone":
         return f"undid #{details.get('undoes')} {details.get('step')}; {details.get('reason')}"
+    if action == "action_reopened":
+        was = (details.get("before") or {}).get("status")
+        step = f"#{details.get('undoes')}"
+        return f"reopened action {details.get('action')} (was {was}, {step}); {details.get('reason')}"
     return ", ".join(f"{k}={v}" for k, v in details.items())
 
 
@@ -62,6 +66,8 @@ def _later(change: dict) -> str:
     by = f"by {change['actor']} {change['recorded_at'][:10]} (#{change['id']})"
     if change["action"] == "step_undone":
         return f"undone {by}"
+    if change["action"] == "action_reopened":
+        return f"reopened {by}"
     if change["action"] == "fact_withdrawn":
         return f"{change['fact']} withdrawn {by}"
     return f"{change['fact']} corrected to {change['after']} {by}"

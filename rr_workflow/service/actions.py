@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from rr_workflow.domain.case import Case
 
 OPEN, DONE, DROPPED, OVERDUE = "open", "done", "dropped", "overdue"
+REOPENED = "action_reopened"  # the audit action of a reopened action (a done or drop reversed)
 ACTION, RECOMMENDATION = "action", "recommendation"
 LABEL_TEXT = 60  # how much of an action's text its label (notices, the agenda) carries
 
@@ -225,6 +226,57 @@ def set_due(
     return {"id": action_id, "due": due, "before": row.due}
 
 
+def reopen(app: App, action_id: int, reason: str, on: date | None = None) -> dict[str, Any]:
+    """Reopen an action recorded done or dropped by mistake (a correction: docs/corrections.md). It is open
+    again with its due date, so its reminders and escalations come back (each slot still goes once: one
+    already sent is not sent again); the audit row names the person, the reason, what it was and what it
+    is now, and points at the step it reverses, which stays in the trail."""
+    if not reason.strip():
+        raise BadInput("give the reason the action is reopened (--reason)")
+    reason = validate.text(reason, "--reason").strip()
+    with app.uow() as uow:
+        permissions.require(uow, app.actor, "record")
+        row = _action(uow, action_id, full=True)
+        if row.status == OPEN:
+            raise Refused(f"action {action_id} is open: there is nothing to reopen")
+        day = _day(app, row, on)
+        moment = None
+        if row.due is not None:
+            moment = first_moment(app, _schedule(uow, row.schedule_version), row.due)
+        before = {
+            "status": row.status,
+            "done_on": row.done_on,
+            "evidence": row.evidence,
+            "document": row.evidence_document_id,
+            "impact": row.impact,
+            "dropped_on": row.dropped_on,
+            "drop_reason": row.drop_reason,
+        }
+        _change(
+            uow,
+            action_id,
+            expect=row.status,
+            status=OPEN,
+            done_on=None,
+            evidence=None,
+            evidence_document_id=None,
+            impact=None,
+            dropped_on=None,
+            drop_reason=None,
+            next_fire_at=moment,
+        )
+        details = {
+            "action": action_id,
+            "undoes": _recorded_step(uow, row.ref, action_id, row.status),
+            "reason": reason,
+            "before": {k: v for k, v in before.items() if v is not None},
+            "after": {"status": OPEN, "due": row.due},
+        }
+        _audit(app, uow, row, REOPENED, day, details)
+        uow.commit()
+    return {"id": action_id, "status": OPEN, "was": row.status, "due": row.due, "reopened_on": day}
+
+
 def note_impact(app: App, action_id: int, impact: str) -> dict[str, Any]:
     """Record (or add to) the note of what difference a done action made."""
     impact = validate.text(impact, "the impact").strip()
@@ -311,18 +363,6 @@ def _entry(row: Any, today: date) -> dict[str, Any]:
     }
 
 
-def overdue_by_case(connection: Any, today: date) -> dict[str, int]:
-    """How many open actions are past their due date, by case reference (the board's column)."""
-    a, c = t.actions.c, t.cases.c
-    query = (
-        select(c.ref, func.count())
-        .select_from(t.actions.join(t.cases, c.id == a.case_id))
-        .where(a.status == OPEN, a.due < today)
-        .group_by(c.ref)
-    )
-    return {ref: int(count) for ref, count in connection.execute(query)}
-
-
 # -- inside -----------------------------------------------------------------------------------------------
 
 
@@ -335,16 +375,34 @@ def _schedule(uow: UnitOfWork, version: str) -> Schedule:
     return config.parse_schedule_text(text, source=f"schedule version {version}")
 
 
-def _action(uow: UnitOfWork, action_id: int) -> Any:
+def _action(uow: UnitOfWork, action_id: int, full: bool = False) -> Any:
+    """The action with its case; `full`: with what was recorded when it was done or dropped."""
     a, c = t.actions.c, t.cases.c
+    recorded = (
+        (a.done_on, a.evidence, a.evidence_document_id, a.impact, a.dropped_on, a.drop_reason) if full else ()
+    )
     row = uow.session.execute(
         select(
-            a.id, a.status, a.due, a.agreed_on, a.case_id, c.ref, c.state, c.schedule_version,
+            a.id, a.status, a.due, a.agreed_on, a.case_id, c.ref, c.state, c.schedule_version, *recorded,
         ).join(t.cases, c.id == a.case_id).where(a.id == action_id)
     ).one_or_none()  # fmt: skip
     if row is None:
         raise BadInput(f"no action {action_id} (rr actions list shows them)")
     return row
+
+
+def _recorded_step(uow: UnitOfWork, ref: str, action_id: int, status: str) -> int | None:
+    """The audit row of the step that made the action `status` (done or dropped), the one reopening it
+    reverses: the latest such row of the case for this action."""
+    import json
+
+    e = t.audit_events.c
+    step = "action_done" if status == DONE else "action_dropped"
+    query = select(e.id, e.details).where(e.case_ref == ref, e.action == step).order_by(e.id.desc())
+    for row_id, details in uow.session.execute(query):
+        if json.loads(details).get("action") == action_id:
+            return int(row_id)
+    return None
 
 
 def _open_action(uow: UnitOfWork, action_id: int) -> Any:

@@ -1,6 +1,7 @@
 """The case board page: one self-contained HTML file for managers.
 
-Open cases, their state and next deadline, red/amber/green by the working days left, overdue first,
+Open cases (and closed ones whose actions are overdue), their state and next deadline, red/amber/green by
+the working days left (red too for an overdue action), overdue first,
 each with its timeline picture. Everything is inside the one file (inline CSS, pictures as SVG data:
 URIs), so it can be e-mailed or opened from a shared drive with no network. No personal data: case
 references, states, deadline labels and dates only. Every value goes through the `.html.j2` template,
@@ -59,12 +60,15 @@ def board_data(app: App, with_pictures: bool = True) -> dict[str, Any]:
     for case in queries.case_list(app, open_only=True):
         following = case["next_deadline"]
         colour = rag(following and following["status"], following and following["working_days_left"])
+        if case["overdue_actions"]:  # an action past its due date is as red as a missed deadline
+            colour = RED
         entry: dict[str, Any] = {
             "ref": case["ref"],
             "state": case["state_label"],
             "received": f"{case['received']:%a %d %b %Y}",
             "rag": colour,
             "overdue": case["overdue"],
+            "overdue_actions": case["overdue_actions"],
             "next": None,
             "picture": None,
         }
@@ -75,7 +79,7 @@ def board_data(app: App, with_pictures: bool = True) -> dict[str, Any]:
                 "when": _when(following["status"], following["working_days_left"], following["due"]),
                 "status": following["status"],
             }
-        entry["alt"] = _alt(case["ref"], case["overdue_deadlines"], entry["next"])
+        entry["alt"] = _alt(case["ref"], case["overdue_deadlines"], entry["next"], case["overdue_actions"])
         if with_pictures:
             svg = pictures.timeline_image(app, case["ref"], "svg")
             entry["picture"] = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
@@ -91,12 +95,14 @@ def board_data(app: App, with_pictures: bool = True) -> dict[str, Any]:
     }
 
 
-def _alt(ref: str, overdue: list[str], following: dict[str, Any] | None) -> str:
+def _alt(ref: str, overdue: list[str], following: dict[str, Any] | None, actions: int = 0) -> str:
     """The timeline's text alternative: what a sighted reader takes from it first, what is overdue."""
     if overdue:
         said = f"{len(overdue)} deadline{'s' if len(overdue) > 1 else ''} overdue: {'; '.join(overdue)}"
     else:
-        said = "nothing overdue"
+        said = "no deadline overdue" if actions else "nothing overdue"
+    if actions:
+        said += f"; {actions} action{'s' if actions > 1 else ''} overdue"
     if following is not None:
         said += f". Next: {following['label']}, due {following['due']} ({following['when']})"
     return f"Timeline of {ref} in working days: {said}."

@@ -9,19 +9,20 @@ import json
 from datetime import date
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import cast, exists, func, null, or_, select, union_all
 
 from rr_workflow.adapters.db import audit, lookup
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.domain.deadlines import deadline_status
 from rr_workflow.domain.machine import state_label
 from rr_workflow.domain.review import state_label as review_state_label
-from rr_workflow.service import actions, permissions, views
+from rr_workflow.service import permissions, views
 from rr_workflow.service.app import App
 from rr_workflow.service.mail_status import failing_by_case
 
 FINISHED = ("closed", "declined")
-LATER_ACTIONS = ("fact_corrected", "fact_withdrawn", "step_undone")  # rows that change an earlier step
+# rows that change an earlier step (an action reopened reverses the step that recorded it done or dropped)
+LATER_ACTIONS = ("fact_corrected", "fact_withdrawn", "step_undone", "action_reopened")
 
 
 def case_show(app: App, ref: str) -> dict[str, Any]:
@@ -29,20 +30,24 @@ def case_show(app: App, ref: str) -> dict[str, Any]:
 
 
 def case_list(app: App, open_only: bool = False, overdue_only: bool = False) -> list[dict[str, Any]]:
-    """The board: each case's state and its next open deadline, overdue first.
+    """The board: each case's state, its next open deadline and its overdue actions, overdue first.
 
     One query of one row a case, from the board rows every change writes (`read_models`): with
-    `open_only` it reads only the unfinished cases, however many finished ones history holds."""
+    `open_only` it reads only the unfinished cases, however many finished ones history holds, and the
+    finished cases whose actions are past their due date (a range of the index of open actions): a
+    closed case stays on the board until its actions are done or dropped."""
     today = app.today()
-    c, b, r = t.cases, t.case_board, t.reviews
+    c, b, r, a = t.cases, t.case_board, t.reviews, t.actions
     review_state = (  # the state of the case's latest review, if a review follows it
         select(r.c.state).where(r.c.case_id == c.c.id).order_by(r.c.id.desc()).limit(1).scalar_subquery()
     )
-    query = select(
-        c.c.ref,
-        c.c.state,
-        review_state.label("review_state"),
-        c.c.received,
+    late = (a.c.status == "open", a.c.due < today)  # `action_status`'s overdue
+    late_actions = (  # how many of the case's open actions are overdue today
+        select(func.count()).select_from(a).where(a.c.case_id == c.c.id, *late).scalar_subquery()
+    )
+    common = (c.c.ref, c.c.state, review_state.label("review_state"), c.c.received)
+    late_count = late_actions.label("overdue_actions")
+    board_columns = (
         b.c.next_key,
         b.c.next_label,
         b.c.next_due,
@@ -51,23 +56,30 @@ def case_list(app: App, open_only: bool = False, overdue_only: bool = False) -> 
         b.c.next_deviation,
         b.c.open_deadlines,
     )
-    if open_only:  # a finished case has no board row
-        query = query.select_from(b.join(c, c.c.id == b.c.case_id))
+    query: Any
+    if open_only:  # a finished case has no board row: it is here only while an action of it is overdue
+        running = select(*common, *board_columns, late_count).select_from(b.join(c, c.c.id == b.c.case_id))
+        if overdue_only:
+            running = running.where(or_(b.c.next_due < today, late_actions > 0))
+        nothing = [cast(null(), col.type).label(col.name) for col in board_columns]
+        finished = (
+            select(*common, *nothing, late_count)
+            .where(c.c.id.in_(select(a.c.case_id).where(*late)))
+            .where(~exists().where(b.c.case_id == c.c.id))
+        )
+        query = union_all(running, finished)
     else:
-        query = query.select_from(c.outerjoin(b, b.c.case_id == c.c.id))
-    a = t.actions.c
-    late_actions = select(a.case_id).where(a.status == "open", a.due < today)  # `action_status`'s overdue
-    if overdue_only:  # the earliest open deadline has passed (as_of > due: `deadline_status`), or an action
-        query = query.where(or_(b.c.next_due < today, c.c.id.in_(late_actions)))
+        query = select(*common, *board_columns, late_count).select_from(c.outerjoin(b, b.c.case_id == c.c.id))
+        if overdue_only:  # the earliest open deadline has passed (as_of > due: `deadline_status`), or an
+            # action has
+            query = query.where(or_(b.c.next_due < today, c.c.id.in_(select(a.c.case_id).where(*late))))
     with app.reading() as connection:  # a read model: no aggregate needed for the board
         permissions.require(connection, app.actor, "case_list")
         found = connection.execute(query).all()
         failing = failing_by_case(connection)
-        overdue_actions = actions.overdue_by_case(connection, today)
     board = [_board_entry(app, row, today) for row in found]
     for entry in board:
         entry["mail_failing"] = failing.get(entry["ref"], 0)
-        entry["overdue_actions"] = overdue_actions.get(entry["ref"], 0)
     board.sort(
         key=lambda c: (
             -c["overdue"],
@@ -105,6 +117,7 @@ def _board_entry(app: App, row: Any, today: date) -> dict[str, Any]:
         "next_deadline": following,
         "overdue": len(overdue),
         "overdue_deadlines": overdue,  # their labels, by due date then label
+        "overdue_actions": int(row.overdue_actions or 0),  # open actions past their due date
     }
 
 

@@ -28,7 +28,7 @@ from rr_workflow.adapters import templates
 from rr_workflow.cli.app import cli
 from rr_workflow.domain.deadlines import Status
 from rr_workflow.domain.errors import BadInput
-from rr_workflow.service import board, commands, pictures
+from rr_workflow.service import actions, board, commands, pictures
 
 CHILD = "Zebedee Quartermaine"  # a name that must never reach a picture or the page
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -279,8 +279,11 @@ def test_red_amber_green_thresholds() -> None:
 
 def board_cases(rig: Any) -> None:
     """On Wed 16 Dec 2026: RR-2 overdue (red), RR-5 templates due today (amber), RR-6 just opened with
-    everything a week away (green), RR-1 closed and RR-3 declined (not on the board)."""
+    everything a week away (green), RR-1 closed with its action done and RR-3 declined (not on the board;
+    a closed case whose action is overdue stays on it: test_actions.py)."""
     rig.run_procedure("RR-1")
+    (action,) = actions.register(rig.app, ref="RR-1")
+    actions.done(rig.later(minutes=1).app, action["id"], "safety plan agreed", None, None, None)
     declined_case(rig)
     rig.at(datetime(2026, 12, 7, 10))
     commands.case_open(
