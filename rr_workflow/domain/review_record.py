@@ -22,6 +22,17 @@ KIND_NAMES = {
     "national_cspr": "national child safeguarding practice review",
 }
 
+RAPID_REVIEW = "Rapid Review"
+
+
+def procedure_name(kind: str | None) -> str:
+    """What a subject line calls the procedure a letter or a notice is about: the Rapid Review (`kind`
+    None), or the review that follows it, by its kind ("Local child safeguarding practice review")."""
+    if kind is None:
+        return RAPID_REVIEW
+    name = KIND_NAMES.get(kind, "review")
+    return name[:1].upper() + name[1:]
+
 
 class Checkpoint:
     """A progress checkpoint: the partners looked at the review's time and quality on `on`."""

@@ -24,6 +24,7 @@ from rr_workflow.domain import wording
 from rr_workflow.domain.deadlines import Status
 from rr_workflow.domain.errors import BadInput
 from rr_workflow.domain.review import FINISHED as REVIEW_FINISHED
+from rr_workflow.domain.review_record import RAPID_REVIEW, procedure_name
 from rr_workflow.domain.schedule import DeadlineRule, Schedule
 from rr_workflow.domain.timers import ESCALATION, Timer, due_timers, next_timer
 from rr_workflow.service.app import App
@@ -65,7 +66,7 @@ class Candidate:
     met_by: str
     every: int
     timer: Timer
-    procedure: str = "Rapid Review"  # or "Review": the review that follows, named in the subject
+    procedure: str = RAPID_REVIEW  # or the review that follows, by its kind (`procedure_name`): the subject
     action_id: int | None = None  # an action or recommendation of the register, not a case deadline
 
     @property
@@ -81,7 +82,7 @@ class Candidate:
         """The `rr` command that records an agreed new date."""
         if self.action_id is not None:
             return f'rr action due {self.action_id} YYYY-MM-DD --reason "..."'
-        if self.procedure != "Rapid Review":  # the review that follows
+        if self.procedure != RAPID_REVIEW:  # the review that follows
             return (
                 f"rr review extend {self.case_ref} --deadline {self.timer.deadline_key} --to YYYY-MM-DD "
                 '--reason "..."'
@@ -219,6 +220,7 @@ def open_deadlines(db: Any, fire_by: str | None = None) -> Iterator[tuple[Any, D
             c.c.schedule_version,
             d.c.review_id,
             r.c.schedule_version.label("review_schedule_version"),
+            r.c.kind.label("review_kind"),
         )
         .join(c, c.c.id == d.c.case_id)
         .outerjoin(r, r.c.id == d.c.review_id)
@@ -253,7 +255,7 @@ def _candidates(
                 rule.met_by,
                 rule.policy.escalation_every,
                 timer,
-                "Rapid Review" if row.review_id is None else "Review",
+                procedure_name(None if row.review_id is None else row.review_kind),
             )
 
 
@@ -265,7 +267,7 @@ def open_actions(db: Any, fire_by: str) -> Iterator[tuple[Any, Schedule]]:
     query = (
         select(
             a.c.id, a.c.number, a.c.kind, a.c.text, a.c.agency, a.c.due, c.c.ref, c.c.referrer,
-            c.c.schedule_version,
+            c.c.schedule_version, a.c.source_ref,
         )
         .join(c, c.c.id == a.c.case_id)
         .where(a.c.next_fire_at <= fire_by, a.c.status == "open", a.c.due.is_not(None))
@@ -304,10 +306,19 @@ def _action_candidates(
                     "action_done",
                     policy.escalation_every,
                     timer,
+                    procedure_of_action(row.source_ref),
                     action_id=row.id,
                 )
             )
     return found
+
+
+def procedure_of_action(source_ref: str | None) -> str:
+    """The procedure an action's notices name: a review's recommendation (`review:KIND`) its review, an
+    immediate action the Rapid Review."""
+    if source_ref and source_ref.startswith("review:"):
+        return procedure_name(source_ref.removeprefix("review:"))
+    return RAPID_REVIEW
 
 
 def _move_on(uow: UnitOfWork, moved: list[dict[str, Any]], table: Any = None) -> None:
@@ -560,6 +571,7 @@ def _queue_mail(app: App, uow: UnitOfWork, claimed: list[tuple[int, Candidate, i
             label = f"{label.removesuffix(f'({k.agency})')}({agency_name})"
         values = {
             "ref": k.case_ref,
+            "procedure": k.procedure,
             "key": k.timer.deadline_key,
             "label": label,
             "slot": k.timer.slot,

@@ -15,7 +15,7 @@ from rr_workflow.adapters import config
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.domain import events as ev
 from rr_workflow.domain import wording
-from rr_workflow.domain.review_record import KIND_NAMES
+from rr_workflow.domain.review_record import KIND_NAMES, procedure_name
 
 if TYPE_CHECKING:
     from rr_workflow.service.letters import Context, Mail
@@ -60,12 +60,24 @@ def _values(ctx: Context, review: Mapping[str, Any], addressee: str, title: str,
     )
 
 
+def _mail(
+    ctx: Context, review: Mapping[str, Any], to: list[str], what: str, paragraphs: list[str], letter: Any
+) -> Mail:
+    """A mail whose subject names the review by its kind ("Local child safeguarding practice review
+    REF: ..."), not the Rapid Review it follows."""
+    from rr_workflow.service.letters import Mail, email_body
+
+    subject = f"{procedure_name(review['kind'])} {ctx.case.ref}: {what}"
+    return Mail(to, subject, email_body(ctx.profile, paragraphs), [letter])
+
+
 def _tor_agreed(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
     """The terms of reference to each safeguarding partner (the active agencies that are partners)."""
     review = _review(ctx)
     mails = []
     for agency in [a for a in ctx.agencies.values() if a["partner"] and a["active"]]:
-        values = _values(ctx, review, str(agency["name"]), "Review: terms of reference", event.on)
+        title = f"{procedure_name(review['kind'])}: terms of reference"
+        values = _values(ctx, review, str(agency["name"]), title, event.on)
         letter = ctx.letter(
             "review_terms_of_reference", "review_terms_of_reference", "Terms of reference", values
         )
@@ -75,16 +87,14 @@ def _tor_agreed(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
             "review's timescales.",
             f"The review's report is to be published by {values['publication_due']}.",
         ]
-        mails.append(
-            ctx.mail([str(agency["email"])], "terms of reference of the review", paragraphs, [letter])
-        )
+        mails.append(_mail(ctx, review, [str(agency["email"])], "terms of reference", paragraphs, letter))
     return mails
 
 
 def _final_report_sent(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
     """The notice to the Panel: the final report is with it and the Secretary of State before publication."""
     review = _review(ctx)
-    title = "Review report: notice before publication"
+    title = f"{procedure_name(review['kind'])} report: notice before publication"
     values = _values(ctx, review, ctx.profile.panel_name, title, event.on)
     values["salutation"] = "Dear Panel colleagues"
     letter = ctx.letter("review_panel_notice", "review_panel_notice", "Notice before publication", values)
@@ -95,7 +105,7 @@ def _final_report_sent(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
         f"We plan to publish it by {values['publication_due']}.",
     ]
     to = [ctx.profile.panel_email] if ctx.profile.panel_email else []  # (no address: the letter is kept)
-    return [ctx.mail(to, "review report: notice before publication", paragraphs, [letter])]
+    return [_mail(ctx, review, to, "final report: notice before publication", paragraphs, letter)]
 
 
 HANDLERS: Mapping[str, Callable[[Context, ev.DomainEvent], list[Mail]]] = {

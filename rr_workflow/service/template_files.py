@@ -122,6 +122,7 @@ def _sample_values() -> dict[str, Any]:
         "review_follows": False,
         "paragraphs": [SAMPLE_TEXT],
         # reminders and escalations (service/notices.py)
+        "procedure": "Local child safeguarding practice review",
         "to_send": SAMPLE_TEXT,
         "overdue_text": "3 working days",
         "missed_text": "1 earlier escalation",

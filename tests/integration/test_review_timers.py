@@ -75,7 +75,9 @@ def test_a_reviews_timers_fire_once_each_and_catch_up_with_one_notice(rig: Any) 
     assert tick(rig, london(2026, 12, 30, 12)) == set()
 
     mail = outbox_rows(rig)[-1]
-    assert mail["subject"].startswith(f"[TRAINING] OFFICIAL-SENSITIVE: Review {REF}: ESCALATION 3: ")
+    assert mail["subject"].startswith(
+        f"[TRAINING] OFFICIAL-SENSITIVE: Local child safeguarding practice review {REF}: ESCALATION 3: "
+    )
     assert addresses(mail["to_addrs"]) == {MANAGER, CHAIR}
     assert "rr review appoint" in mail["body"]  # staff are told the command that meets it
 
