@@ -93,6 +93,26 @@ def _delay(name: str):  # -> click callback parsing MEAN[:SD]
     help="Run the same referrals again with reviews published within this many calendar months, and "
     "show both.",
 )
+@click.option(
+    "--panel-chase-days",
+    type=click.IntRange(1, 60),
+    default=None,
+    help="Run the same referrals again with the Panel's response chased this many working days after the "
+    "report (the schedule's own: 10 unless it says otherwise), and show what changes.",
+)
+@click.option(
+    "--panel-delay",
+    callback=_delay("--panel-delay"),
+    metavar="MEAN[:SD]",
+    help="Working days the National Panel takes to respond to a report (default 9:4).",
+)
+@click.option(
+    "--panel-questions",
+    type=click.FloatRange(0, 1),
+    default=0.2,
+    show_default=True,
+    help="Chance that the Panel asks questions or does not agree (the partnership then answers).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def simulate(
     cases: int,
@@ -109,38 +129,56 @@ def simulate(
     keep: Path | None,
     review_schedule_path: Path | None,
     publication_months: int | None,
+    panel_chase_days: int | None,
+    panel_delay: Any,
+    panel_questions: float,
     as_json: bool,
 ) -> None:
     """Run synthetic referrals through the real procedure and show how timely they would be.
 
-    Nothing touches your own database: the simulation builds a training database of its own.
+    Nothing touches your own database: the simulation builds a training database of its own. Each
+    referral goes through the Rapid Review, waits for the National Panel's response (chased after the
+    schedule's working days; sometimes with questions to answer), and a local or alternative review
+    follows where one was decided. --publication-months and --panel-chase-days run the same referrals
+    again with that one change (both together if given) and show what it would change.
 
     \b
     Example:
       $ rr simulate --cases 200 --from 2027-01-01 --to 2027-12-31
       $ rr simulate --cases 200 --from 2027-01-01 --to 2027-12-31 --compare seven_day_returns.toml
       $ rr simulate --cases 200 --from 2027-01-01 --to 2027-12-31 --publication-months 4
+      $ rr simulate --cases 200 --from 2027-01-01 --to 2027-12-31 --panel-chase-days 5
     """
     import dataclasses
 
     from rr_workflow.service import simulate as simulation
 
-    assumptions = simulation.Assumptions(inquorate=inquorate, decline=decline)
-    changes = {"agency_delay": agency_delay, "records_delay": records_delay, "endorse_delay": endorse_delay}
+    assumptions = simulation.Assumptions(
+        inquorate=inquorate, decline=decline, panel_questions=panel_questions
+    )
+    changes = {
+        "agency_delay": agency_delay,
+        "records_delay": records_delay,
+        "endorse_delay": endorse_delay,
+        "panel_delay": panel_delay,
+    }
     assumptions = dataclasses.replace(assumptions, **{k: v for k, v in changes.items() if v is not None})
-    if compare_path and publication_months:
-        raise click.UsageError("one comparison at a time: --compare or --publication-months")
-    comparing = bool(compare_path or publication_months)
-    runs = [("schedule" if comparing else "result", schedule_path, keep, None)]
+    what_if = bool(publication_months or panel_chase_days)
+    if compare_path and what_if:
+        raise click.UsageError(
+            "one comparison at a time: --compare, or --publication-months and --panel-chase-days"
+        )
+    comparing = bool(compare_path or what_if)
+    runs = [("schedule" if comparing else "result", schedule_path, keep, None, None)]
     if compare_path:
-        runs.append(("compare", compare_path, None, None))
-    if publication_months:
-        runs.append(("compare", schedule_path, None, publication_months))
+        runs.append(("compare", compare_path, None, None, None))
+    if what_if:
+        runs.append(("compare", schedule_path, None, publication_months, panel_chase_days))
     results = {
         label: simulation.simulate(
-            cases, start, end, path, seed, assumptions, folder, review_schedule_path, months
+            cases, start, end, path, seed, assumptions, folder, review_schedule_path, months, chase
         )
-        for label, path, folder, months in runs
+        for label, path, folder, months, chase in runs
     }
     if as_json:
         echo_json(
@@ -155,6 +193,8 @@ def simulate(
         source = (schedule_path if label != "compare" else compare_path or schedule_path) or (
             "the schedule in force"
         )
+        if label == "compare" and what_if:
+            source = f"{source} {_what_if_text(publication_months, panel_chase_days)}"
         click.echo(
             f"{name}{result.cases} referral(s) under {source}: {result.declined} declined, "
             f"{result.inquorate_meetings} inquorate meeting(s), {result.transitions} steps, "
@@ -173,10 +213,59 @@ def simulate(
             result.reviews,
             publication_months if label == "compare" else None,
         )
+    for label, result in results.items():
+        echo_panel(
+            "" if len(results) == 1 else ("A: " if label == "schedule" else "B: "), result.panel_response
+        )
+    if "compare" in results:
+        echo_changes(results["schedule"], results["compare"])
     echo_comparison(results)
     kept = results[runs[0][0]].home
     if kept:
         click.echo(f"the simulated database is in {kept} (RR_HOME={kept} rr report compliance)")
+
+
+def _what_if_text(months: int | None, chase: int | None) -> str:
+    said = []
+    if chase:
+        said.append(f"the Panel's response chased after {chase} working day{'s' if chase != 1 else ''}")
+    if months:
+        said.append(f"publication within {months} month{'s' if months != 1 else ''}")
+    return "with " + " and ".join(said)
+
+
+def echo_panel(name: str, panel: dict[str, Any]) -> None:
+    """One line on the National Panel's responses: how long they took, how many were chased."""
+    if not panel.get("reports"):
+        click.echo(f"{name}the Panel's response: no report went to the Panel")
+        return
+    click.echo(
+        f"{name}the Panel's response (chased after {panel['chase_days']} working days): "
+        f"{panel['responses']} of {panel['reports']} report(s) answered, median "
+        f"{panel['median_working_days']:g} working days; {panel['chased']} chased by the coordinator, "
+        f"{panel['escalated']} escalated to the managers; questions on {panel['questions']}, "
+        f"{panel['answered_late']} answered late"
+    )
+
+
+def echo_changes(a: Any, b: Any) -> None:
+    """What the change would do on the same referrals: B against A, each figure that moved."""
+    figures = (
+        ("chase reminders", a.panel_response.get("chased"), b.panel_response.get("chased")),
+        ("Panel responses escalated", a.panel_response.get("escalated"), b.panel_response.get("escalated")),
+        ("escalation notices", a.escalations, b.escalations),
+        (
+            "reviews published by the original date",
+            a.reviews.get("published_on_time"),
+            b.reviews.get("published_on_time"),
+        ),
+    )
+    moved = [
+        f"{what} {x} -> {y} ({y - x:+d})"
+        for what, x, y in figures
+        if x is not None and y is not None and x != y
+    ]
+    click.echo("what changes, B against A: " + ("; ".join(moved) if moved else "nothing in these figures"))
 
 
 def echo_reviews(name: str, reviews: dict[str, Any], months: int | None) -> None:

@@ -10,7 +10,9 @@ referrals and the same delays, so two schedules can be compared on identical cas
 
 from __future__ import annotations
 
+import dataclasses
 import random
+import statistics
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,11 +23,11 @@ from typing import Any
 from rr_workflow.adapters import config
 from rr_workflow.domain.calendar import WorkingCalendar
 from rr_workflow.domain.case import Case
-from rr_workflow.domain.deadlines import Deadline, compute_deadlines, meeting_window
+from rr_workflow.domain.deadlines import Deadline, Status, compute_deadlines, meeting_window
 from rr_workflow.domain.errors import BadInput
 from rr_workflow.domain.machine import RapidReview
 from rr_workflow.domain.schedule import Schedule
-from rr_workflow.domain.timers import escalation_day
+from rr_workflow.domain.timers import escalation_day, reminder_day
 from rr_workflow.service import simulate_review
 from rr_workflow.service.app import environment
 from rr_workflow.service.clock import LONDON, FixedClock
@@ -66,6 +68,9 @@ class Assumptions:
     meeting_offset: Delay = Delay(2, 2)  # the meeting, working days into its window
     endorse_delay: Delay = Delay(1, 1)  # the chair's endorsement, from the meeting
     submit_delay: Delay = Delay(1, 1)  # the report to the Panel, from the endorsement
+    panel_delay: Delay = Delay(9, 4)  # the National Panel's response, from the report
+    panel_questions: float = 0.2  # chance that the Panel asks questions or does not agree
+    answer_delay: Delay = Delay(5, 3)  # the partnership's answer, from the Panel's questions
     inquorate: float = 0.1  # chance that a meeting is inquorate
     decline: float = 0.05  # chance that a referral is declined at scoping
     extra_agencies: int = 3  # up to this many agencies besides the partners
@@ -82,6 +87,7 @@ class Outcome:
     summary: list[dict[str, Any]] = field(default_factory=list)
     panel: dict[str, Any] = field(default_factory=dict)  # reports with the Panel within the overall limit
     reviews: dict[str, Any] = field(default_factory=dict)  # the reviews that followed (simulate_review)
+    panel_response: dict[str, Any] = field(default_factory=dict)  # the Panel's response and its chase
 
 
 def simulate(
@@ -94,10 +100,12 @@ def simulate(
     keep: Path | None = None,
     review_schedule_path: Path | None = None,
     publication_months: int | None = None,
+    panel_chase_days: int | None = None,
 ) -> Outcome:
     """Run `cases` referrals received between `start` and `end`; return counts and the compliance summary.
     The reviews that follow run under `review_schedule_path` (default: the one in force), with publication
-    counted as `publication_months` calendar months when given."""
+    counted as `publication_months` calendar months when given; the Panel's response is chased
+    `panel_chase_days` working days after the report when given (default: the schedule's own)."""
     if not 1 <= cases <= 100_000:
         raise BadInput("--cases is between 1 and 100,000")
     if end < start:
@@ -113,10 +121,14 @@ def simulate(
             if not 1 <= publication_months <= 24:
                 raise BadInput("--publication-months is between 1 and 24")
             reviews = simulate_review.with_publication_months(reviews, publication_months)
+        if panel_chase_days is not None and not 1 <= panel_chase_days <= 60:
+            raise BadInput("--panel-chase-days is between 1 and 60 working days")
         with environment(
             RR_HOME=str(home), RR_USER="simulator", RR_SCHEDULE=schedule, RR_DATABASE_URL=None, RR_NOW=None
         ):
-            return _run(cases, start, end, seed, assumptions, home, keep is not None, reviews)
+            return _run(
+                cases, start, end, seed, assumptions, home, keep is not None, reviews, panel_chase_days
+            )
 
 
 def _run(
@@ -128,6 +140,7 @@ def _run(
     home: Path,
     kept: bool,
     review_schedule: Schedule,
+    panel_chase_days: int | None = None,
 ) -> Outcome:
     from rr_workflow.service import commands, compliance, read_models, setup
     from rr_workflow.service.app import open_app
@@ -135,6 +148,8 @@ def _run(
     setup.init(home=home, training=True, name="Simulator")
     app = open_app(home=home, clock=FixedClock(datetime.combine(end, time(18), LONDON)), actor="simulator")
     schedule, text = config.schedule_in_force()
+    if panel_chase_days is not None:
+        schedule = with_panel_chase_days(schedule, panel_chase_days)
     calendar = app.calendar
     for key in (*PARTNERS, *OTHER_AGENCIES):
         setup.agency_add(app, key, key.title(), f"{key}@simulated.example", PARTNERS.get(key))
@@ -146,7 +161,10 @@ def _run(
     simulated: list[tuple[Case, list[Deadline]]] = []
     reviews: list[list[Deadline]] = []
     for number in range(1, cases + 1):
-        case, machine_steps, inquorate = _one_case(number, rng, working_days, schedule, calendar, assumptions)
+        panel_rng = random.Random(f"{seed}:{number}:panel")  # the same responses whatever else is tried
+        case, machine_steps, inquorate = _one_case(
+            number, rng, working_days, schedule, calendar, assumptions, panel_rng
+        )
         if case.outcome is not None and case.decided_on is not None:
             review_rng = random.Random(f"{seed}:{number}")  # the same reviews whatever the schedules tried
             followed = simulate_review.run_review(
@@ -182,6 +200,7 @@ def _run(
     report = compliance.compliance(app, None, None)
     outcome.summary, outcome.panel = report["summary"], report["panel"]
     outcome.reviews = simulate_review.summary(reviews, calendar)
+    outcome.panel_response = panel_summary([d for _, d in simulated], schedule, calendar)
     app.engine.dispose()
     return outcome
 
@@ -198,6 +217,7 @@ def _one_case(
     schedule: Schedule,
     calendar: WorkingCalendar,
     a: Assumptions,
+    panel_rng: random.Random | None = None,
 ) -> tuple[Case, int, int]:
     """Draw one referral and drive it through the machine; returns the case, its steps, inquorate meetings."""
     received = rng.choice(working_days)
@@ -278,9 +298,65 @@ def _one_case(
     submitted = calendar.add(endorsed, a.submit_delay.draw(rng))
     fire("submit", on=submitted)
     fire("share_outcome", on=submitted)
-    fire("record_panel_response", on=submitted, agrees=True)  # the Panel's delay is not simulated
-    fire("close", on=submitted)
+    # The Panel's response, some working days later (its own draws: the same whatever the chase tried).
+    panel_rng = panel_rng or rng
+    responded = calendar.add(submitted, a.panel_delay.draw(panel_rng))
+    asks = panel_rng.random() < a.panel_questions
+    questions = "simulated: why not a national review?" if asks else None
+    fire("record_panel_response", on=responded, agrees=not asks, questions=questions)
+    closed = responded
+    if asks:
+        closed = calendar.add(responded, a.answer_delay.draw(panel_rng))
+        fire("answer_panel", on=closed)
+    fire("close", on=closed)
     return case, steps, inquorate
+
+
+PANEL_RESPONSE, PANEL_ANSWER = "panel_response", "panel_answered"  # the milestones that meet them
+
+
+def with_panel_chase_days(schedule: Schedule, days: int) -> Schedule:
+    """The schedule with the Panel's response chased `days` working days after the report (the rule met
+    by the Panel's response: its due date is the day the coordinator is reminded to chase it)."""
+    if not any(r.met_by == PANEL_RESPONSE for r in schedule.rules):
+        raise BadInput(
+            f"{schedule.source}: the schedule has no deadline met by the Panel's response to change"
+        )
+    rules = tuple(
+        dataclasses.replace(r, working_days=days) if r.met_by == PANEL_RESPONSE else r for r in schedule.rules
+    )
+    return dataclasses.replace(schedule, rules=rules, version=f"{schedule.version}+chase{days}")
+
+
+def panel_summary(
+    cases: list[list[Deadline]], schedule: Schedule, calendar: WorkingCalendar
+) -> dict[str, Any]:
+    """The Panel's response over the simulated cases, from their deadlines: how many reports it answered,
+    after how many working days, how many the coordinator had to chase (the chase reminder fires at the
+    start of the chase day, so a response that arrives that day or later was chased), how many went on to
+    the managers, and how often it asked questions and the answer went late."""
+    rule = next((r for r in schedule.rules if r.met_by == PANEL_RESPONSE), None)
+    responses = [d for ds in cases for d in ds if d.rule_key == (rule.key if rule else None)]
+    answered = [d for d in responses if d.met_on is not None]
+    waited = [calendar.between(d.counts_from, d.met_on) for d in answered if d.met_on is not None]
+    chased = [d for d in responses if d.met_on is None or d.met_on >= reminder_day(d.due, 0, calendar)]
+    escalated = [
+        d
+        for d in responses
+        if rule is not None and escalation_day(d.due, 1, rule.policy, calendar) <= (d.met_on or date.max)
+    ]
+    answer_rule = next((r for r in schedule.rules if r.met_by == PANEL_ANSWER), None)
+    answers = [d for ds in cases for d in ds if answer_rule is not None and d.rule_key == answer_rule.key]
+    return {
+        "chase_days": rule.working_days if rule else None,
+        "reports": len(responses),
+        "responses": len(answered),
+        "median_working_days": statistics.median(waited) if waited else 0,
+        "chased": len(chased),
+        "escalated": len(escalated),
+        "questions": len(answers),
+        "answered_late": sum(1 for d in answers if d.status == Status.MET_LATE),
+    }
 
 
 def _escalations(deadline: Deadline, schedule: Schedule, calendar: WorkingCalendar, finished: date) -> int:

@@ -62,6 +62,8 @@ EXACT = simulate.Assumptions(
     meeting_offset=simulate.Delay(0, 0),
     endorse_delay=simulate.Delay(0, 0),
     submit_delay=simulate.Delay(0, 0),
+    panel_delay=simulate.Delay(0, 0),
+    panel_questions=0.0,
     inquorate=0.0,
     decline=0.0,
     extra_agencies=0,
@@ -226,3 +228,104 @@ def test_the_cli_shows_what_a_four_month_publication_target_would_change(quiet: 
     assert lines[0].startswith("A: reviews: ") and lines[1].startswith(
         "B: reviews (publication within 4 months): "
     )
+
+
+# As EXACT, but the National Panel answers each report 12 working days after it went.
+PANEL_LATE = dataclasses.replace(EXACT, panel_delay=simulate.Delay(12, 0))
+
+
+def panel_figures(outcome: simulate.Outcome) -> dict[str, Any]:
+    rows = {r["rule_key"]: r for r in outcome.summary}
+    return {
+        "escalations": outcome.escalations,
+        "chased": outcome.panel_response["chased"],
+        "escalated": outcome.panel_response["escalated"],
+        "median": outcome.panel_response["median_working_days"],
+        "panel_response": (rows["panel_response"]["met_on_time"], rows["panel_response"]["met_late"]),
+    }
+
+
+def test_the_panels_response_is_chased_after_the_schedules_days_and_a_what_if_changes_it(quiet: Path) -> None:
+    """Worked by hand: each response comes on the 12th working day after the report. Chased after 10
+    (the schedule): the coordinator's reminder on the 10th, the managers' 1st escalation on the 11th, the
+    2nd (the 13th) never comes: 10 chased, 10 escalated, 30 + 10 = 40 escalation notices, every response
+    late. Chased after 15: no reminder, no escalation (the 30 late returns' alone), every response on
+    time. After 12: the reminder on the response's own day still goes (it fires at 09:00), no escalation.
+
+    Planted bugs caught: the Panel's response recorded the day the report goes (nothing chased); the
+    what-if chase days ignored (both runs alike)."""
+    shipped = simulate.simulate(10, START, END, seed=3, assumptions=PANEL_LATE)
+    assert panel_figures(shipped) == {
+        "escalations": 40,
+        "chased": 10,
+        "escalated": 10,
+        "median": 12,
+        "panel_response": (0, 10),
+    }
+    later = simulate.simulate(10, START, END, seed=3, assumptions=PANEL_LATE, panel_chase_days=15)
+    assert panel_figures(later) == {
+        "escalations": 30,
+        "chased": 0,
+        "escalated": 0,
+        "median": 12,
+        "panel_response": (10, 0),
+    }
+    same_day = simulate.simulate(10, START, END, seed=3, assumptions=PANEL_LATE, panel_chase_days=12)
+    assert (same_day.panel_response["chased"], same_day.panel_response["escalated"]) == (10, 0)
+    assert shipped.transitions == later.transitions == 160  # the same referrals, the same steps
+
+
+def test_the_panels_questions_are_answered_before_the_case_closes(quiet: Path) -> None:
+    """Every report questioned, answered 3 working days later (within the 10 allowed): one more step a
+    case (170), every answer on time, every case closed."""
+    asked = dataclasses.replace(PANEL_LATE, panel_questions=1.0, answer_delay=simulate.Delay(3, 0))
+    outcome = simulate.simulate(10, START, END, seed=3, assumptions=asked)
+    rows = {r["rule_key"]: r for r in outcome.summary}
+    assert outcome.transitions == 170
+    assert (outcome.panel_response["questions"], outcome.panel_response["answered_late"]) == (10, 0)
+    assert (rows["panel_answer"]["met_on_time"], rows["panel_answer"]["median_working_days"]) == (10, 3.0)
+
+
+def run_cli(*args: str) -> Any:
+    return CliRunner().invoke(
+        cli, ["simulate", "--cases", "30", "--from", "2027-01-01", "--to", "2027-03-31", *args]
+    )
+
+
+def test_the_cli_shows_what_a_ten_day_chase_or_a_four_month_target_would_change(quiet: Path) -> None:
+    result = run_cli("--panel-chase-days", "5")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert any(
+        line.startswith("B: 30 referral(s) under the schedule in force with the Panel's response chased "
+                        "after 5 working days: ")
+        for line in lines
+    ), result.output  # fmt: skip
+    assert any(line.startswith("A: the Panel's response (chased after 10 working days): ") for line in lines)
+    assert any(line.startswith("B: the Panel's response (chased after 5 working days): ") for line in lines)
+    changes = next(line for line in lines if line.startswith("what changes, B against A: "))
+    assert "chase reminders" in changes  # a shorter wait chases more responses
+    both = run_cli("--panel-chase-days", "10", "--publication-months", "4")
+    assert both.exit_code == 0, both.output
+    assert "with the Panel's response chased after 10 working days and publication within 4 months" in (
+        both.output
+    )
+    assert "B: reviews (publication within 4 months): " in both.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--panel-chase-days", "0"],
+        ["--panel-chase-days", "5", "--compare", "MISSING"],
+        ["--panel-delay", "x"],
+    ],
+)
+def test_a_bad_panel_what_if_is_one_line_and_exit_2(quiet: Path, tmp_path: Path, args: list[str]) -> None:
+    if "MISSING" in args:
+        other = tmp_path / "other.toml"
+        other.write_text((shipped_dir("schedules") / "rapid_review.toml").read_text())
+        args = [str(other) if a == "MISSING" else a for a in args]
+    result = run_cli(*args)
+    assert result.exit_code == 2, result.output
+    assert not quiet.exists()
