@@ -5,7 +5,8 @@ Prints, for each database:
     included), three agencies each (13 deadlines a case), every deadline met on a seeded-random day
     (some early, some late, 5% of the overall limits extended), plus M open cases (default 10% of N)
     waiting for their scoping returns; deadlines, board rows and timer moments computed by the real
-    modules and written in bulk;
+    modules and written in bulk; one immediate action a closed case, done, or (2%) still open past its
+    date, which keeps the closed case on the board;
   - the baseline of every command: a cold `rr case show --json` (a new process: imports included), its
     time and peak memory (best of three);
   - the report read in-process over all of them (goal <= 5 s at 10,000): the first call on a new App and
@@ -149,11 +150,13 @@ def seed(home: Path, cases: int, open_cases: int = 0) -> tuple[float, int]:
             )
         )
         for first in range(0, cases, 1000):
-            case_rows, involvement_rows, deadline_rows = [], [], []
+            case_rows, involvement_rows, deadline_rows, action_rows = [], [], [], []
             for n in range(first, min(first + 1000, cases)):
                 row, milestones, deviations = _case(n, rng, app.calendar)
                 row.update(schedule_version=schedule.version, allowed="", opened_at=moment, changed_at=moment)
                 case_rows.append(row)
+                # its own draw: the cases seeded are the same as before actions were added
+                action_rows.append(_action(n, random.Random(n), app.calendar, row.get("decided_on")))
                 involvement_rows += [
                     {
                         "case_id": n + 1,
@@ -170,6 +173,7 @@ def seed(home: Path, cases: int, open_cases: int = 0) -> tuple[float, int]:
             connection.execute(insert(t.cases), case_rows)
             connection.execute(insert(t.involvements), involvement_rows)
             connection.execute(insert(t.deadlines), deadline_rows)
+            connection.execute(insert(t.actions), action_rows)
             written += len(deadline_rows)
         for first in range(cases, cases + open_cases, 1000):
             case_rows, involvement_rows, deadline_rows, board_rows = [], [], [], []
@@ -196,6 +200,21 @@ def seed(home: Path, cases: int, open_cases: int = 0) -> tuple[float, int]:
             )
     app.engine.dispose()
     return time.perf_counter() - started, written
+
+
+OVERDUE_ACTIONS = 0.02  # of the closed cases, those whose one immediate action is still open past its date
+
+
+def _action(n: int, rng: random.Random, cal: WorkingCalendar, decided: date | None) -> dict:
+    """A closed case's immediate action: done (most), or still open past its due date, which keeps the
+    closed case on the board."""
+    agreed = decided or FIRST
+    due = cal.add(agreed, 20)
+    row = {"case_id": n + 1, "number": 1, "owner": "la", "text": "safety plan", "agreed_on": agreed}
+    row["due"] = due
+    if rng.random() < OVERDUE_ACTIONS:
+        return row | {"status": "open"}
+    return row | {"status": "done", "done_on": due, "evidence": "plan agreed"}
 
 
 def _app(home: Path) -> App:
