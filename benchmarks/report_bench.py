@@ -212,8 +212,8 @@ def _action(n: int, rng: random.Random, cal: WorkingCalendar, decided: date | No
     due = cal.add(agreed, 20)
     row = {"case_id": n + 1, "number": 1, "owner": "la", "text": "safety plan", "agreed_on": agreed}
     row["due"] = due
-    if rng.random() < OVERDUE_ACTIONS:
-        return row | {"status": "open"}
+    if rng.random() < OVERDUE_ACTIONS:  # every row has every key (one INSERT for them all)
+        return row | {"status": "open", "done_on": None, "evidence": None}
     return row | {"status": "done", "done_on": due, "evidence": "plan agreed"}
 
 
