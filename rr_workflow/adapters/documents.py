@@ -36,7 +36,6 @@ page and in the page header.
 from __future__ import annotations
 
 import contextlib
-import copy
 import functools
 import io
 import re
@@ -230,84 +229,52 @@ def docx_template(name: str) -> Path:
 def render_docx(name: str, context: Mapping[str, Any]) -> bytes:
     """Fill in the Word template `name` with `context` (escaped, sandboxed, strict); the .docx bytes.
 
-    The template is parsed once per thread (again when its file changes) and kept with its saved
-    package: each document is rendered into it after its body, page headers and footers are put back
-    as they were, and saved as that package with only those parts appended (docxtpl otherwise re-reads,
-    re-parses and re-saves the whole file for every document)."""
+    Each template file is parsed and compiled once per process (again when it changes: the key is its
+    path, modification time and size) and each document rendered from that (adapters/compiled_docx.py:
+    docxtpl's own steps, the same document; docxtpl re-read, re-parsed and re-saved the whole file for
+    every document)."""
+    path = docx_template(name)
+    stat = path.stat()
+    form = _compiled_form(path, stat.st_mtime_ns, stat.st_size)
+    if form.fallback:
+        return render_docxtpl(path, context)
+    return form.render(context)
+
+
+def render_docxtpl(path: Path, context: Mapping[str, Any]) -> bytes:
+    """The document as docxtpl renders it from the file, every step done again (the reference the
+    compiled forms are tested against, and what a template with template tags in footnotes uses)."""
+    import zipfile
+
+    from docx.opc.exceptions import PackageNotFoundError
     from docxtpl import DocxTemplate
     from jinja2 import TemplateError
 
-    path = docx_template(name)
-    stat = path.stat()
-    form = _reused_form(path, stat.st_mtime_ns, stat.st_size)
-    form.reset()
     document = DocxTemplate(path)
-    document.docx = form.doc
     try:
         document.render(dict(context), _docx_environment(), autoescape=True)
     except TemplateError as error:
         raise ConfigError(f"{path}: {error.message or type(error).__name__}") from None
-    return form.package()
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError):
+        raise ConfigError(f"{path}: not a Word .docx file") from None
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
 
 
-class _ReusedForm:
-    """A parsed Word template, what it looked like before any rendering, and its package without the
-    parts a rendering replaces."""
-
-    def __init__(self, path: Path) -> None:
-        import zipfile
-
-        from docx import Document
-        from docx.opc.constants import RELATIONSHIP_TYPE as RT
-        from docx.opc.exceptions import PackageNotFoundError
-
-        try:
-            self.doc = Document(str(path))
-        except (zipfile.BadZipFile, PackageNotFoundError, KeyError):  # KeyError: no Word parts in the zip
-            raise ConfigError(f"{path}: not a Word .docx file") from None
-        self.body = copy.deepcopy(self.doc.element.body)
-        rels = self.doc.part.rels
-        self.targets = {
-            key: rel.target_part for key, rel in rels.items() if rel.reltype in (RT.HEADER, RT.FOOTER)
-        }
-        replaced = {self.doc.part.partname.membername}
-        replaced |= {part.partname.membername for part in self.targets.values()}
-        saved = io.BytesIO()
-        self.doc.save(saved)
-        base = io.BytesIO()
-        with zipfile.ZipFile(saved) as whole, zipfile.ZipFile(base, "w", zipfile.ZIP_DEFLATED) as kept:
-            for info in whole.infolist():
-                if info.filename not in replaced:
-                    kept.writestr(info, whole.read(info))
-        self.base = base.getvalue()
-
-    def reset(self) -> None:
-        root = self.doc.element
-        root.replace(root.body, copy.deepcopy(self.body))
-        for key, part in self.targets.items():
-            self.doc.part.rels[key]._target = part
-
-    def package(self) -> bytes:
-        import zipfile
-
-        rels = self.doc.part.rels
-        parts = [self.doc.part, *(rels[key].target_part for key in self.targets)]
-        out = io.BytesIO(self.base)
-        out.seek(0, io.SEEK_END)
-        with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as package:
-            for part in parts:
-                package.writestr(part.partname.membername, part.blob)
-        return out.getvalue()
+_forms_lock = threading.Lock()
+_forms: dict[Path, tuple[int, int, Any]] = {}
 
 
-_forms = threading.local()
+def _compiled_form(path: Path, mtime_ns: int, size: int) -> Any:
+    from rr_workflow.adapters.compiled_docx import CompiledForm
 
-
-def _reused_form(path: Path, mtime_ns: int, size: int) -> _ReusedForm:
-    held: dict[Path, tuple[int, int, _ReusedForm]] = _forms.__dict__.setdefault("held", {})
-    kept = held.get(path)
+    with _forms_lock:
+        kept = _forms.get(path)
     if kept is None or kept[:2] != (mtime_ns, size):
-        kept = held[path] = (mtime_ns, size, _ReusedForm(path))
+        kept = (mtime_ns, size, CompiledForm(path, _docx_environment()))
+        with _forms_lock:
+            _forms[path] = kept
     return kept[2]
 
 

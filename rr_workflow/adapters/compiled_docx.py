@@ -1,0 +1,200 @@
+"""A docxtpl Word template parsed and compiled once, rendered many times: the same document, a tenth of
+the work.
+
+docxtpl, for every document, re-reads the .docx, parses every part, serialises the body back to text,
+runs its clean-up of Word's split runs (`patch_xml`), compiles the result as a Jinja template, renders
+it, parses it again, and saves the whole package (every part serialised and compressed again). Here the
+first four happen once per template file (per path, modification time and size) and per process:
+
+- the package is read with python-docx and saved once, as docxtpl would save it; every part a rendering
+  does not change is kept as its compressed bytes and copied into each document as it is;
+- the body of `word/document.xml` and each page header and footer are turned into Jinja source by
+  docxtpl's own `patch_xml` and compiled once;
+
+and for each document only what depends on the values is done, with docxtpl's own steps in docxtpl's
+order: render, undo the paragraph markers and docxtpl's tag escapes, `resolve_listing` (line breaks and
+tabs in values; only when the rendered text has one, as it changes nothing otherwise), `fix_tables` and
+`fix_docpr_ids` on the body, the document properties rendered where they hold template tags. The body,
+headers and footers are serialised as python-docx serialises a part, and the package written with the
+kept parts copied and the three or four changed ones compressed.
+
+A template with a part this does not compile (footnotes with template tags) is rendered by docxtpl
+itself, as before. tests/unit/test_compiled_docx.py renders every shipped form both ways and compares.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import re
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rr_workflow.domain.errors import ConfigError
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")  # what docxtpl renders
+_TAGS = ("{{", "{%", "{#")
+
+
+@dataclass
+class _Part:
+    """A page header or footer: its compiled template and where it goes in the package."""
+
+    name: str  # its member name in the zip
+    template: Any
+
+
+class CompiledForm:
+    """One Word template, compiled (see the module's text). `render` may be called from any thread."""
+
+    def __init__(self, path: Path, environment: Any) -> None:
+        from docx import Document
+        from docx.opc.constants import RELATIONSHIP_TYPE as RT
+        from docx.opc.exceptions import PackageNotFoundError
+        from docx.opc.oxml import serialize_part_xml
+        from docx.oxml.parser import parse_xml
+        from docxtpl import DocxTemplate
+        from lxml import etree
+
+        self.path = path
+        self._docxtpl = DocxTemplate(path)  # its methods, on text; it never loads the file itself here
+        try:
+            doc = Document(str(path))
+        except (zipfile.BadZipFile, PackageNotFoundError, KeyError):  # KeyError: no Word parts in the zip
+            raise ConfigError(f"{path}: not a Word .docx file") from None
+        self.fallback = any(
+            rel.reltype == RT.FOOTNOTES
+            and any(tag in rel.target_part.blob.decode("utf-8", "replace") for tag in _TAGS)
+            for rel in doc.part.rels.values()
+        )
+        if self.fallback:
+            return
+
+        body_source = etree.tostring(doc.element.body, encoding="unicode")
+        self.body = self._compile(body_source, environment)
+        shell = copy.deepcopy(doc.element)
+        self.body_index = list(shell).index(shell.body)
+        shell.replace(shell.body, etree.Element(f"{{{W}}}body"))
+        self.shell = shell
+        self.document_name = doc.part.partname.membername
+
+        self.parts: list[_Part] = []
+        for rel in doc.part.rels.values():
+            if rel.reltype in (RT.HEADER, RT.FOOTER) and rel.target_part.blob:
+                source = etree.tostring(parse_xml(rel.target_part.blob), encoding="unicode")
+                self.parts.append(
+                    _Part(rel.target_part.partname.membername, self._compile(source, environment))
+                )
+
+        core = doc.core_properties  # docxtpl renders these six every time, tags or not
+        self.properties = {name: self._compile_text(getattr(core, name), environment) for name in PROPERTIES}
+        self.core_name = "docProps/core.xml"
+        self._serialize = serialize_part_xml
+        self._parse = parse_xml
+
+        replaced = {self.document_name, self.core_name, *(part.name for part in self.parts)}
+        saved = io.BytesIO()
+        doc.save(saved)
+        base = io.BytesIO()
+        with zipfile.ZipFile(saved) as whole, zipfile.ZipFile(base, "w", zipfile.ZIP_DEFLATED) as kept:
+            self.core = whole.read(self.core_name) if self.core_name in whole.namelist() else None
+            for info in whole.infolist():
+                if info.filename not in replaced:
+                    kept.writestr(info, whole.read(info))
+        self.base = base.getvalue()
+
+    def _compile(self, xml: str, environment: Any) -> Any:
+        """docxtpl's `patch_xml` and the paragraph markers of its `render_xml_part`, compiled."""
+        return self._compile_text(
+            re.sub(r"<w:p([ >])", r"\n<w:p\1", self._docxtpl.patch_xml(xml)), environment
+        )
+
+    def _compile_text(self, source: str, environment: Any) -> Any:
+        from jinja2 import TemplateError
+
+        try:
+            return environment.from_string(source)
+        except TemplateError as error:
+            raise ConfigError(f"{self.path}: {error.message or type(error).__name__}") from None
+
+    def _fill(self, template: Any, context: Mapping[str, Any]) -> str:
+        """docxtpl's `render_xml_part` from the rendering on."""
+        xml = self._fill_text(template, context)
+        xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
+        xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+        if any(character in xml for character in "\t\a\n\f"):  # resolve_listing changes nothing else
+            xml = self._docxtpl.resolve_listing(xml)
+        return xml
+
+    def _fill_text(self, template: Any, context: Mapping[str, Any]) -> str:
+        from jinja2 import TemplateError
+
+        try:
+            return str(template.render(context))
+        except TemplateError as error:
+            raise ConfigError(f"{self.path}: {error.message or type(error).__name__}") from None
+
+    def render(self, context: Mapping[str, Any]) -> bytes:
+        from lxml import etree
+
+        context = dict(context)
+        # docxtpl's fix_tables parses the body with a recovering parser and corrects each table's grid
+        tree = self._docxtpl.fix_tables(self._fill(self.body, context))
+        ids = 1000
+        for element in tree.xpath("//wp:docPr", namespaces=_nsmap()):  # docxtpl's fix_docpr_ids
+            ids += 1
+            element.attrib["id"] = str(ids)
+        root = copy.deepcopy(self.shell)
+        root.replace(root[self.body_index], tree)
+        changed = {self.document_name: self._serialize(root)}
+        for part in self.parts:
+            changed[part.name] = self._serialize(
+                self._parse(self._fill(part.template, context).encode("utf-8"))
+            )
+        if self.core is not None:
+            core = etree.fromstring(self.core)
+            for name, template in self.properties.items():
+                self._set_property(core, name, self._fill_text(template, context))
+            changed[self.core_name] = self._serialize(core)
+        out = io.BytesIO(self.base)
+        out.seek(0, io.SEEK_END)
+        with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as package:
+            for name, blob in changed.items():
+                package.writestr(name, blob)
+        return out.getvalue()
+
+    def _set_property(self, core: Any, name: str, value: str) -> None:
+        """python-docx's CoreProperties setter of one text property, on the parsed core.xml."""
+        from lxml import etree
+
+        if len(value) > 255:
+            raise ConfigError(f"{self.path}: the document property {name} is longer than 255 characters")
+        tag = "{http://purl.org/dc/elements/1.1/}" + _PROPERTY_TAGS[name].partition(":")[2]
+        element = core.find(tag)
+        if element is None:
+            element = etree.SubElement(core, tag)
+        element.text = value
+
+
+def _tagged(text: str) -> bool:
+    return any(tag in text for tag in _TAGS)
+
+
+def _nsmap() -> dict[str, str]:
+    import docx.oxml.ns
+
+    return docx.oxml.ns.nsmap
+
+
+_PROPERTY_TAGS = {  # all in Dublin Core's namespace
+    "author": "dc:creator",
+    "comments": "dc:description",
+    "identifier": "dc:identifier",
+    "language": "dc:language",
+    "subject": "dc:subject",
+    "title": "dc:title",
+}

@@ -1,0 +1,236 @@
+"""The Word forms compiled once (adapters/compiled_docx.py) give the document docxtpl gives.
+
+Every shipped form, with plain values, hostile ones (`& < > " '`, template tags, docxtpl's own tag
+syntax), line breaks and tabs, values not known, training and live: rendered through the compiled form
+and through docxtpl from the file (`documents.render_docxtpl`, every step done again), the packages hold
+the same parts with the same bytes, so document.xml's text and paragraph structure are the same too
+(compared as well, read back by python-docx, to say what differs if the bytes ever do).
+A partnership's own template is compiled from its own file, and compiled again when that file changes.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import docx
+import pytest
+
+from rr_workflow.adapters import documents
+from rr_workflow.adapters.config import shipped_dir
+
+HOSTILE_NAME = 'O\'Brien & <Sons> "Ltd" {{ 7*7 }} {%p if x %} {_{ ref }_} ]]> &amp; Zoë'
+NAME_AS_SHOWN = HOSTILE_NAME  # exactly as typed: escaped in the XML, never evaluated
+
+
+@pytest.fixture(autouse=True)
+def shipped_templates_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    monkeypatch.delenv("RR_TEMPLATES", raising=False)
+    home = tmp_path / "rr_home"
+    monkeypatch.setenv("RR_HOME", str(home))
+    return home
+
+
+def scoping(**changes: Any) -> dict[str, Any]:
+    return {
+        "ref": "RR-2026-014",
+        "received": "2026-12-21",
+        "aware": "2026-12-18",
+        "agency": "Northshire NHS Foundation Trust",
+        "due": "2026-12-31",
+        "child_initials": "Z.Ó.S.",
+        "child_dob": "2019-05-03",
+        **changes,
+    }
+
+
+def report(**changes: Any) -> dict[str, Any]:
+    return {
+        "ref": "RR-2026-014",
+        "received": "2026-12-21",
+        "aware": "2026-12-18",
+        "referrer": "Northshire Police",
+        "summary": "Admitted to hospital.\nSiblings at home.\tTabbed.",
+        "agencies": [
+            {"name": "Northshire Police", "sent_on": "2026-12-22", "returned_on": "2026-12-30"},
+            {"key": "school", "sent_on": "2026-12-22"},
+        ],
+        "attendees": [{"name": "A Smith", "agency": "Children's Social Care"}],
+        "meeting_date": "2027-01-07",
+        "meeting_mode": "remote",
+        "meeting_reason": "Snow & ice",
+        "decision": "local_cspr",
+        "rationale": "Two agencies did not share concerns.\nLearning for the whole partnership.",
+        "actions": [("Police", "Check on the household."), {"owner": "CSC", "text": "Strategy today."}],
+        "endorsed_on": "2027-01-08",
+        "endorsed_by": "A. Scrutineer",
+        **changes,
+    }
+
+
+CASES = {
+    "scoping plain": ("scoping", scoping()),
+    "scoping hostile": (
+        "scoping",
+        scoping(agency=HOSTILE_NAME, child_name=HOSTILE_NAME, child_address="1 High St\nTown\tNorth"),
+    ),
+    "scoping not known, training": ("scoping", scoping(child_initials=None, child_dob=None, training=True)),
+    "report plain": ("report", report()),
+    "report hostile": (
+        "report",
+        report(
+            referrer=HOSTILE_NAME,
+            endorsed_by=HOSTILE_NAME,
+            actions=[(HOSTILE_NAME, HOSTILE_NAME)],
+            attendees=[{"name": HOSTILE_NAME, "agency": HOSTILE_NAME}],
+            partnership=HOSTILE_NAME,
+        ),
+    ),
+    "report draft, empty tables, training": (
+        "report",
+        report(decision=None, agencies=[], actions=None, attendees=[], endorsed_on=None, training=True),
+    ),
+}
+RENDER = {"scoping": documents.scoping_template_docx, "report": documents.report_draft_docx}
+TEMPLATE = {"scoping": documents.SCOPING_TEMPLATE, "report": documents.REPORT_TEMPLATE}
+
+
+def both_ways(form: str, values: dict[str, Any]) -> tuple[bytes, bytes]:
+    """(docxtpl from the file, the compiled form) for the same context."""
+    seen: dict[str, Any] = {}
+    compiled_render = documents.render_docx
+
+    def capture(name: str, context: Any) -> bytes:
+        seen["context"] = context
+        return compiled_render(name, context)
+
+    documents.render_docx = capture  # type: ignore[assignment]
+    try:
+        compiled = RENDER[form](values)
+    finally:
+        documents.render_docx = compiled_render  # type: ignore[assignment]
+    reference = documents.render_docxtpl(documents.docx_template(TEMPLATE[form]), seen["context"])
+    return reference, compiled
+
+
+def parts(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        return {name: package.read(name) for name in package.namelist()}
+
+
+def structure(data: bytes) -> list[tuple[str, ...]]:
+    """Each body paragraph (style, text), each table row's cell texts, and the header and footer texts."""
+    document = docx.Document(io.BytesIO(data))
+    shown: list[tuple[str, ...]] = [("p", p.style.name, p.text) for p in document.paragraphs]
+    for table in document.tables:
+        shown += [("row", *(cell.text for cell in row.cells)) for row in table.rows]
+    for section in document.sections:
+        shown += [("header", p.text) for p in section.header.paragraphs]
+        shown += [("footer", p.text) for p in section.footer.paragraphs]
+    return shown
+
+
+@pytest.mark.parametrize(("form", "values"), CASES.values(), ids=CASES.keys())
+def test_the_compiled_form_gives_docxtpls_document(form: str, values: dict[str, Any]) -> None:
+    """Planted bug that fails this: resolve_listing skipped (a value's line break stays a raw newline in
+    <w:t>). (docxtpl's fix_tables changes nothing in the shipped forms, whose tables are whole.)"""
+    reference, compiled = both_ways(form, values)
+    assert structure(compiled) == structure(reference)
+    expected, got = parts(reference), parts(compiled)
+    assert sorted(got) == sorted(expected)
+    for name in expected:
+        assert got[name] == expected[name], name
+
+
+def test_a_hostile_name_comes_out_as_typed_in_every_cell_it_fills() -> None:
+    """Escaping on for XML: the planted bug `autoescape=False` makes the document unreadable (a raw `<`),
+    and a finalize that leaves braces makes `{_{ ref }_}` come out as `{{ ref }}`."""
+    _, compiled = both_ways("report", CASES["report hostile"][1])
+    cells = [
+        cell.text
+        for table in docx.Document(io.BytesIO(compiled)).tables
+        for row in table.rows
+        for cell in row.cells
+    ]
+    assert cells.count(NAME_AS_SHOWN) >= 4  # referrer, endorser, an action's owner and text, an attendee
+    xml = parts(compiled)["word/document.xml"].decode("utf-8")
+    assert "O&apos;Brien" in xml or 'O\'Brien &amp; &lt;Sons&gt; "Ltd"' in xml
+    assert "<Sons>" not in xml and "49" not in xml
+
+
+def test_a_line_break_in_a_value_is_a_line_break_in_the_cell() -> None:
+    data = RENDER["scoping"](CASES["scoping hostile"][1])
+    xml = parts(data)["word/document.xml"].decode("utf-8")
+    assert '1 High St</w:t><w:br/><w:t xml:space="preserve">Town' in xml
+
+
+def own_form(folder: Path, extra: str) -> Path:
+    path = folder / "docx" / "scoping_template.docx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(shipped_dir("templates") / "docx" / "scoping_template.docx", path)
+    document = docx.Document(str(path))
+    document.add_paragraph(extra)
+    document.save(str(path))
+    return path
+
+
+def test_a_partnerships_own_form_is_used_and_compiled_again_when_it_changes(
+    shipped_templates_only: Path,
+) -> None:
+    """Planted bug: the cache keyed by path alone keeps rendering the first version after the edit."""
+    own = shipped_templates_only / "templates"
+    path = own_form(own, "Northshire, first wording: {{ agency }}.")
+    first = [
+        p.text for p in docx.Document(io.BytesIO(RENDER["scoping"](scoping(agency="Police & Co")))).paragraphs
+    ]
+    assert "Northshire, first wording: Police & Co." in first
+
+    stat = path.stat()
+    own_form(own, "Northshire, second wording: {{ ref }}.")
+    import os
+
+    os.utime(
+        path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000)
+    )  # a later edit, whatever the clock
+    second = [p.text for p in docx.Document(io.BytesIO(RENDER["scoping"](scoping()))).paragraphs]
+    assert "Northshire, second wording: RR-2026-014." in second
+    assert not any(text.startswith("Northshire, first wording") for text in second)
+
+    reference, compiled = both_ways("scoping", scoping())
+    assert parts(compiled) == parts(reference)
+
+
+def with_footnotes(path: Path, text: str) -> None:
+    """The form at `path` with a footnotes part holding `text` (Word's three parts of a footnote)."""
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    note = f'<w:footnote w:id="1"><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:footnote>'
+    footnotes = f'<w:footnotes xmlns:w="{w}">{note}</w:footnotes>'
+    kind = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+    relation = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes"
+    old = parts(path.read_bytes())
+    old["[Content_Types].xml"] = old["[Content_Types].xml"].replace(
+        b"</Types>", f'<Override PartName="/word/footnotes.xml" ContentType="{kind}"/></Types>'.encode()
+    )
+    old["word/_rels/document.xml.rels"] = old["word/_rels/document.xml.rels"].replace(
+        b"</Relationships>",
+        f'<Relationship Id="rId99" Type="{relation}" Target="footnotes.xml"/></Relationships>'.encode(),
+    )
+    old["word/footnotes.xml"] = footnotes.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        for name, blob in old.items():
+            package.writestr(name, blob)
+
+
+def test_a_form_with_template_tags_in_its_footnotes_is_rendered_by_docxtpl(
+    shipped_templates_only: Path,
+) -> None:
+    """The part the compiled form does not compile sends the form back to docxtpl, which fills it in.
+    Planted bug: no fallback (the footnote keeps its tag)."""
+    path = own_form(shipped_templates_only / "templates", "Ours.")
+    with_footnotes(path, "Returned by {{ agency }}")
+    data = RENDER["scoping"](scoping(agency="Police & Co"))
+    assert "Ours." in [p.text for p in docx.Document(io.BytesIO(data)).paragraphs]
+    assert b"Returned by Police &amp; Co" in parts(data)["word/footnotes.xml"]
