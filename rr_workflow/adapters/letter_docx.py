@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import functools
 import io
+import re
 import threading
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -195,10 +196,29 @@ def html_to_docx(
     """The Word document for a letter's HTML: A4, Arial 11, `marking` at the top and bottom of every
     page (with the training mark on a training database's documents), `footer` and 'Page N of M'.
 
-    Without a logo, a letter is written into this thread's one blank letter (emptied first) and only the
-    parts a letter changes are serialised and compressed, appended to the blank's saved package (copying
-    and saving a whole python-docx package was most of a letter's cost). With a logo (an image part in
-    the package), into a copy of the blank, saved whole."""
+    Without a logo (an image part in the package), the document's XML is written as text (`_Skeleton`):
+    the same bytes python-docx writes for the same letter (tests/unit/test_letter_xml.py compares them
+    for every letter template), without building python-docx's objects, which cost ten times more. With
+    a logo, through python-docx (`python_docx_letter`)."""
+    if logo is not None:
+        return python_docx_letter(
+            html, title=title, marking=marking, footer=footer, training=training, logo=logo
+        )
+    return _skeleton().letter(parse(html), title, marking, footer, training)
+
+
+def python_docx_letter(
+    html: str,
+    *,
+    title: str,
+    marking: str,
+    footer: str,
+    training: bool = False,
+    logo: Path | None = None,
+) -> bytes:
+    """The letter built with python-docx: with a logo, into a copy of the blank, saved whole; without,
+    into this thread's one blank letter (emptied first), only the parts a letter changes serialised and
+    compressed, appended to the blank's saved package."""
     if logo is not None:
         doc = copy.deepcopy(_blank())
         section = doc.sections[0]
@@ -223,8 +243,6 @@ def _write(
     training: bool,
     logo: Path | None,
 ) -> None:
-    from datetime import UTC, datetime
-
     from docx.enum.table import WD_ROW_HEIGHT_RULE
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm, Pt, RGBColor
@@ -278,6 +296,12 @@ def _write(
         if "training" in block.classes:
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         _runs(paragraph, block.runs, red="training" in block.classes)
+
+    _set_properties(doc, title, marking)
+
+
+def _set_properties(doc: Any, title: str, marking: str) -> None:
+    from datetime import UTC, datetime
 
     properties = doc.core_properties
     properties.title = title
@@ -431,3 +455,211 @@ def _field(paragraph: Any, code: str) -> None:
             element = OxmlElement("w:t")
             element.text = text
         run._r.append(element)
+
+
+# -- the letter's XML written as text ----------------------------------------------------------------------
+
+_MARK = "rr-letter-body-goes-here"
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+TWIPS_PER_EMU = 635  # python-docx's Length.twips
+RED = "C00000"
+
+
+class _Skeleton:
+    """The blank letter's four changing parts as text around the place their content goes, the blank's
+    other parts as its saved, compressed package, and the body's width for tables. Built once per
+    process from the python-docx blank; immutable after (any thread may write letters with it)."""
+
+    def __init__(self) -> None:
+        import zipfile
+
+        from docx.opc.oxml import serialize_part_xml
+        from docx.oxml.ns import qn
+
+        letter = _Reused()
+        letter.empty()
+        marker = f"<w:p><w:r><w:t>{_MARK}</w:t></w:r></w:p>"
+        body = letter.doc.element.body
+        for element in (body, letter.header._element, letter.footer._element):
+            paragraph = element.makeelement(qn("w:p"), {})
+            run = paragraph.makeelement(qn("w:r"), {})
+            text = run.makeelement(qn("w:t"), {})
+            text.text = _MARK
+            run.append(text)
+            paragraph.append(run)
+            element.insert(0, paragraph)
+        self.document = serialize_part_xml(letter.doc.element).decode("utf-8").split(marker)
+        self.header = serialize_part_xml(letter.header._element).decode("utf-8").split(marker)
+        self.footer = serialize_part_xml(letter.footer._element).decode("utf-8").split(marker)
+        assert len(self.document) == len(self.header) == len(self.footer) == 2
+        self.names = {
+            "document": letter.doc.part.partname.membername,
+            "header": letter.header.part.partname.membername,
+            "footer": letter.footer.part.partname.membername,
+        }
+        core = next(p for p in letter.parts if str(p.partname) == "/docProps/core.xml")
+        self.core_name = core.partname.membername
+        letter.doc.core_properties.title = _MARK
+        letter.doc.core_properties.keywords = _MARK + "-keywords"
+        _set_properties(letter.doc, "", "")  # what _write sets, with the title and keywords marked
+        letter.doc.core_properties.title = _MARK
+        letter.doc.core_properties.keywords = _MARK + "-keywords"
+        self.core = core.blob.decode("utf-8")
+        section = letter.doc.sections[0]
+        self.block_emu = int(section.page_width - section.left_margin - section.right_margin)
+        self.base = letter.base
+        self._zipfile = zipfile
+
+    def letter(
+        self, blocks: list[Block | TableBlock], title: str, marking: str, footer: str, training: bool
+    ) -> bytes:
+        out: list[str] = []
+        for block in blocks:
+            if isinstance(block, TableBlock):
+                self._table(out, block)
+            elif block.kind == "img":
+                continue  # no logo
+            elif block.kind == "box":
+                out.append(
+                    '<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:type="auto" w:w="0"/>'
+                    f"{_TABLE_LOOK}</w:tblPr><w:tblGrid>{self._grid(1)}</w:tblGrid><w:tr><w:trPr>"
+                    '<w:trHeight w:val="1701" w:hRule="atLeast"/></w:trPr>'
+                    f"{self._cell(1, block.runs)}</w:tr></w:tbl><w:p/>"
+                )
+            elif "training" in block.classes and training:
+                continue  # the page header of every page says so already
+            else:
+                out.append(_paragraph(block))
+        document = self.document[0] + "".join(out) + self.document[1]
+        header = [f"<w:r><w:rPr><w:b/></w:rPr>{_content(marking)}</w:r>"]
+        if training:
+            header.append(
+                f'<w:r><w:rPr><w:b/><w:color w:val="{RED}"/></w:rPr>{_content(chr(10) + TRAINING_MARK)}</w:r>'
+            )
+        page_header = self.header[0] + _centred("".join(header)) + self.header[1]
+        foot = (
+            f'<w:r><w:rPr><w:b/><w:sz w:val="22"/></w:rPr>{_content(marking)}</w:r>'
+            f"<w:r>{_content(chr(10) + footer + ' · Page ')}</w:r>{_FIELD.format('PAGE')}"
+            f"<w:r>{_content(' of ')}</w:r>{_FIELD.format('NUMPAGES')}"
+        )
+        page_footer = self.footer[0] + _centred(foot) + self.footer[1]
+        core = self.core.replace(_MARK + "-keywords", _escape(marking)).replace(_MARK, _escape(title))
+        out_file = io.BytesIO(self.base)
+        out_file.seek(0, io.SEEK_END)
+        zipfile = self._zipfile
+        with zipfile.ZipFile(out_file, "a", zipfile.ZIP_DEFLATED) as package:
+            package.writestr(self.names["document"], document.encode("utf-8"))
+            package.writestr(self.names["header"], page_header.encode("utf-8"))
+            package.writestr(self.names["footer"], page_footer.encode("utf-8"))
+            package.writestr(self.core_name, core.encode("utf-8"))
+        return out_file.getvalue()
+
+    def _grid(self, columns: int) -> str:
+        return f'<w:gridCol w:w="{self._width(columns)}"/>' * columns
+
+    def _width(self, columns: int) -> int:
+        return round((self.block_emu // columns) / TWIPS_PER_EMU)
+
+    def _cell(self, columns: int, runs: list[Run]) -> str:
+        width = self._width(columns)
+        return f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{width}"/></w:tcPr>{_paragraph_of(runs)}</w:tc>'
+
+    def _table(self, out: list[str], block: TableBlock) -> None:
+        columns = max((len(r) for r in block.rows), default=0)
+        if not columns:
+            return
+        out.append(
+            '<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:type="auto" w:w="0"/>'
+            f"{_TABLE_LOOK}</w:tblPr><w:tblGrid>{self._grid(columns)}</w:tblGrid>"
+        )
+        for cells in block.rows:
+            out.append("<w:tr>")
+            for n in range(columns):
+                if n < len(cells):
+                    header, runs = cells[n]
+                    runs = [Run(r.text, r.bold or header, r.italic, r.br) for r in runs]
+                else:
+                    runs = []
+                out.append(self._cell(columns, runs))
+            out.append("</w:tr>")
+        out.append("</w:tbl><w:p/>")
+
+
+_TABLE_LOOK = (
+    '<w:tblLook w:firstColumn="1" w:firstRow="1" w:lastColumn="0" w:lastRow="0" w:noHBand="0" '
+    'w:noVBand="1" w:val="04A0"/>'
+)
+_FIELD = (
+    '<w:r><w:fldChar w:fldCharType="begin"/><w:instrText xml:space="preserve"> {0} </w:instrText>'
+    '<w:fldChar w:fldCharType="separate"/><w:t>1</w:t><w:fldChar w:fldCharType="end"/></w:r>'
+)
+_STYLES = {"h1": "Heading1", "h2": "Heading2", "h3": "Heading3", "li-ul": "ListBullet", "li-ol": "ListNumber"}
+
+
+def _centred(runs: str) -> str:
+    return f'<w:p><w:pPr><w:jc w:val="center"/></w:pPr>{runs}</w:p>'
+
+
+def _paragraph(block: Block) -> str:
+    """What `_write` makes of a paragraph block: its style, right-aligned letterhead and address with
+    space before, the training mark centred and red."""
+    properties = []
+    style = _STYLES.get(block.kind)
+    if style:
+        properties.append(f'<w:pStyle w:val="{style}"/>')
+    right = "letterhead" in block.classes or "address" in block.classes
+    if right:
+        properties.append('<w:spacing w:before="240"/>')
+    red = "training" in block.classes
+    if red:
+        properties.append('<w:jc w:val="center"/>')
+    elif right:
+        properties.append('<w:jc w:val="right"/>')
+    return _paragraph_of(block.runs, "".join(properties), red)
+
+
+def _paragraph_of(runs: list[Run], properties: str = "", red: bool = False) -> str:
+    if not properties and not runs:
+        return "<w:p/>"
+    out = ["<w:p>", f"<w:pPr>{properties}</w:pPr>" if properties else ""]
+    for run in runs:
+        if run.br:
+            out.append("<w:r><w:br/></w:r>")
+            continue
+        bold, italic = run.bold or red, run.italic
+        look = ("<w:b/>" if bold else "") + ("<w:i/>" if italic else "")
+        look += f'<w:color w:val="{RED}"/>' if red else ""
+        out.append(f"<w:r><w:rPr>{look}</w:rPr>" if look else "<w:r><w:rPr/>")
+        out.append(_content(run.text))
+        out.append("</w:r>")
+    out.append("</w:p>")
+    return "".join(out)
+
+
+def _content(text: str) -> str:
+    """python-docx's run text: a tab as <w:tab/>, a line end as <w:br/>, the rest in <w:t> elements
+    (space kept where the text starts or ends with it); refused where XML cannot hold a character, as
+    lxml refuses it."""
+    if _NOT_XML.search(text):
+        raise ValueError(
+            "All strings must be XML compatible: Unicode or ASCII, no NULL bytes or control characters"
+        )
+    out = []
+    for piece in re.split(r"([\t\r\n])", text):
+        if piece == "\t":
+            out.append("<w:tab/>")
+        elif piece in ("\r", "\n"):
+            out.append("<w:br/>")
+        elif piece:
+            space = ' xml:space="preserve"' if len(piece.strip()) < len(piece) else ""
+            out.append(f"<w:t{space}>{_escape(piece)}</w:t>")
+    return "".join(out)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@functools.lru_cache(maxsize=1)
+def _skeleton() -> _Skeleton:
+    return _Skeleton()
