@@ -12,6 +12,7 @@ A bad file is refused with one line naming the file, the setting and what is wro
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import formataddr, parseaddr
@@ -42,7 +43,7 @@ class Profile:
     panel_email: str | None  # None: not set yet, and `rr submit` sends nothing until it is
     panel_address: tuple[str, ...]
     logo: Path | None
-    pdf: str  # auto | always | never
+    pdf: str  # never (the default) | auto | always
     marking: str
     meeting_minutes: int
     source: str
@@ -103,9 +104,33 @@ def profile_path() -> Path:
 
 
 def load_profile(path: Path | None = None) -> Profile:
+    """The partnership profile, read from its file every time; parsed again only when the file's text
+    (or RR_MAIL_FROM) differs from the last time, or its logo is gone (a step asks for it several
+    times: parsing and checking it was a tenth of a step's letters)."""
     path = path or profile_path()
-    profile = parse_profile(read_toml(path), path)
     override = os.environ.get("RR_MAIL_FROM")
+    try:
+        text = path.read_bytes()
+    except OSError:
+        return _load_profile(path, override)  # says what is wrong with the file
+    key = (str(path), text, override)
+    with _profiles_lock:
+        kept = _profiles.get(key)
+    if kept is not None and (kept.logo is None or kept.logo.is_file()):
+        return kept
+    profile = _load_profile(path, override)
+    with _profiles_lock:
+        _profiles.clear()  # one profile in use at a time, usually
+        _profiles[key] = profile
+    return profile
+
+
+_profiles_lock = threading.Lock()
+_profiles: dict[tuple[str, bytes, str | None], Profile] = {}
+
+
+def _load_profile(path: Path, override: str | None) -> Profile:
+    profile = parse_profile(read_toml(path), path)
     if override:
         from dataclasses import replace
 
@@ -190,7 +215,7 @@ def parse_profile(data: Mapping[str, Any], path: Path) -> Profile:
             raise r.fail("partnership.logo", f"no such file: {logo}")
         if logo.suffix.lower() not in (".png", ".jpg", ".jpeg", ".gif"):
             raise r.fail("partnership.logo", "must be a PNG, JPEG or GIF picture")
-    pdf = r.text("letters", "pdf", required=False, default="auto")
+    pdf = r.text("letters", "pdf", required=False, default="never")
     if pdf not in PDF_CHOICES:
         raise r.fail("letters.pdf", f"must be one of {', '.join(PDF_CHOICES)}, not {pdf!r}")
     minutes = r.table("letters").get("meeting_minutes", 120)

@@ -74,3 +74,34 @@ def test_always_without_libreoffice_refuses_the_step_and_changes_nothing(
     with pytest.raises(ConfigError, match="libreoffice-writer-nogui"):
         commands.scoping_send(rig.later().app, "RR-1", ["la"])
     assert rig.rows("SELECT * FROM documents") == before
+
+
+def test_the_shipped_profile_sends_word_letters_only_even_with_libreoffice_installed(
+    converter: None, sqlite_rig: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PDF copies are opt-in (a LibreOffice run costs about 1.5 s a step): the shipped profile says
+    pdf = "never", and a profile that leaves the setting out means the same. Planted bug: the default
+    back to "auto" (six PDFs here)."""
+    from rr_workflow.adapters.config import shipped_dir
+    from rr_workflow.adapters.profile import load_profile
+
+    shipped = shipped_dir("schedules") / "partnership.toml"
+    assert load_profile(shipped).pdf == "never"
+    text = shipped.read_text(encoding="utf-8")
+    assert 'pdf = "never"' in text
+    monkeypatch.setenv("RR_PARTNERSHIP", str(shipped))
+    rig = sqlite_rig
+    rig.to_scoping()
+    rows = rig.rows("SELECT filename FROM documents WHERE generated = 1")
+    assert rows and not [r for r in rows if r["filename"].endswith(".pdf")]
+
+
+def test_a_profile_without_the_setting_makes_no_pdf(tmp_path: Path) -> None:
+    from rr_workflow.adapters.config import shipped_dir
+    from rr_workflow.adapters.profile import load_profile
+
+    shipped = (shipped_dir("schedules") / "partnership.toml").read_text(encoding="utf-8")
+    lines = [line for line in shipped.splitlines() if not line.startswith("pdf =")]
+    path = tmp_path / "partnership.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert load_profile(path).pdf == "never"
