@@ -252,7 +252,13 @@ def when_text(meeting: Meeting) -> str:
 
 
 def _meeting_scheduled(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
-    meeting = ctx.case.current_meeting
+    """The invitation to the meeting the event set (its `number`), not the case's meeting now: letters
+    a crash left are written later, from the case as it then stands, when a later date may be set."""
+    number = event.data.get("number")
+    if number is None:  # an event stored before events named their meeting
+        meeting = ctx.case.current_meeting
+    else:
+        meeting = next((m for m in ctx.case.meetings if m.number == number), None)
     if meeting is None:
         return []
     moved_from = event.data.get("moved_from")

@@ -180,3 +180,30 @@ def test_an_upgrade_marks_the_events_stored_before_it_done(rig: Any) -> None:
     assert rig.rows("SELECT DISTINCT status FROM outbox") == [{"status": "done"}]
     assert follow_up.finish(rig.app) == 0
     assert counts(rig) == before
+
+
+def test_a_meeting_letter_written_after_a_later_date_was_set_is_for_the_date_its_step_set(
+    rig: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The invitation of a step whose letters a crash left, written once a later date is set, names
+    the date that step set (the event's meeting number), and the later step's letter says it moved.
+    Planted bug caught: the handler reading the case's meeting now (both letters on 13 November)."""
+    from datetime import date, time
+
+    rig.to_scoping()  # meeting window 11 to 19 November 2026
+    held: list[Any] = []
+    follow = follow_up._follow_up_now
+    monkeypatch.setattr(follow_up, "_follow_up_now", lambda *args: held.append(args))  # as if killed
+    commands.meeting_schedule(rig.later().app, "RR-1", date(2026, 11, 12), time(10))
+    monkeypatch.setattr(follow_up, "_follow_up_now", follow)
+    commands.meeting_schedule(rig.later().app, "RR-1", date(2026, 11, 13), time(14))  # moved
+    later = datetime.now(UTC) + follow_up.STALE + timedelta(minutes=1)
+    assert len(held) == 1 and follow_up.finish(rig.app, now=later) == 1  # the first step's, taken over
+    subjects = [
+        r["subject"].split(": ", 1)[1]
+        for r in rig.rows("SELECT subject FROM mail_outbox WHERE subject LIKE '%meeting%' ORDER BY id")
+    ]
+    assert subjects == [
+        "Rapid Review RR-1: meeting moved from Thursday 12 November 2026 to Friday 13 November 2026 at 14:00",
+        "Rapid Review RR-1: meeting on Thursday 12 November 2026 at 10:00",
+    ]
