@@ -64,21 +64,30 @@ def case_schedule(uow: UnitOfWork, case: Case) -> Schedule:
     return case_rules.parsed(case.schedule_version, uow.schedule_text(case.schedule_version))
 
 
-def effective_date(app: App, case: Case, on: date | None, from_aware: bool = False) -> date:
-    """`--on`: today by default; never in the future, never before the referral (or, for a step that may
-    come before the referral like the SIN, before the partnership became aware)."""
+def recording_case(app: App, uow: UnitOfWork, ref: str, action: str = "record") -> Case:
+    """The start of every recording command (the Rapid Review's and the review's): the acting person
+    may `action` (refused first, before the case is looked at), and the case `ref` (refused if none)."""
+    permissions.require(uow, app.actor, action)
+    return uow.cases.get(ref)
+
+
+def on_or_today(app: App, on: date | None, floor: date, what: str) -> date:
+    """`--on`: today by default; never in the future, never before `floor`, the day `what`."""
     today = app.today()
     on = on or today
     if on > today:
         raise BadInput(f"{on} is in the future (today is {today})")
-    floor, what = (
-        (case.aware, "the partnership became aware")
-        if from_aware
-        else (case.received, "the referral was received")
-    )
     if on < floor:
         raise BadInput(f"{on} is before {what} ({floor})")
     return on
+
+
+def effective_date(app: App, case: Case, on: date | None, from_aware: bool = False) -> date:
+    """`--on`: today by default; never in the future, never before the referral (or, for a step that may
+    come before the referral like the SIN, before the partnership became aware)."""
+    if from_aware:
+        return on_or_today(app, on, case.aware, "the partnership became aware")
+    return on_or_today(app, on, case.received, "the referral was received")
 
 
 def machine_for(case: Case, schedule: Schedule) -> RapidReview:
@@ -167,8 +176,7 @@ def _step(
     before it is saved; `follow` records what the step starts (a review after a decision), after the
     step and in the same unit of work."""
     with app.uow() as uow:
-        permissions.require(uow, app.actor, action)
-        case = uow.cases.get(ref)
+        case = recording_case(app, uow, ref, action)
         if check is not None:
             check(uow)
         schedule = case_schedule(uow, case)
@@ -385,8 +393,7 @@ def meeting_schedule(
         raise BadInput("--join-url must be an https:// link (the meeting's video conference address)")
     join_url = join_url.strip() if join_url else None
     with app.uow() as uow:
-        permissions.require(uow, app.actor, "record")
-        case = uow.cases.get(ref)
+        case = recording_case(app, uow, ref)
         schedule = case_schedule(uow, case)
         day = effective_date(app, case, on)
         if meeting_date < day:
@@ -448,8 +455,7 @@ def _parse_attendees(uow: UnitOfWork, attendees: Sequence[str]) -> tuple[list[tu
 
 def _meeting_record(app: App, ref: str, event: str, on: date | None, attendees: Sequence[str]) -> Case:
     with app.uow() as uow:
-        permissions.require(uow, app.actor, "record")
-        case = uow.cases.get(ref)
+        case = recording_case(app, uow, ref)
         schedule = case_schedule(uow, case)
         meeting = case.current_meeting
         if on is None and meeting is not None and meeting.on <= app.today():
@@ -533,8 +539,7 @@ def submit(app: App, ref: str, on: date | None = None, send_draft: bool = False)
     one went is recorded in the audit trail. A step recorded from a register (`record_only`) sends
     nothing: the report went at the time."""
     with app.uow() as uow:
-        permissions.require(uow, app.actor, "record")
-        case = uow.cases.get(ref)
+        case = recording_case(app, uow, ref)
         schedule = case_schedule(uow, case)
         day = effective_date(app, case, on)
         d = t.documents
@@ -617,8 +622,7 @@ def close(
             raise BadInput("--without-response needs its reason")
         validate.text(without_response, "--without-response")
     with app.uow() as uow:
-        permissions.require(uow, app.actor, "record")
-        case = uow.cases.get(ref)
+        case = recording_case(app, uow, ref)
         schedule = case_schedule(uow, case)
         day = effective_date(app, case, on)
         before = case.state
@@ -646,8 +650,7 @@ def decline(app: App, ref: str, reason: str, on: date | None = None) -> Case:
         raise BadInput("a decline needs its reason (--reason)")
     validate.text(reason, "--reason")
     with app.uow() as uow:
-        permissions.require(uow, app.actor, "record")
-        case = uow.cases.get(ref)
+        case = recording_case(app, uow, ref)
         schedule = case_schedule(uow, case)
         day = effective_date(app, case, on)
         before = case.state
@@ -669,8 +672,7 @@ def _deviate(
         raise BadInput("give the reason (--reason)")
     validate.text(reason, "--reason")
     with app.uow() as uow:
-        permissions.require(uow, app.actor, "record")
-        case = uow.cases.get(ref)
+        case = recording_case(app, uow, ref)
         ref = case.ref  # as stored, however it was typed
         schedule = case_schedule(uow, case)
         day = effective_date(app, case, on)
@@ -722,8 +724,7 @@ def waive(app: App, ref: str, key: str, reason: str, on: date | None = None) -> 
 def doc_add(app: App, ref: str, kind: str, source: Path) -> dict[str, Any]:
     content = _document_content(kind, source)
     with app.uow() as uow:
-        permissions.require(uow, app.actor, "record")
-        case = uow.cases.get(ref)
+        case = recording_case(app, uow, ref)
         uow.touch(case, app.moment())  # the case row first: the same lock order as every other step
         stored = attach(app, uow, case.id, case.ref, str(case.state), kind, source.name, content)  # type: ignore[attr-defined]
         uow.commit()

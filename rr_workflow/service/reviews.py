@@ -36,7 +36,7 @@ from rr_workflow.domain.review import (
 )
 from rr_workflow.domain.review_record import KINDS, LOCAL_KINDS, Review, ReviewDeviation
 from rr_workflow.domain.schedule import Schedule
-from rr_workflow.service import follow_up, permissions, read_models, validate
+from rr_workflow.service import commands, follow_up, read_models, validate
 from rr_workflow.service.app import App
 
 CASE_FINISHED = ("closed", "declined")
@@ -80,13 +80,16 @@ def deadlines_of(app: App, review: Review, schedule: Schedule) -> list[Deadline]
 
 def effective_date(app: App, review: Review, on: date | None) -> date:
     """`--on`: today by default; never in the future, never before the decision to review."""
-    today = app.today()
-    on = on or today
-    if on > today:
-        raise BadInput(f"{on} is in the future (today is {today})")
-    if on < review.decided_on:
-        raise BadInput(f"{on} is before the decision to review ({review.decided_on})")
-    return on
+    return commands.on_or_today(app, on, review.decided_on, "the decision to review")
+
+
+def _recording(app: App, uow: UnitOfWork, ref: str, on: date | None) -> tuple[Case, Review, Schedule, date]:
+    """The start of every review command: the Rapid Review commands' own (`commands.recording_case`),
+    then the case's review, its schedule and the step's day."""
+    case = commands.recording_case(app, uow, ref)
+    review = _review_of(uow, case)
+    schedule = review_schedule(uow, review)
+    return case, review, schedule, effective_date(app, review, on)
 
 
 def fire(machine: ReviewMachine, event: str, **kwargs: Any) -> None:
@@ -218,11 +221,7 @@ def _step(
     **kwargs: Any,
 ) -> Review:
     with app.uow() as uow:
-        permissions.require(uow, app.actor, "record")
-        case = uow.cases.get(ref)
-        review = _review_of(uow, case)
-        schedule = review_schedule(uow, review)
-        day = effective_date(app, review, on)
+        case, review, schedule, day = _recording(app, uow, ref, on)
         before = review.state
         machine = machine_for(review)
         more = prepare(review, schedule, day) if prepare else {}
@@ -305,11 +304,7 @@ def extend(
         raise BadInput("give the reason (--reason)")
     validate.text(reason, "--reason")
     with app.uow() as uow:
-        permissions.require(uow, app.actor, "record")
-        case = uow.cases.get(ref)
-        review = _review_of(uow, case)
-        schedule = review_schedule(uow, review)
-        day = effective_date(app, review, on)
+        case, review, schedule, day = _recording(app, uow, ref, on)
         if review.state in FINISHED:
             raise Refused(
                 f"the review is {state_label(str(review.state))!r}: its deadlines can no longer change"
@@ -351,8 +346,7 @@ def recommend(app: App, ref: str, agency: str, text: str, due: date, on: date | 
     from rr_workflow.service import actions
 
     with app.uow() as uow:
-        permissions.require(uow, app.actor, "record")
-        case = uow.cases.get(ref)
+        case = commands.recording_case(app, uow, ref)
         review = _review_of(uow, case)
         if review.kind not in LOCAL_KINDS:
             raise Refused("the Panel's national review makes its own recommendations: none are recorded here")
