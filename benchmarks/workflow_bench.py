@@ -53,59 +53,92 @@ ATTENDEES = ["la:A Smith", "police:DS Jones", "health:Dr Patel"]
 MEETING = date(2026, 11, 12)
 
 Step = Callable[[App, str], object]
+LABELS: dict[Step, str] = {}
+
+
+def step(label: str, command: Step) -> Step:
+    LABELS[command] = label
+    return command
+
 
 # The procedure, by day: (first moment of that day's work, the commands run on every case that day).
 PROCEDURE: list[tuple[datetime, list[Step]]] = [
     (
         datetime(2026, 11, 2, 9),
-        [lambda app, ref: commands.case_open(app, ref, RECEIVED, RECEIVED, "police", summary="benchmark")],
+        [
+            step(
+                "case open",
+                lambda app, ref: commands.case_open(app, ref, RECEIVED, RECEIVED, "police", summary="x"),
+            )
+        ],
     ),
     (
         datetime(2026, 11, 3, 9),
         [
-            lambda app, ref: commands.scoping_send(app, ref, list(PARTNERS)),
-            lambda app, ref: commands.sin_notified(app, ref),
+            step(
+                "scoping send (3 agencies)", lambda app, ref: commands.scoping_send(app, ref, list(PARTNERS))
+            ),
+            step("sin", lambda app, ref: commands.sin_notified(app, ref)),
         ],
     ),
     (
         datetime(2026, 11, 4, 9),
         [
-            *(lambda app, ref, a=a: commands.scoping_returned(app, ref, a) for a in PARTNERS),
-            *(lambda app, ref, a=a: commands.records_secured(app, ref, a) for a in PARTNERS),
+            *(
+                step("scoping returned", lambda app, ref, a=a: commands.scoping_returned(app, ref, a))
+                for a in PARTNERS
+            ),
+            *(
+                step("records secured", lambda app, ref, a=a: commands.records_secured(app, ref, a))
+                for a in PARTNERS
+            ),
         ],
     ),
-    (datetime(2026, 11, 5, 9), [lambda app, ref: commands.meeting_schedule(app, ref, MEETING)]),
+    (
+        datetime(2026, 11, 5, 9),
+        [step("meeting schedule", lambda app, ref: commands.meeting_schedule(app, ref, MEETING))],
+    ),
     (
         datetime(2026, 11, 12, 9),
         [
-            lambda app, ref: commands.meeting_held(app, ref, ATTENDEES),
-            lambda app, ref: commands.decide(app, ref, "no_review", "learning is local", ["la: safety plan"]),
+            step("meeting held", lambda app, ref: commands.meeting_held(app, ref, ATTENDEES)),
+            step(
+                "decide",
+                lambda app, ref: commands.decide(app, ref, "no_review", "local", ["la: safety plan"]),
+            ),
         ],
     ),
     (
         datetime(2026, 11, 13, 9),
         [
-            lambda app, ref: commands.endorse(app, ref, by="Independent Chair"),
-            lambda app, ref: commands.submit(app, ref, send_draft=True),
-            lambda app, ref: commands.outcome_shared(app, ref),
-            lambda app, ref: commands.panel_response(app, ref, agrees=True),
-            lambda app, ref: commands.close(app, ref),
+            step("endorse", lambda app, ref: commands.endorse(app, ref, by="Independent Chair")),
+            step("submit", lambda app, ref: commands.submit(app, ref, send_draft=True)),
+            step("outcome shared", lambda app, ref: commands.outcome_shared(app, ref)),
+            step("panel response", lambda app, ref: commands.panel_response(app, ref, agrees=True)),
+            step("close", lambda app, ref: commands.close(app, ref)),
         ],
     ),
 ]
 TRANSITIONS_PER_CASE = sum(len(steps) for _, steps in PROCEDURE)
 
 
-def drive(app: App, clock: FixedClock, refs: list[str]) -> int:
-    """Every case through every step, day by day; the clock moves on a millisecond per command."""
+def drive(app: App, clock: FixedClock, refs: list[str], after: AfterCommit | None = None) -> int:
+    """Every case through every step, day by day; the clock moves on a millisecond per command. With
+    `after`, each kind of step's time (and the part after its commit) is added to `after.by_step`."""
     transitions = 0
     for start, steps in PROCEDURE:
         moment = start
         for ref in refs:
-            for step in steps:
+            for command in steps:
                 moment += timedelta(milliseconds=1)
                 clock.advance_to(moment)
-                step(app, ref)
+                t0, followed = time.perf_counter(), after.seconds if after else 0.0
+                command(app, ref)
+                if after is not None:
+                    row = after.by_step.setdefault(LABELS[command], [0, 0.0, 0.0])
+                    row[0] += 1
+                    row[1] += time.perf_counter() - t0
+                    row[2] += after.seconds - followed
                 transitions += 1
     return transitions
 
@@ -115,6 +148,7 @@ class AfterCommit:
 
     def __init__(self) -> None:
         self.seconds = 0.0
+        self.by_step: dict[str, list[float]] = {}  # label -> [steps, seconds, of which after the commit]
         self._follow = follow_up._follow_up_now
 
     def __enter__(self) -> AfterCommit:
@@ -141,7 +175,7 @@ def word_only_profile(home: Path) -> Path:
     return profile
 
 
-def product(home: Path, cases: int) -> tuple[int, float, float, float, App]:
+def product(home: Path, cases: int) -> tuple[int, float, float, float, App, AfterCommit]:
     setup.init(home=home, training=True)
     clock = FixedClock(datetime(2026, 11, 1, 9))
     app = open_app(home=home, clock=clock, actor=USER)
@@ -152,13 +186,13 @@ def product(home: Path, cases: int) -> tuple[int, float, float, float, App]:
     refs = [f"RR-2026-{n:04d}" for n in range(1, cases + 1)]
     with AfterCommit() as after:
         t0, cpu = time.perf_counter(), time.process_time()
-        transitions = drive(app, clock, refs)
+        transitions = drive(app, clock, refs, after)
         elapsed = time.perf_counter() - t0
     cpu = time.process_time() - cpu
 
     closed = sum(1 for row in queries.case_list(app) if row["state"] == "closed")
     assert closed == cases + 1, f"only {closed} of {cases + 1} cases reached closed"
-    return transitions, elapsed, after.seconds, cpu, app
+    return transitions, elapsed, after.seconds, cpu, app, after
 
 
 def baseline(url: str, cases: int, transitions: int) -> tuple[float, float]:
@@ -287,7 +321,8 @@ def main() -> None:
             stack.enter_context(scratch_postgres(args.postgres))  # sets RR_DATABASE_URL
         backend = "PostgreSQL" if args.postgres else "SQLite"
 
-        transitions, elapsed, after, cpu, app = product(home, args.cases)
+        load_before = os.getloadavg()
+        transitions, elapsed, after, cpu, app, split = product(home, args.cases)
         assert transitions == args.cases * TRANSITIONS_PER_CASE
         checked, fault = queries.audit_verify(app)
         assert fault is None, fault
@@ -319,6 +354,18 @@ def main() -> None:
         print(f"  ratio, all work included {elapsed / base:8.1f}x   (goal <= 4x)")
         own = (elapsed - after) / base
         print(f"  ratio, the steps' own    {own:8.1f}x   (the letters after the commit left out)")
+        print(f"  ratio of CPU time        {cpu / base_cpu:8.1f}x   (this process's own, all work included)")
+        each = base / transitions * 1000
+        print(f"per step, all work included (ms each; ratio to the bare transaction's {each:.2f} ms)")
+        print(f"  {'step':28s} {'n':>5s} {'ms':>8s} {'after':>8s} {'ratio':>7s}")
+        for label, (n, seconds, followed) in split.by_step.items():
+            ms, after_ms = seconds / n * 1000, followed / n * 1000
+            print(f"  {label:28s} {int(n):5d} {ms:8.2f} {after_ms:8.2f} {ms / each:6.1f}x")
+        load_after = os.getloadavg()
+        print(
+            f"load average (1, 5, 15 min): before {load_before[0]:.2f} {load_before[1]:.2f} "
+            f"{load_before[2]:.2f}, after {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}"
+        )
 
         cold_start(home, "RR-2026-0001", args.runs)
 
