@@ -124,7 +124,7 @@ class CompiledForm:
     def _fill(self, template: Any, context: Mapping[str, Any]) -> str:
         """docxtpl's `render_xml_part` from the rendering on."""
         xml = self._fill_text(template, context)
-        xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
+        xml = xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")  # re.sub(r"\n<w:p([ >])", ...)
         xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
         if any(character in xml for character in "\t\a\n\f"):  # resolve_listing changes nothing else
             xml = self._docxtpl.resolve_listing(xml)
@@ -142,8 +142,7 @@ class CompiledForm:
         from lxml import etree
 
         context = dict(context)
-        # docxtpl's fix_tables parses the body with a recovering parser and corrects each table's grid
-        tree = self._docxtpl.fix_tables(self._fill(self.body, context))
+        tree = self._fix_tables(self._fill(self.body, context))
         ids = 1000
         for element in tree.xpath("//wp:docPr", namespaces=_nsmap()):  # docxtpl's fix_docpr_ids
             ids += 1
@@ -167,6 +166,25 @@ class CompiledForm:
                 package.writestr(name, blob)
         return out.getvalue()
 
+    def _fix_tables(self, xml: str) -> Any:
+        """docxtpl's fix_tables: the body parsed with a recovering parser, each table's grid corrected
+        where a row has more cells than the grid has columns, or no row spans them all (cells made or
+        removed by template tags). Most documents need nothing corrected: that is checked first by
+        XPath, and docxtpl's own (slower) fix_tables runs only where it would change something."""
+        from lxml import etree
+
+        tree = etree.fromstring(xml, etree.XMLParser(recover=True))
+        for table in tree.iter(f"{{{W}}}tbl"):
+            grid = table.find(f"{{{W}}}tblGrid")
+            if grid is None:
+                return self._docxtpl.fix_tables(xml)  # docxtpl's own answer, whatever it is
+            columns = len(grid.findall(f"{{{W}}}gridCol"))
+            crowded = table.xpath(".//w:tr[count(w:tc) > $n]", namespaces={"w": W}, n=columns)
+            spanning = table.xpath(_SPANNING, namespaces={"w": W}, n=columns)
+            if crowded or not spanning:
+                return self._docxtpl.fix_tables(xml)
+        return tree
+
     def _set_property(self, core: Any, name: str, value: str) -> None:
         """python-docx's CoreProperties setter of one text property, on the parsed core.xml."""
         from lxml import etree
@@ -178,6 +196,10 @@ class CompiledForm:
         if element is None:
             element = etree.SubElement(core, tag)
         element.text = value
+
+
+# A row whose cells span every column of the grid (a cell's gridSpan, else 1).
+_SPANNING = ".//w:tr[sum(w:tc/w:tcPr/w:gridSpan/@w:val) + count(w:tc[not(w:tcPr/w:gridSpan)]) >= $n]"
 
 
 def _tagged(text: str) -> bool:

@@ -234,3 +234,37 @@ def test_a_form_with_template_tags_in_its_footnotes_is_rendered_by_docxtpl(
     data = RENDER["scoping"](scoping(agency="Police & Co"))
     assert "Ours." in [p.text for p in docx.Document(io.BytesIO(data)).paragraphs]
     assert b"Returned by Police &amp; Co" in parts(data)["word/footnotes.xml"]
+
+
+def own_report_with_a_column_per_agency(folder: Path) -> Path:
+    """The report with one more table whose columns are made by template tags (docxtpl's {%tc %}): a
+    column per agency, in a grid of three columns as drawn."""
+    path = folder / "docx" / "rapid_review_report.docx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(shipped_dir("templates") / "docx" / "rapid_review_report.docx", path)
+    document = docx.Document(str(path))
+    table = document.add_table(rows=2, cols=3)
+    for row, value in zip(table.rows, ("{{ a.name }}", "{{ a.sent }}"), strict=True):
+        row.cells[0].text, row.cells[1].text, row.cells[2].text = (
+            "{%tc for a in agencies %}",
+            value,
+            "{%tc endfor %}",
+        )
+    document.save(str(path))
+    return path
+
+
+@pytest.mark.parametrize(("agencies", "columns"), [(1, 1), (5, 5)], ids=["fewer columns", "more columns"])
+def test_a_table_whose_columns_come_from_template_tags_gets_docxtpls_grid(
+    shipped_templates_only: Path, agencies: int, columns: int
+) -> None:
+    """docxtpl's fix_tables corrects the grid (3 columns as drawn) to the cells made; the compiled form
+    does the same. Planted bug: the grid never corrected (3 columns left)."""
+    own_report_with_a_column_per_agency(shipped_templates_only / "templates")
+    values = report(agencies=[{"name": f"Agency {n}", "sent_on": "2026-12-22"} for n in range(agencies)])
+    reference, compiled = both_ways("report", values)
+    assert parts(compiled) == parts(reference)
+    table = docx.Document(io.BytesIO(compiled)).tables[-1]
+    grid = table._tbl.tblGrid.findall("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}gridCol")
+    assert len(grid) == columns
+    assert [cell.text for cell in table.rows[0].cells] == [f"Agency {n}" for n in range(agencies)]
