@@ -65,12 +65,13 @@ def _id(ctx: Ctx) -> int:
 
 def offered(entry: dict[str, Any], ctx: Ctx) -> list[str]:
     """The steps offered as forms: an open (or overdue) action can be done, dropped or given a due
-    date; a done one its impact. Only to a coordinator (the service checks the role again)."""
+    date; a done one its impact; a done or dropped one can be reopened when it was recorded by mistake.
+    Only to a coordinator (the service checks the role again)."""
     if not ctx.can("coordinator"):
         return []
     if entry["status"] in ("open", "overdue"):
         return ["done", "due", "drop"]
-    return ["impact"] if entry["status"] == "done" else []
+    return ["impact", "reopen"] if entry["status"] == "done" else ["reopen"]
 
 
 async def action_page(
@@ -134,7 +135,15 @@ def _impact(app: App, action_id: int, form: FormData) -> list[str]:
     return [f"action {action_id}: impact noted."]
 
 
-STEPS: dict[str, Step] = {"done": _done, "drop": _drop, "due": _due, "impact": _impact}
+def _reopen(app: App, action_id: int, form: FormData) -> list[str]:
+    """`rr action reopen ID --reason TEXT [--on DATE]`."""
+    reason = forms.text(form, "reason") or ""
+    reopened = register_service.reopen(app, action_id, reason, _on(app, form))
+    due = f"due {reopened['due']}" if reopened["due"] else "no due date set"
+    return [f"action {action_id}: reopened (was {reopened['was']}); open again, {due}."]
+
+
+STEPS: dict[str, Step] = {"done": _done, "drop": _drop, "due": _due, "impact": _impact, "reopen": _reopen}
 
 
 async def step(ctx: Ctx) -> Response:

@@ -1,5 +1,5 @@
 """The actions register on the web: the list as `rr actions list` filters it (overdue first), each
-action's steps as forms (`rr action done | drop | due | impact`) and a review's recommendation
+action's steps as forms (`rr action done | drop | due | impact | reopen`) and a review's recommendation
 (`rr review recommend`), through the same service functions, with the same one-line refusals; a manager
 is offered no form and cannot post one (SQLite; PostgreSQL too with RR_TEST_DATABASE_URL).
 
@@ -150,6 +150,35 @@ def test_bad_input_is_the_clis_one_line_and_nothing_is_saved(web: str, people: A
     assert said(client, changed) == f"action {la}: due 2027-01-15 (was 2026-12-10)."
     dropped = client.post(f"/action/{la}/drop", data={"csrf": csrf, "reason": "family moved away"})
     assert said(client, dropped) == f"action {la}: dropped on 2026-12-01."
+
+
+def test_an_action_dropped_by_mistake_is_reopened_with_its_reason(web: str, people: Any) -> None:
+    """A done or dropped action offers `rr action reopen` as a form; the reason is required (the CLI's
+    one line, nothing saved) and the action is open again with its due date (planted bug guarded: the
+    form offered only for done actions, or reopening without the reason)."""
+    ids = decided(people)
+    people.at(datetime(2026, 12, 1, 10, 0))
+    police = ids["police"]
+    actions.drop(people.later().app, police, "superseded")
+    client = signed_in(web)
+    page = client.get(f"/action/{police}").text
+    assert 'id="step-reopen"' in page and 'id="step-done"' not in page
+    assert "It was recorded dropped by mistake" in page
+    csrf = client.csrf(f"/action/{police}")
+    no_reason = client.post(f"/action/{police}/reopen", data={"csrf": csrf, "reason": ""})
+    assert no_reason.status_code == 400
+    assert "give the reason the action is reopened (--reason)" in no_reason.text
+    assert status(people, police)["status"] == "dropped"
+    reopened = client.post(f"/action/{police}/reopen", data={"csrf": csrf, "reason": "dropped the wrong one"})
+    assert said(client, reopened) == f"action {police}: reopened (was dropped); open again, due 2026-12-10."
+    assert status(people, police) == {
+        "status": "open",
+        "done_on": None,
+        "evidence": None,
+        "due": "2026-12-10",
+    }
+    trail = people.rows("SELECT actor, action FROM audit_events WHERE action LIKE 'action_re%'")
+    assert trail == [{"actor": "coord", "action": "action_reopened"}]
 
 
 def test_an_action_recorded_meanwhile_by_someone_else_is_refused(web: str, people: Any) -> None:

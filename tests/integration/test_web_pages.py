@@ -76,6 +76,7 @@ WEB_FORMS = {
     "action drop": ("/action/{action_id:int}/{step}", "drop"),
     "action due": ("/action/{action_id:int}/{step}", "due"),
     "action impact": ("/action/{action_id:int}/{step}", "impact"),
+    "action reopen": ("/action/{action_id:int}/{step}", "reopen"),
     **{f"agency {verb}": ("/agencies", verb) for verb in ("add", "edit", "deactivate", "activate")},
     **{f"person {verb}": ("/people", verb) for verb in ("add", "edit", "deactivate", "activate", "revoke")},
     "outbox retry": ("/outbox", None),
