@@ -473,11 +473,9 @@ _built = threading.local()
 
 def machine_for(case: Case, endorsement_required: bool = True) -> RapidReview:
     """The machine acting on `case` until the next call in this thread: built once per thread (for each
-    `endorsement_required`) and handed the case. A new case, in no state yet, gets one of its own, which
-    enters the initial state; so does a case after one the machine took to a final state (a machine
-    stops there)."""
-    if case.state is None:
-        return RapidReview(case, endorsement_required)
+    `endorsement_required`) and handed the case. A new case, in no state yet, enters the initial state
+    through it (`activate_initial_state`, as a machine built for the case would on creation). A machine
+    that took a case to a final state stops there: the next case gets a new one."""
     machines: dict[bool, RapidReview] | None = getattr(_built, "machines", None)
     if machines is None:
         machines = _built.machines = {}
@@ -486,6 +484,8 @@ def machine_for(case: Case, endorsement_required: bool = True) -> RapidReview:
         machine = machines[endorsement_required] = RapidReview(case, endorsement_required)
     else:
         machine.model.case = case
+        if case.state is None:
+            machine.activate_initial_state()
     return machine
 
 

@@ -1004,3 +1004,17 @@ def test_the_machine_handed_on_after_a_case_is_closed_still_acts() -> None:
     machine_for(first).send("decline", on=SENT, reason="not a Rapid Review")
     machine_for(second).send("send_scoping", on=SENT, agencies=["la"])
     assert (first.state, second.state) == ("declined", "scoping")
+
+
+def test_a_new_case_handed_to_the_machine_enters_the_initial_state() -> None:
+    """A new case is handed to the machine already built (no new one: building costs milliseconds) and
+    enters the initial state through it. Planted bug caught: handing it over without activating the
+    initial state (the case has no state, and its first step is refused)."""
+    first = new_case()
+    pooled = machine_for(first)
+    pooled.send("send_scoping", on=SENT, agencies=["la"])
+    second = Case("RR-2", RECEIVED, AWARE, "police", "test-1")
+    assert machine_for(second) is pooled
+    assert (first.state, second.state) == ("scoping", "referred")
+    pooled.send("send_scoping", on=SENT, agencies=["police"])
+    assert [i.agency for i in second.involvements] == ["police"]

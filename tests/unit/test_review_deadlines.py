@@ -15,7 +15,14 @@ from rr_workflow.adapters.config import check_file
 from rr_workflow.domain.calendar import KEEP, NEXT, PREVIOUS, CalendarSettings, WorkingCalendar
 from rr_workflow.domain.deadlines import Deviation, Milestones, Status, compute_deadlines
 from rr_workflow.domain.errors import BadInput, ConfigError, Refused
-from rr_workflow.domain.review import allowed_events, machine_for
+from rr_workflow.domain.review import (
+    LocalReview,
+    NationalReview,
+    allowed_events,
+    allowed_in,
+    machine_for,
+    start,
+)
 from rr_workflow.domain.review_record import Review
 from rr_workflow.domain.schedule import Schedule, parse_review_schedule
 
@@ -162,3 +169,33 @@ class TestMachine:
         assert review.state == "national_awaiting_panel"
         machine.send("panel_decides", on=date(2026, 12, 1), undertakes=True)
         assert review.state == "national_undertaken" and review.panel_undertakes is True
+
+
+class TestOpeningWithoutAMachine:
+    """A decision opens its review without building a machine (`start`, `allowed_in`): the state and the
+    allowed steps must be the ones the machine gives."""
+
+    def test_a_new_review_starts_where_its_machine_would(self) -> None:
+        """Planted bug caught: `start` giving every review the local review's first state."""
+        local = Review("RR-1", "alternative_review", date(2026, 11, 3), "review-2026.1")
+        national = Review("RR-2", "national_cspr", date(2026, 11, 3), "review-2026.1")
+        start(local), start(national)
+        assert (local.state, national.state) == ("review_opened", "national_awaiting_panel")
+        assert (allowed_in(local), allowed_in(national)) == (["appoint", "not_publish"], ["panel_decides"])
+
+    def test_entering_the_first_state_runs_no_hook(self) -> None:
+        """What `start` leaves out: a hook on entering the first state (on_enter_opened, say) would run
+        when a machine is built, and not when a review is started. Planted bug caught: such a hook."""
+        for machine in (LocalReview, NationalReview):
+            initial = machine.initial_state
+            assert initial is not None
+            named = [spec.func for spec in initial.enter if isinstance(spec.func, str)]
+            assert named and not [name for name in named if hasattr(machine, name)]
+
+    @pytest.mark.parametrize("kind", ["local_cspr", "national_cspr"])
+    def test_the_steps_allowed_in_each_state_are_the_machines(self, kind: str) -> None:
+        review = Review("RR-1", kind, date(2026, 11, 3), "review-2026.1")
+        machine = machine_for(review)
+        for state in type(machine).states_map:
+            review.state = state
+            assert allowed_in(review) == allowed_events(machine), state
