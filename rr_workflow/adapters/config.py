@@ -112,10 +112,27 @@ def load_review_schedule(path: Path | None = None) -> Schedule:
 
 
 def review_schedule_in_force() -> tuple[Schedule, str]:
-    """The schedule new reviews are opened under, with the file's text (stored with the review's version)."""
+    """The schedule new reviews are opened under, with the file's text (stored with the review's version).
+    The file is read every time (it may have changed); parsing the same text again is skipped (every
+    decision that opens a review asks, a thousand times in an import of past cases)."""
     path = _chosen_file("RR_REVIEW_SCHEDULE", REVIEW_SCHEDULE_FILE)
-    schedule = parse_review_schedule(read_toml(path), source=str(path))
-    return schedule, path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        read_toml(path)  # the same one-line message as any other configuration file
+        raise
+    return _parsed_review_in_force(text, str(path)), text
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed_review_in_force(text: str, source: str) -> Schedule:
+    import tomllib
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{source}: not valid TOML: {error}") from None
+    return parse_review_schedule(data, source=source)
 
 
 @functools.lru_cache(maxsize=64)

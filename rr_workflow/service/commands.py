@@ -136,7 +136,8 @@ def _save(
     machine = machine or machine_for(case, schedule)  # building one costs milliseconds: reuse the command's
     case.allowed = ",".join(allowed_events(machine))  # type: ignore[attr-defined]
     uow.touch(case, app.moment())
-    open_before = uow.open_deadline_keys(case.id)  # type: ignore[attr-defined]
+    # A case being opened (from no state) has no deadlines yet, so none met late.
+    open_before = set() if from_state is None else uow.open_deadline_keys(case.id)  # type: ignore[attr-defined]
     deadlines = deadlines_of(app, uow, case, schedule)
     read_models.materialise(app, uow, case, schedule, deadlines)
     case.met_late.extend(
@@ -203,7 +204,7 @@ def _require_agencies(
 ) -> dict[str, Mapping[str, Any]]:
     """The agencies by key; each of `keys` must exist and, unless `active` is False (who attended a
     meeting), be active: a deactivated agency gets no new letters."""
-    rows = {r["key"]: r for r in uow.rows(t.agencies)}
+    rows = {r["key"]: r for r in uow.agency_rows()}
     for key in keys:
         if key not in rows:
             raise BadInput(
@@ -295,6 +296,8 @@ def case_open(
 
 def _store_schedule(app: App, uow: UnitOfWork, schedule: Schedule, text: str) -> None:
     digest = hashlib.sha256(text.encode()).hexdigest()
+    if ("schedule", schedule.version, digest) in uow.checked:
+        return  # an import's every case: stored by the first (or already there), in this transaction
     row = {
         "version": schedule.version,
         "name": schedule.name,
@@ -305,14 +308,13 @@ def _store_schedule(app: App, uow: UnitOfWork, schedule: Schedule, text: str) ->
     query = select(t.schedules.c.sha256).where(t.schedules.c.version == schedule.version)
     stored = uow.session.execute(query).scalar()
     if stored is None:  # the first case under this version (or a concurrent command stores it first)
-        if uow.insert_once(t.schedules, row):
-            return
-        stored = uow.session.execute(query).scalar()
+        stored = digest if uow.insert_once(t.schedules, row) else uow.session.execute(query).scalar()
     if stored != digest:
         raise BadInput(
             f"{schedule.source}: schedule.version: version {schedule.version!r} is already in use with "
             "different timescales; give the changed schedule a new version"
         )
+    uow.checked.add(("schedule", schedule.version, digest))
 
 
 # -- the steps of the procedure ---------------------------------------------------------------------------

@@ -58,7 +58,7 @@ def materialise_review(
     case_id = review.case_id  # type: ignore[attr-defined]
     own = uow.live_deadline_rows(case_id, reviews=False)
     board = None if finished and case_finished and not own else board_row([*own, *live])
-    uow.materialise_review_deadlines(case_id, review.id, deadlines, fires, board)  # type: ignore[attr-defined]
+    uow.materialise_review_deadlines(case_id, review, deadlines, fires, board)
 
 
 def first_moments(schedule: Schedule, calendar: WorkingCalendar, live: Sequence[Deadline]) -> dict[str, str]:

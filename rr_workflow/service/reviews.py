@@ -31,7 +31,9 @@ from rr_workflow.domain.review import (
     FINISHED,
     ReviewMachine,
     allowed_events,
+    allowed_in,
     machine_for,
+    start,
     state_label,
 )
 from rr_workflow.domain.review_record import KINDS, LOCAL_KINDS, Review, ReviewDeviation
@@ -114,15 +116,13 @@ def save(
     effective_on: date,
     from_state: str | None,
     details: Mapping[str, Any] | None = None,
-    machine: ReviewMachine | None = None,
 ) -> list[Deadline]:
     """Store a step of the review: its allowed next steps, deadlines and board row, an audit row under the
     case (action `review_<step>`, the review's states), its letters and its domain events."""
-    machine = machine or machine_for(review)
-    review.allowed = ",".join(allowed_events(machine))  # type: ignore[attr-defined]
+    review.allowed = ",".join(allowed_in(review))  # type: ignore[attr-defined]
     review.changed_at = app.moment()  # type: ignore[attr-defined]
-    uow.flush()
-    open_before = uow.open_deadline_keys(case.id, review.id)  # type: ignore[attr-defined]
+    # A review being opened (from no state) has no deadlines yet, so none met late.
+    open_before = set() if from_state is None else uow.open_deadline_keys(case.id, review.id)  # type: ignore[attr-defined]
     deadlines = deadlines_of(app, review, schedule)
     read_models.materialise_review(app, uow, review, str(case.state) in CASE_FINISHED, schedule, deadlines)
     review.met_late = [  # type: ignore[attr-defined]
@@ -149,6 +149,8 @@ def save(
 
 def _store_schedule(app: App, uow: UnitOfWork, schedule: Schedule, text: str) -> None:
     digest = hashlib.sha256(text.encode()).hexdigest()
+    if ("review_schedule", schedule.version, digest) in uow.checked:
+        return  # an import's every review: stored by the first (or already there), in this transaction
     row = {
         "version": schedule.version,
         "name": schedule.name,
@@ -160,14 +162,13 @@ def _store_schedule(app: App, uow: UnitOfWork, schedule: Schedule, text: str) ->
     query = select(rs.c.sha256).where(rs.c.version == schedule.version)
     stored = uow.session.execute(query).scalar()
     if stored is None:
-        if uow.insert_once(rs, row):
-            return
-        stored = uow.session.execute(query).scalar()
+        stored = digest if uow.insert_once(rs, row) else uow.session.execute(query).scalar()
     if stored != digest:
         raise BadInput(
             f"{schedule.source}: schedule.version: version {schedule.version!r} is already in use with "
             "different timescales; give the changed schedule a new version"
         )
+    uow.checked.add(("review_schedule", schedule.version, digest))
 
 
 # -- opening -------------------------------------------------------------------------------------------
@@ -185,14 +186,13 @@ def open_for_decision(app: App, uow: UnitOfWork, case: Case, case_schedule: Sche
             "give the review's deadline another key"
         )
     _store_schedule(app, uow, schedule, text)
-    uow.flush()
     review = Review(case.ref, case.outcome, on, schedule.version)
     review.case_id = case.id  # type: ignore[attr-defined]
     review.opened_at = app.moment()  # type: ignore[attr-defined]
-    machine = machine_for(review)  # enters the initial state
+    start(review)  # the machine's initial state
     review.raise_event(ev.REVIEW_OPENED, on)
     uow.session.add(review)
-    save(app, uow, case, review, schedule, "opened", on, None, {"decided_on": on}, machine)
+    save(app, uow, case, review, schedule, "opened", on, None, {"decided_on": on})
 
 
 def follow_correction(app: App, uow: UnitOfWork, case: Case, on: date, reason: str) -> None:
@@ -227,7 +227,7 @@ def _step(
         more = prepare(review, schedule, day) if prepare else {}
         fire(machine, event, on=day, **kwargs, **more)
         uow.touch(case, app.moment())  # the case row first: the same lock order as every other step
-        save(app, uow, case, review, schedule, event, day, before, details, machine)
+        save(app, uow, case, review, schedule, event, day, before, details)
         uow.commit()
         return review
 

@@ -242,3 +242,41 @@ def test_the_sample_register_is_imported_whole(ready) -> None:
     assert len(report["rows"]) == 24
     assert {r["state"] for r in report["rows"]} == {"closed", "declined"}
     assert date.fromisoformat(min(s["on"] for r in report["rows"] for s in r["steps"])).year == 2025
+
+
+def test_the_review_a_decision_opened_is_on_the_board_with_its_deadlines(ready, tmp_path) -> None:
+    """RR-2026-001's decision (Local CSPR, Wed 21 January 2026) opens a local review: its deadlines, counted
+    by hand, are stored with the import (a batch keeps them waiting until it writes the case), and the
+    closed case stays on the board for them. Reviewer appointed: 20 working days after the decision, Wed 18
+    February (no bank holiday between); the draft report 4 months after it, Thu 21 May; publication 6
+    months after it, Tue 21 July, and the final report 7 working days before that, Fri 10 July.
+    Planted bug caught: the batch not writing a review's waiting deadlines (no review deadline stored,
+    the case off the board)."""
+    register = write_register(tmp_path / "register.csv", HEADER, CLOSED_CASE)
+    ready.ok("import", str(register))
+    review = ready.json("review", "show", "RR-2026-001")
+    assert review["state"] == "review_opened"
+    assert {d["key"]: d["due"] for d in review["deadlines"]} == {
+        "reviewer_appointed": "2026-02-18",
+        "draft_report": "2026-05-21",
+        "final_report_sent": "2026-07-10",
+        "published": "2026-07-21",
+    }
+    board = {row["ref"]: row for row in ready.json("case", "list")}
+    assert board["RR-2026-001"]["state"] == "closed"
+    assert board["RR-2026-001"]["next_deadline"]["key"] == "reviewer_appointed"
+    assert board["RR-2026-001"]["next_deadline"]["due"] == "2026-02-18"
+
+
+def test_a_row_refused_after_its_case_was_opened_leaves_the_next_rows_checked(ready, tmp_path) -> None:
+    """The first case of a fresh database stores the schedule it is opened under; refused at its last
+    step (closed before the outcome was shared), its row is rolled back, schedule and all, and the next
+    row's case must store it again. Planted bug caught: a batch remembering the schedule as stored after
+    the rollback (the second row fails on the missing schedule instead of being checked)."""
+    refused = [*CLOSED_CASE[:24], "", "28/01/2026"]  # never shared, yet closed
+    register = write_register(tmp_path / "register.csv", HEADER, refused, OPEN_CASE)
+    before = ready.snapshot()
+    report = json.loads(ready("import", str(register), "--dry-run", "--json").out)
+    assert [(p["row"], p["column"]) for p in report["problems"]] == [(2, "Z (Closed)")]
+    assert [r["state"] for r in report["rows"]] == [None, "scoping"]
+    assert ready.snapshot() == before

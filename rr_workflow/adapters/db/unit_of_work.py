@@ -99,6 +99,9 @@ class UnitOfWork:
         self._committed = False
         self._audit_waiting: list[dict[str, Any]] = []
         self._after_commit: list[Callable[[], None]] = []
+        # What this transaction already found in order (a schedule's version stored with the same text):
+        # a batch keeps it across its use cases, and forgets it when it rolls back.
+        self.checked: set[Any] = set()
         return self
 
     def __exit__(
@@ -198,9 +201,10 @@ class UnitOfWork:
     def live_deadline_rows(self, case_id: int, reviews: bool) -> list[Any]:
         """The stored deadlines of the case that may still fire: its reviews' (`reviews`) or the Rapid
         Review's own; rows with the board's columns (key, label, due, original_due, due_soon_from,
-        deviation)."""
+        deviation) and their review's id."""
         d = t.deadlines.c
-        query = select(d.key, d.label, d.due, d.original_due, d.due_soon_from, d.deviation).where(
+        columns = (d.key, d.label, d.due, d.original_due, d.due_soon_from, d.deviation, d.review_id)
+        query = select(*columns).where(
             d.case_id == case_id,
             d.next_fire_at.is_not(None),
             d.review_id.is_not(None) if reviews else d.review_id.is_(None),
@@ -210,18 +214,21 @@ class UnitOfWork:
     def materialise_review_deadlines(
         self,
         case_id: int,
-        review_id: int,
+        review: Any,
         deadlines: Iterable[Deadline],
         next_fire_at: Mapping[str, str],
         board: Mapping[str, Any] | None,
     ) -> None:
-        """Replace the review's deadline rows and the case's board row (None: nothing left on the board)."""
-        self.flush()
-        self.session.execute(delete(t.deadlines).where(t.deadlines.c.review_id == review_id))
-        rows = [{**row, "review_id": review_id} for row in deadline_rows(case_id, deadlines, next_fire_at)]
-        if rows:
-            self.session.execute(insert(t.deadlines), rows)
+        """Replace the deadline rows of `review` (a Review, stored or new) and the case's board row (None:
+        nothing left on the board)."""
+        self.flush()  # a new review gets its id
+        self._write_review_deadlines(review.id, deadline_rows(case_id, deadlines, next_fire_at))
         self.write_board(case_id, board)
+
+    def _write_review_deadlines(self, review_id: int, rows: list[dict[str, Any]]) -> None:
+        self.session.execute(delete(t.deadlines).where(t.deadlines.c.review_id == review_id))
+        if rows:
+            self.session.execute(insert(t.deadlines), [{**row, "review_id": review_id} for row in rows])
 
     def write_board(self, case_id: int, board: Mapping[str, Any] | None) -> None:
         self.session.execute(delete(t.case_board).where(t.case_board.c.case_id == case_id))
@@ -257,6 +264,9 @@ class UnitOfWork:
             select(t.schedules.c.source_text).where(t.schedules.c.version == version)
         ).scalar()
 
+    def agency_rows(self) -> list[Mapping[str, Any]]:
+        return self.rows(t.agencies)
+
 
 class BatchUnitOfWork(UnitOfWork):
     """One transaction for many use cases (`rr import`), written a batch at a time.
@@ -275,6 +285,7 @@ class BatchUnitOfWork(UnitOfWork):
         self.discard()
         self.role_memo: dict[str, tuple[set[str], bool]] = {}  # roles do not change in an import
         self._schedule_texts: dict[str, str | None] = {}
+        self._agencies: list[Mapping[str, Any]] | None = None  # nor do agencies
         return self
 
     def schedule_text(self, version: str) -> str | None:
@@ -282,11 +293,24 @@ class BatchUnitOfWork(UnitOfWork):
             self._schedule_texts[version] = super().schedule_text(version)
         return self._schedule_texts[version]
 
+    def agency_rows(self) -> list[Mapping[str, Any]]:
+        if self._agencies is None:
+            self._agencies = super().agency_rows()
+        return self._agencies
+
     def discard(self) -> None:
-        """Drop what is waiting to be written (after its owner rolled back to its savepoint)."""
+        """Drop what is waiting to be written, and what was found in order (after its owner rolled back to
+        its savepoint: a row the rolled-back use cases wrote, such as a schedule, is gone)."""
+        self.checked.clear()
+        self._waiting()
+
+    def _waiting(self) -> None:
         self._deadlines: dict[int, list[dict[str, Any]]] = {}
         self._boards: dict[int, Mapping[str, Any] | None] = {}
-        self._review_rows: dict[int, list[Any]] = {}  # the reviews' live deadlines, by case, as read
+        self._review_deadlines: dict[Any, list[dict[str, Any]]] = {}  # by review (written with its id)
+        # The reviews' live deadlines of each case, as read or as waiting: by review id as read, by the
+        # review itself as waiting (a new review has no id until the batch is written).
+        self._review_rows: dict[int, dict[Any, list[Any]]] = {}
         self._audit_rows: list[dict[str, Any]] = []
         self._events: list[tuple[DomainEvent, str, Collection[str], tuple[str, str] | None]] = []
         self._follow_ups: list[Callable[[], None]] = []  # after the commit, if their batch is written
@@ -299,6 +323,8 @@ class BatchUnitOfWork(UnitOfWork):
             self.session.execute(delete(t.deadlines).where(d.case_id == case_id, d.review_id.is_(None)))
             if rows:
                 self.session.execute(insert(t.deadlines), rows)
+        for review, rows in self._review_deadlines.items():
+            self._write_review_deadlines(review.id, rows)
         if self._boards:
             board = t.case_board
             self.session.execute(delete(board).where(board.c.case_id.in_(list(self._boards))))
@@ -310,7 +336,7 @@ class BatchUnitOfWork(UnitOfWork):
         if rows:
             self.session.execute(insert(t.outbox), rows)
         self._after_commit.extend(self._follow_ups)
-        self.discard()
+        self._waiting()
 
     def commit(self) -> None:
         self.write()
@@ -324,6 +350,9 @@ class BatchUnitOfWork(UnitOfWork):
         flag_modified(case, "changed_at")
         if getattr(case, "id", None) is None:
             self.flush()  # a new case: its steps need its id
+            case_id = case.id  # type: ignore[attr-defined]
+            self._deadlines.setdefault(case_id, [])  # and it has no deadlines yet, nor a review
+            self._review_rows.setdefault(case_id, {})
 
     def materialise_deadlines(
         self,
@@ -336,8 +365,11 @@ class BatchUnitOfWork(UnitOfWork):
         self._boards[case_id] = board
 
     def open_deadline_keys(self, case_id: int, review_id: int | None = None) -> set[str]:
-        waiting = self._deadlines.get(case_id)
-        if waiting is None or review_id is not None:
+        if review_id is None:
+            waiting = self._deadlines.get(case_id)
+        else:
+            waiting = next((r for v, r in self._review_deadlines.items() if v.id == review_id), None)
+        if waiting is None:
             return super().open_deadline_keys(case_id, review_id)
         return {row["key"] for row in waiting if row["met_on"] is None}
 
@@ -345,25 +377,35 @@ class BatchUnitOfWork(UnitOfWork):
         self._boards[case_id] = board
 
     def live_deadline_rows(self, case_id: int, reviews: bool) -> list[Any]:
-        if reviews:  # read once a case (every step of it asks); a review's deadlines written here renew it
-            if case_id not in self._review_rows:
-                self._review_rows[case_id] = super().live_deadline_rows(case_id, reviews)
-            return self._review_rows[case_id]
+        if reviews:  # read once a case (every step of it asks); a review's deadlines waiting here renew it
+            return [row for rows in self._live_reviews(case_id).values() for row in rows]
         waiting = self._deadlines.get(case_id)
         if waiting is None:
             return super().live_deadline_rows(case_id, reviews)
         return [SimpleNamespace(**row) for row in waiting if row["next_fire_at"] is not None]
 
+    def _live_reviews(self, case_id: int) -> dict[Any, list[Any]]:
+        held = self._review_rows.get(case_id)
+        if held is None:
+            held = self._review_rows[case_id] = {}
+            for row in super().live_deadline_rows(case_id, reviews=True):
+                held.setdefault(row.review_id, []).append(row)
+        return held
+
     def materialise_review_deadlines(
         self,
         case_id: int,
-        review_id: int,
+        review: Any,
         deadlines: Iterable[Deadline],
         next_fire_at: Mapping[str, str],
         board: Mapping[str, Any] | None,
     ) -> None:
-        self._review_rows.pop(case_id, None)
-        super().materialise_review_deadlines(case_id, review_id, deadlines, next_fire_at, board)
+        rows = deadline_rows(case_id, deadlines, next_fire_at)
+        self._review_deadlines[review] = rows
+        held = self._live_reviews(case_id)
+        held.pop(review.id, None)  # as read, if it was stored
+        held[review] = [SimpleNamespace(**row) for row in rows if row["next_fire_at"] is not None]
+        self._boards[case_id] = board
 
     def audit(self, **row: Any) -> None:
         self._audit_rows.append(row)
@@ -393,6 +435,7 @@ class JoinedUnitOfWork(UnitOfWork):
         self.session = self.batch.session
         self.cases = self.batch.cases
         self.role_memo = self.batch.role_memo
+        self.checked = self.batch.checked
         self._new_files = []
         self._committed = False
         return self
@@ -432,12 +475,12 @@ class JoinedUnitOfWork(UnitOfWork):
     def materialise_review_deadlines(
         self,
         case_id: int,
-        review_id: int,
+        review: Any,
         deadlines: Iterable[Deadline],
         next_fire_at: Mapping[str, str],
         board: Mapping[str, Any] | None,
     ) -> None:
-        self.batch.materialise_review_deadlines(case_id, review_id, deadlines, next_fire_at, board)
+        self.batch.materialise_review_deadlines(case_id, review, deadlines, next_fire_at, board)
 
     def write_board(self, case_id: int, board: Mapping[str, Any] | None) -> None:
         self.batch.write_board(case_id, board)
@@ -447,6 +490,9 @@ class JoinedUnitOfWork(UnitOfWork):
 
     def schedule_text(self, version: str) -> str | None:
         return self.batch.schedule_text(version)
+
+    def agency_rows(self) -> list[Mapping[str, Any]]:
+        return self.batch.agency_rows()
 
     def publish(
         self,
