@@ -1,8 +1,10 @@
 """`rr import`: the cases of a partnership's register, recorded as the steps a coordinator would have taken.
 
 Each row's plan (service/register.py) goes through the same service functions the CLI calls
-(service/commands.py), dated with `on=`, all inside one unit of work: each case in a savepoint of its own,
-so a refused step is reported against its row and column and the rest of the register is still checked.
+(service/commands.py), dated with `on=`, all inside one unit of work: the cases in savepoints of
+`CASES_A_BATCH`, each written as one batch; a batch with a refused step is rolled back and recorded again a
+case to a savepoint, so the step is reported against its row and column and the rest of the register is
+still checked.
 A dry run, or any problem at all, rolls the whole transaction back: the database is unchanged.
 
 The steps run on an `App` that records facts only (`record_only`): the letters of past steps went out at
@@ -28,6 +30,9 @@ from rr_workflow.service.app import App
 from rr_workflow.service.register import CasePlan, Problem, Step
 
 FINISHED = ("closed", "declined")
+# Cases recorded in one savepoint and written together (a few statements, not a few a case); a refused
+# step sends its batch back to one case at a time.
+CASES_A_BATCH = 50
 
 
 @dataclass
@@ -99,10 +104,10 @@ def import_register(app: App, path: Path, dry_run: bool = False) -> Outcome:
         if not plans and not outcome.problems:
             raise BadInput(f"{sheet.source} has no cases: one row per case below the column headings")
         steps_app = dataclasses.replace(app, within=uow, record_only=True)
-        for plan in plans:
-            result = _record(steps_app, uow, plan)
-            outcome.rows.append(result)
-            outcome.problems.extend(result.problems)
+        for first in range(0, len(plans), CASES_A_BATCH):
+            for result in _record_batch(steps_app, uow, plans[first : first + CASES_A_BATCH]):
+                outcome.rows.append(result)
+                outcome.problems.extend(result.problems)
         if outcome.problems or dry_run:
             return outcome  # leaving the unit of work uncommitted rolls everything back
         open_refs = {r.ref for r in outcome.rows if r.state not in FINISHED}
@@ -122,6 +127,30 @@ def import_register(app: App, path: Path, dry_run: bool = False) -> Outcome:
         uow.commit()
         outcome.imported = True
     return outcome
+
+
+def _record_batch(app: App, uow: BatchUnitOfWork, plans: list[CasePlan]) -> list[RowResult]:
+    """Run the steps of the cases `plans` in one savepoint, written as one batch. A refused step rolls the
+    whole batch back, and its cases are recorded again one at a time (`_record`), so that each row's
+    problem is its own and the others are checked as usual."""
+    results = [RowResult(plan.row, plan.ref, plan.steps, list(plan.problems)) for plan in plans]
+    savepoint = uow.session.begin_nested()
+    for plan, result in zip(plans, results, strict=True):
+        if result.problems:
+            continue
+        try:
+            for step in plan.steps:
+                getattr(commands, step.command)(app, plan.ref, **step.args)
+        except (BadInput, Refused):
+            savepoint.rollback()
+            uow.discard()
+            return [_record(app, uow, plan) for plan in plans]
+    uow.write()
+    savepoint.commit()
+    for plan, result in zip(plans, results, strict=True):
+        if plan.steps and not result.problems:
+            result.state = uow.cases.get(plan.ref).state
+    return results
 
 
 def _record(app: App, uow: BatchUnitOfWork, plan: CasePlan) -> RowResult:

@@ -318,13 +318,21 @@ class BatchUnitOfWork(UnitOfWork):
     def write(self) -> None:
         """Write everything waiting, in the open transaction."""
         self.flush()
-        for case_id, rows in self._deadlines.items():
-            d = t.deadlines.c
-            self.session.execute(delete(t.deadlines).where(d.case_id == case_id, d.review_id.is_(None)))
-            if rows:
-                self.session.execute(insert(t.deadlines), rows)
-        for review, rows in self._review_deadlines.items():
-            self._write_review_deadlines(review.id, rows)
+        d = t.deadlines.c
+        if self._deadlines:
+            cases = list(self._deadlines)
+            self.session.execute(delete(t.deadlines).where(d.case_id.in_(cases), d.review_id.is_(None)))
+        if self._review_deadlines:
+            reviews = [review.id for review in self._review_deadlines]
+            self.session.execute(delete(t.deadlines).where(d.review_id.in_(reviews)))
+        rows = [{**row, "review_id": None} for waiting in self._deadlines.values() for row in waiting]
+        rows += [  # every row names its review (None: the case's own): an executemany takes the first's keys
+            {**row, "review_id": review.id}
+            for review, waiting in self._review_deadlines.items()
+            for row in waiting
+        ]
+        if rows:
+            self.session.execute(insert(t.deadlines), rows)
         if self._boards:
             board = t.case_board
             self.session.execute(delete(board).where(board.c.case_id.in_(list(self._boards))))
