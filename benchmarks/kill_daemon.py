@@ -7,10 +7,15 @@ many kills land between a message being handed over and the outbox row being mar
 last round one daemon drains the outbox and stops with SIGTERM.
 
 It prints:
+  last daemon's drain               seconds the last daemon took to send what the others left (at most
+                                    DRAIN_SECONDS; each daemon's JSON log goes to --log FILE if given)
   lost                              messages in the outbox the server never received         (must be 0)
   duplicated with a new Message-ID  one notice received under two or more Message-IDs        (must be 0)
   repeated with the same Message-ID receipts beyond the first of a Message-ID: a resend after a crash
-                                    between hand-over and marking sent; mail clients fold them
+                                    between hand-over and marking sent, at most one per sender
+                                    (RR_SMTP_CONNECTIONS) a kill; mail clients fold them
+  not sent when the drain ended     should anything be lost: its status and attempts (a stalled claim,
+                                    a backoff, or a drain that was too slow)
 
     python benchmarks/kill_daemon.py                 # SQLite, 50 rounds
     python benchmarks/kill_daemon.py --rounds 10 --postgres postgresql+psycopg://postgres@127.0.0.1/test
@@ -96,14 +101,16 @@ def open_overdue_cases(home: Path, first: int, count: int) -> None:
     app.engine.dispose()
 
 
-def daemon(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "rr_workflow", "daemon", "--poll", "0.5"],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+def daemon(env: dict[str, str], log: Path | None = None) -> subprocess.Popen[bytes]:
+    """`rr daemon`, its JSON-lines log appended to `log` (or thrown away)."""
+    with open(log, "ab") if log else open(os.devnull, "wb") as stream:
+        return subprocess.Popen(
+            [sys.executable, "-m", "rr_workflow", "daemon", "--poll", "0.5"],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=stream,
+        )
 
 
 def outbox(home: Path) -> list[dict[str, Any]]:
@@ -123,6 +130,7 @@ def main() -> int:
     parser.add_argument("--delay", type=float, default=0.15, help="seconds the SMTP server takes per message")
     parser.add_argument("--seed", type=int, default=20261126)
     parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL server to make a scratch database on")
+    parser.add_argument("--log", type=Path, help="append every daemon's JSON-lines log to this file")
     args = parser.parse_args()
     rounds = max(1, min(args.rounds, 500))
     chance = random.Random(args.seed)
@@ -149,7 +157,7 @@ def main() -> int:
         started = time.monotonic()
         for number in range(rounds):
             open_overdue_cases(home, number * args.cases_per_round, args.cases_per_round)
-            process = daemon(env)
+            process = daemon(env, args.log)
             try:
                 time.sleep(chance.uniform(0.5, 3.0))
             finally:
@@ -157,7 +165,7 @@ def main() -> int:
                 process.wait(timeout=30)
         killed_for = time.monotonic() - started
 
-        final = daemon(env)
+        final = daemon(env, args.log)
         try:
             deadline = time.monotonic() + DRAIN_SECONDS
             while time.monotonic() < deadline:
@@ -165,6 +173,7 @@ def main() -> int:
                 if rows and all(r["status"] == "sent" for r in rows):
                     break
                 time.sleep(1)
+            drained_for = time.monotonic() - (deadline - DRAIN_SECONDS)
         finally:
             final.send_signal(signal.SIGTERM)
             try:
@@ -191,11 +200,19 @@ def main() -> int:
         f"messages in the outbox             {len(rows)} (sent: {sum(r['status'] == 'sent' for r in rows)})"
     )
     print(f"receipts at the SMTP server        {len(got)}")
+    print(f"last daemon's drain                {drained_for:.0f} s (at most {DRAIN_SECONDS} s)")
     print(f"lost                               {len(lost)}")
     print(f"duplicated with a new Message-ID   {new_ids}")
     print(f"repeated with the same Message-ID  {repeated}")
     if unknown:
         print(f"received but not in the outbox     {len(unknown)}")
+    unsent: dict[str, int] = defaultdict(int)  # what a lost message was waiting for
+    for r in rows:
+        if r["status"] != "sent":
+            unsent[f"{r['status']}, {r['attempts']} attempt(s)"] += 1
+    if unsent:
+        print("not sent when the drain ended     " + "; ".join(f"{n} {k}" for k, n in sorted(unsent.items())))
+    print(f"messages that failed at least once {sum(r['attempts'] > 0 for r in rows)}")
     return 1 if lost or new_ids or unknown else 0
 
 

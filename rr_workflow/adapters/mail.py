@@ -3,8 +3,14 @@
 Settings (environment): RR_SMTP_HOST, RR_SMTP_PORT (default 587), RR_SMTP_STARTTLS (default 1, on any
 port: mail to agencies goes over TLS, the server's certificate checked, unless RR_SMTP_STARTTLS=0 says
 otherwise; a server that offers no STARTTLS gets nothing, and the mail is retried), RR_SMTP_CAFILE (a CA
-bundle for a server with a private certificate), RR_SMTP_USER, RR_SMTP_PASSWORD. From and Reply-To come
-from the partnership profile (`rr settings show`); RR_MAIL_FROM overrides its From.
+bundle for a server with a private certificate), RR_SMTP_USER, RR_SMTP_PASSWORD, RR_SMTP_CONNECTIONS
+(default 3: how many messages are handed over at once). From and Reply-To come from the partnership
+profile (`rr settings show`); RR_MAIL_FROM overrides its From.
+
+A sender keeps its SMTP connection open from one message to the next (`SmtpTransport.session`), up to
+`MESSAGES_PER_CONNECTION`: a message costs the server's answer, not a new connection, TLS handshake and
+login. A connection the server closed meanwhile (idle timeout, "421 too many messages") is opened again
+once for the message that found it closed.
 
 A meeting invitation (an attachment of type `text/calendar; method=...`) becomes the iMIP structure
 Outlook answers with Accept/Decline (RFC 6047):
@@ -21,19 +27,27 @@ from __future__ import annotations
 
 import os
 import smtplib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
 from typing import Any, Protocol
 
+from rr_workflow.domain.errors import BadInput
 
-class Transport(Protocol):
-    name: str
+MESSAGES_PER_CONNECTION = 20  # then a new connection: some servers refuse more in one (421)
+MOST_CONNECTIONS = 10
 
+
+class Sender(Protocol):
     def send(self, message: EmailMessage) -> dict[str, str]:
         """Hand the message over; return the recipients the server refused (address -> its reply)."""
         ...
+
+
+class Transport(Sender, Protocol):
+    name: str
 
 
 def mail_from() -> str:
@@ -113,22 +127,86 @@ class SmtpTransport:
         user: str | None,
         password: str | None,
         timeout: float = 30,
+        connections: int = 1,
     ) -> None:
         self.host, self.port, self.starttls = host, port, starttls
         self.user, self.password, self.timeout = user, password, timeout
+        self.connections = connections  # how many senders `delivery.deliver` runs at once
 
     def send(self, message: EmailMessage) -> dict[str, str]:
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+        """One message over a connection of its own."""
+        with self.session() as sender:
+            return sender.send(message)
+
+    @contextmanager
+    def session(self) -> Iterator[SmtpSession]:
+        """A sender that keeps its connection for the messages that follow; closed at the end."""
+        sender = SmtpSession(self)
+        try:
+            yield sender
+        finally:
+            sender.close()
+
+    def connect(self) -> smtplib.SMTP:
+        smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        try:
             if self.starttls:
                 import ssl
 
                 smtp.starttls(context=ssl.create_default_context(cafile=os.environ.get("RR_SMTP_CAFILE")))
             if self.user:
                 smtp.login(self.user, self.password or "")
-            refused = smtp.send_message(message)  # raises if every recipient was refused
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+
+class SmtpSession:
+    """One SMTP connection used for message after message (see the module's text)."""
+
+    def __init__(self, transport: SmtpTransport) -> None:
+        self.transport = transport
+        self._smtp: smtplib.SMTP | None = None
+        self._sent = 0
+
+    def send(self, message: EmailMessage) -> dict[str, str]:
+        if self._sent >= MESSAGES_PER_CONNECTION:
+            self.close()
+        reused = self._smtp is not None
+        try:
+            return self._send(message)
+        except (smtplib.SMTPServerDisconnected, smtplib.SMTPResponseException) as error:
+            self.close()
+            closed = isinstance(error, smtplib.SMTPServerDisconnected) or error.smtp_code == 421
+            if not (reused and closed):
+                raise
+            # The server closed a connection it had kept for us (idle, or enough messages on it): the
+            # message goes over a new one. Should it have taken the message before closing, the
+            # recipient gets it twice under the same Message-ID.
+            return self._send(message)
+        except BaseException:
+            self.close()  # in an unknown state: the next message opens a new connection
+            raise
+
+    def _send(self, message: EmailMessage) -> dict[str, str]:
+        if self._smtp is None:
+            self._smtp = self.transport.connect()
+            self._sent = 0
+        refused = self._smtp.send_message(message)  # raises if every recipient was refused
+        self._sent += 1
         return {
             address: f"{code} {reply.decode(errors='replace')}" for address, (code, reply) in refused.items()
         }
+
+    def close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is None:
+            return
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
 
 
 class FileTransport:
@@ -138,6 +216,10 @@ class FileTransport:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+
+    @contextmanager
+    def session(self) -> Iterator[FileTransport]:
+        yield self
 
     def send(self, message: EmailMessage) -> dict[str, str]:
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -159,5 +241,20 @@ def transport_from_environment(home: Path) -> Transport:
     port = int(os.environ.get("RR_SMTP_PORT") or 587)
     starttls = (os.environ.get("RR_SMTP_STARTTLS") or "1").strip().lower() not in ("0", "false", "no")
     return SmtpTransport(
-        host, port, starttls, os.environ.get("RR_SMTP_USER"), os.environ.get("RR_SMTP_PASSWORD")
+        host,
+        port,
+        starttls,
+        os.environ.get("RR_SMTP_USER"),
+        os.environ.get("RR_SMTP_PASSWORD"),
+        connections=connections_from_environment(),
     )
+
+
+def connections_from_environment() -> int:
+    """RR_SMTP_CONNECTIONS: how many messages are handed over at once (1 to 10, default 3)."""
+    value = (os.environ.get("RR_SMTP_CONNECTIONS") or "3").strip()
+    if not value.isdigit() or not 1 <= int(value) <= MOST_CONNECTIONS:
+        raise BadInput(
+            f"RR_SMTP_CONNECTIONS is a whole number from 1 to {MOST_CONNECTIONS}, not {value[:20]!r}"
+        )
+    return int(value)

@@ -16,7 +16,10 @@ RR_NOW still retries its mail and recovers a crashed send.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +39,7 @@ FIRST_RETRY = timedelta(seconds=30)
 LONGEST_WAIT = timedelta(hours=1)
 
 if TYPE_CHECKING:  # the mail and letter modules are imported only when there is something to send
-    from rr_workflow.adapters.mail import Transport
+    from rr_workflow.adapters.mail import Sender, Transport
 
 Fence = Callable[[Any], None]  # raises if this process may no longer act (see daemon.Leadership)
 
@@ -68,7 +71,13 @@ def deliver(
     fence: Fence | None = None,
 ) -> dict[str, int]:
     """Send what is due. `now`: the wall-clock moment (default: the system's); `fence`: the daemon's
-    check that it still leads, run inside each claim's transaction."""
+    check that it still leads, run inside each claim's transaction.
+
+    The transport's `connections` senders (RR_SMTP_CONNECTIONS, default 3) work through the messages at
+    once, each over one SMTP connection it keeps open: a backlog drains in about the server's answer time
+    per message divided by the senders, not a connection, its handshakes and the server's answer each,
+    one after another. Each message is still claimed, sent and marked on its own, so a crash repeats at
+    most the messages in flight (one per sender), under their own Message-IDs."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
     counts = {"sent": 0, "failed": 0, "dead": 0}
     m = t.mail_outbox
@@ -76,32 +85,81 @@ def deliver(
         due = (
             connection.execute(select(m.c.id).where(_due(now)).order_by(m.c.id).limit(limit)).scalars().all()
         )
-    if due:
-        from rr_workflow.adapters.mail import build_message
-        from rr_workflow.service import letters
-    for mail_id in due:
-        row = _claim(app, mail_id, now, fence)
-        if row is None:
-            continue  # another sender took it
+    if not due:
+        return counts
+    waiting_ids = deque(due)
+    guard = threading.Lock()
+    stopping = threading.Event()
+    problems: list[BaseException] = []
+
+    def work() -> None:
         try:
-            with app.engine.connect() as connection:
-                attached = letters.attachments(connection, mail_id)
-            refused = transport.send(build_message(row, attached))
-        except Exception as error:  # any failure to hand over the message: retry later
-            counts["dead" if _failed(app, row, now, error) else "failed"] += 1
-            continue
-        # Some recipients refused, the others accepted: resending would duplicate it for the others, so
-        # it counts as sent and the refusals are kept where `rr outbox list --all` shows them.
-        note = "; ".join(f"refused {address}: {reply}" for address, reply in refused.items()) or None
-        with app.uow() as uow:
-            uow.session.execute(
-                update(m)
-                .where(m.c.id == mail_id)
-                .values(status="sent", sent_at=app.moment(), last_error=note[:500] if note else None)
-            )
-            uow.commit()
-        counts["sent"] += 1
+            with _session(transport) as sender:
+                while not stopping.is_set():
+                    with guard:
+                        if not waiting_ids:
+                            return
+                        mail_id = waiting_ids.popleft()
+                    outcome = _deliver_one(app, sender, mail_id, now, fence)
+                    if outcome is not None:
+                        with guard:
+                            counts[outcome] += 1
+        except BaseException as error:  # LostLeadership, a crash: every sender stops, and it is raised
+            stopping.set()
+            with guard:
+                problems.append(error)
+
+    senders = max(1, min(int(getattr(transport, "connections", 1)), len(due)))
+    if senders == 1:
+        work()
+    else:
+        threads = [threading.Thread(target=work, name=f"rr-mail-{n}", daemon=True) for n in range(senders)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    if problems:
+        raise problems[0]
     return counts
+
+
+@contextmanager
+def _session(transport: Transport) -> Iterator[Sender]:
+    """A sender that keeps its connection from one message to the next, if the transport has one."""
+    opened = getattr(transport, "session", None)
+    if opened is None:
+        yield transport
+        return
+    with opened() as sender:
+        yield sender
+
+
+def _deliver_one(app: App, sender: Sender, mail_id: int, now: datetime, fence: Fence | None) -> str | None:
+    """Claim, hand over and mark one message: "sent", "failed", "dead", or None if another sender has it."""
+    from rr_workflow.adapters.mail import build_message
+    from rr_workflow.service import letters
+
+    m = t.mail_outbox
+    row = _claim(app, mail_id, now, fence)
+    if row is None:
+        return None  # another sender took it
+    try:
+        with app.engine.connect() as connection:
+            attached = letters.attachments(connection, mail_id)
+        refused = sender.send(build_message(row, attached))
+    except Exception as error:  # any failure to hand over the message: retry later
+        return "dead" if _failed(app, row, now, error) else "failed"
+    # Some recipients refused, the others accepted: resending would duplicate it for the others, so
+    # it counts as sent and the refusals are kept where `rr outbox list --all` shows them.
+    note = "; ".join(f"refused {address}: {reply}" for address, reply in refused.items()) or None
+    with app.uow() as uow:
+        uow.session.execute(
+            update(m)
+            .where(m.c.id == mail_id)
+            .values(status="sent", sent_at=app.moment(), last_error=note[:500] if note else None)
+        )
+        uow.commit()
+    return "sent"
 
 
 def _claim(app: App, mail_id: int, now: datetime, fence: Fence | None) -> dict[str, Any] | None:

@@ -85,14 +85,24 @@ class Received:
 class SmtpSink:
     """aiosmtpd on 127.0.0.1: records each accepted message, then (optionally) waits before answering."""
 
-    def __init__(self, delay: float = 0.0, credentials: tuple[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        delay: float = 0.0,
+        credentials: tuple[str, str] | None = None,
+        messages_per_connection: int | None = None,
+    ) -> None:
         self.port = free_port()
         self.delay = delay
         self.credentials = credentials
+        # aiosmtpd's own limit: the next MAIL FROM on that connection is answered 421 and it is closed
+        self.messages_per_connection = messages_per_connection
         self._lock = threading.Lock()
         self._received: list[Received] = []
         self._controller: Any = None
         self.refuse: set[str] = set()  # recipients answered with 550 at RCPT TO
+        self.connections: list[Any] = []  # the client's (address, port) of each message: its connection
+        self._in_flight = 0
+        self.most_at_once = 0  # the most messages the server was answering at one moment
 
     # aiosmtpd handler hook
     async def handle_RCPT(
@@ -120,8 +130,15 @@ class SmtpSink:
                     login.decode() if isinstance(login, bytes) else login,
                 )
             )
-        if self.delay:
-            await asyncio.sleep(self.delay)  # accepted, but the sender still waits for the reply
+            self.connections.append(tuple(session.peer))
+            self._in_flight += 1
+            self.most_at_once = max(self.most_at_once, self._in_flight)
+        try:
+            if self.delay:
+                await asyncio.sleep(self.delay)  # accepted, but the sender still waits for the reply
+        finally:
+            with self._lock:
+                self._in_flight -= 1
         return "250 OK"
 
     def _authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
@@ -140,6 +157,8 @@ class SmtpSink:
         options: dict[str, Any] = {}
         if self.credentials is not None:
             options = {"authenticator": self._authenticate, "auth_require_tls": False}
+        if self.messages_per_connection is not None:
+            options["command_call_limit"] = {"MAIL": self.messages_per_connection}
         controller = Controller(self, hostname="127.0.0.1", port=self.port, ready_timeout=5, **options)
         controller.start()
         self._controller = controller

@@ -44,7 +44,14 @@ DOMAIN = "lscp.example"
 
 @pytest.fixture(autouse=True)
 def mail_from(monkeypatch: pytest.MonkeyPatch) -> str:
-    for name in ("RR_SMTP_HOST", "RR_SMTP_PORT", "RR_SMTP_STARTTLS", "RR_SMTP_USER", "RR_SMTP_PASSWORD"):
+    for name in (
+        "RR_SMTP_HOST",
+        "RR_SMTP_PORT",
+        "RR_SMTP_STARTTLS",
+        "RR_SMTP_USER",
+        "RR_SMTP_PASSWORD",
+        "RR_SMTP_CONNECTIONS",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("RR_MAIL_FROM", f"rr-workflow@{DOMAIN}")
     return f"rr-workflow@{DOMAIN}"
@@ -381,6 +388,61 @@ def test_transport_settings_from_the_environment(
     assert isinstance(transport, SmtpTransport)
     got = (transport.host, transport.port, transport.starttls, transport.user, transport.password)
     assert got == expected
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, 3), ("1", 1), ("5", 5), ("10", 10)])
+def test_smtp_connections_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str | None, expected: int
+) -> None:
+    """Three messages handed over at once unless RR_SMTP_CONNECTIONS says otherwise."""
+    monkeypatch.setenv("RR_SMTP_HOST", "127.0.0.1")
+    if value is not None:
+        monkeypatch.setenv("RR_SMTP_CONNECTIONS", value)
+    transport = transport_from_environment(tmp_path)
+    assert isinstance(transport, SmtpTransport) and transport.connections == expected
+
+
+@pytest.mark.parametrize("value", ["0", "11", "-1", "two", "nan", "1.5"])
+def test_bad_smtp_connections_is_one_line_and_sends_nothing(
+    rig: Any, smtp: SmtpSink, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    rows = queue_notices(rig)
+    monkeypatch.setenv("RR_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("RR_SMTP_PORT", str(smtp.port))
+    monkeypatch.setenv("RR_SMTP_STARTTLS", "0")
+    monkeypatch.setenv("RR_SMTP_CONNECTIONS", value)
+    result = rr("outbox", "send")
+    assert result.exit_code == 2, result.output
+    assert lines(result.output) == [
+        f"rr: error: RR_SMTP_CONNECTIONS is a whole number from 1 to 10, not {value!r}"
+    ], result.output
+    assert smtp.received == [] and outbox_rows(rig) == rows
+
+
+def test_a_sender_keeps_its_connection_and_opens_a_new_one_when_the_server_closes_it(
+    rig: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server that takes three messages per connection and answers the fourth MAIL FROM with 421 (and
+    closes): every message is delivered once, over one connection per three messages, none waits for a
+    retry. Planted bugs caught: a new connection per message (one per message); the message that meets
+    the 421 counted as failed instead of sent over a new connection (1 failed, retried 30 s later)."""
+    rows = queue_notices(rig)
+    server = SmtpSink(messages_per_connection=3)
+    server.start()
+    try:
+        transport = SmtpTransport(
+            "127.0.0.1", server.port, starttls=False, user=None, password=None, timeout=5
+        )
+        assert delivery.deliver(rig.app, transport, now=rig.clock.now()) == {
+            "sent": len(rows),
+            "failed": 0,
+            "dead": 0,
+        }
+        assert sorted(server.message_ids()) == sorted(r["message_id"] for r in rows)  # once each
+        assert len(set(server.connections)) == -(-len(rows) // 3)  # ceil(messages / 3)
+        assert {(r["status"], r["attempts"]) for r in outbox_rows(rig)} == {("sent", 0)}
+    finally:
+        server.stop()
 
 
 def test_without_smtp_messages_are_eml_files_readable_by_the_email_package(rig: Any) -> None:
