@@ -54,8 +54,21 @@ class TestMonths:
         assert ENG.add_months(date(2026, 12, 12), 1, PREVIOUS) == date(2027, 1, 12)
 
     def test_an_unknown_roll_is_bad_input(self) -> None:
-        with pytest.raises(BadInput, match="unknown roll"):
+        """Planted (mutation run, 26 Nov 2026): the choices joined with 'XX, XX'."""
+        with pytest.raises(BadInput) as caught:
             ENG.add_months(date(2026, 1, 1), 1, "sideways")
+        assert str(caught.value) == "unknown roll 'sideways' (expected one of: keep, next, previous)"
+
+    def test_months_are_counted_from_1900_to_2199_only(self) -> None:
+        """The calendar's years are 1900 to 2199, both included. Planted (mutation run): `<` for `<=` at
+        either end refuses 1900 or 2199; the refusal's words dropped (`BadInput(None)`), past 2199 or
+        past the year 9999 (relativedelta's own error)."""
+        assert ENG.add_months(date(1900, 1, 31), 0) == date(1900, 1, 31)
+        assert ENG.add_months(date(2199, 11, 30), 1) == date(2199, 12, 30)
+        for first in (date(2199, 12, 1), date(9999, 12, 1)):
+            with pytest.raises(BadInput) as caught:
+                ENG.add_months(first, 1)
+            assert str(caught.value) == "dates are counted between 1900 and 2199 only"
 
 
 def review_deadlines(
