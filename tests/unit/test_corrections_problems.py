@@ -51,6 +51,9 @@ def test_a_fact_recorded_for_today_is_not_in_the_future() -> None:
         ("submitted_on", "the report to the Panel"),
         ("outcome_shared_on", "sharing the outcome"),
         ("meeting_date_set_on", "setting the meeting date"),
+        # Planted: either Panel label changed or in lower case (mutation run, 26 Nov 2026).
+        ("panel_response_on", "the Panel's response"),
+        ("panel_answered_on", "the answer to the Panel"),
     ],
 )
 def test_each_case_date_in_the_future_is_named(field: str, label: str) -> None:
@@ -148,6 +151,16 @@ def broken(**changes: object) -> Case:
         (
             {"submitted_on": date(2027, 1, 9), "closed_on": date(2027, 1, 10)},
             "closing the case (2027-01-10) would be before sharing the outcome (2027-01-11)",
+        ),
+        # Planted (mutation run, 26 Nov 2026): "the report to the panel" in lower case; the closing-after-
+        # the-answer rule dropped (its list or dates None) or its words changed.
+        (
+            {"panel_response_on": date(2027, 1, 10)},
+            "the Panel's response (2027-01-10) would be before the report to the Panel (2027-01-11)",
+        ),
+        (
+            {"panel_response_on": date(2027, 1, 11), "panel_answered_on": date(2027, 1, 13)},
+            "closing the case (2027-01-12) would be before the answer to the Panel (2027-01-13)",
         ),
     ],
 )

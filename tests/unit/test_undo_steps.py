@@ -159,6 +159,17 @@ class TestReversals:
             "the outcome letters already sent are not recalled: tell the agencies yourself",
         )
 
+    def test_the_answer_to_the_panel(self) -> None:
+        """Planted (mutation run, 26 Nov 2026): the follow-up's words changed, in lower or upper case."""
+        case = closed_case()
+        case.panel_response_on, case.panel_answered_on = date(2027, 1, 11), date(2027, 1, 12)
+        change = undo(case, step("answer_panel", "panel_questions"), ON)
+        assert case.panel_answered_on is None
+        assert change.follow_up == (
+            "the answer already sent to the National Panel is not recalled: "
+            "tell the Panel it was sent in error",
+        )
+
 
 def declined(with_meeting: bool) -> Case:
     case = just_opened()
