@@ -6,7 +6,10 @@ Prints, for SQLite and (with --postgres) PostgreSQL:
     in flight (bounded: each client thread sends its next request when the last one is answered);
   - the baseline: the same read through the service layer in this process (`board.board_data`;
     `views.case_show` + the document list), p50/p95 of the same number of calls with as many in flight
-    (threads); the ratio of the p95s (goal: the page's p95 <= 2x the in-process read's);
+    (threads); the ratio of the p95s (goal: the page's p95 <= 2x the in-process read's); and the CPU
+    time a request costs the server process (its /proc counters over the run, warm-up requests
+    included) against the CPU time of one in-process read (this process's, over the same run), which a
+    busy machine disturbs less than latency;
 and on PostgreSQL:
   - 50 users at once, each signed in as a coordinator of their own, recording steps on 10 cases through
     the forms (5 users a case, 6 steps a case: each agency's return and records secured), a conflict
@@ -82,6 +85,12 @@ def serve(home: Path, url: str | None) -> tuple[subprocess.Popen[bytes], str]:
             time.sleep(0.1)
     process.kill()
     raise RuntimeError("rr serve did not start")
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far (Linux: /proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentiles(seconds: list[float]) -> tuple[float, float]:
@@ -164,12 +173,17 @@ def reads(name: str, home: Path, url: str | None, requests: int) -> None:
     try:
         for what, (path, call) in baselines.items():
             for in_flight in (1, 4):
+                cpu = time.process_time()
                 b50, b95 = percentiles(in_process(call, requests, in_flight))
+                b_cpu = (time.process_time() - cpu) / (requests + 1) * 1000
+                cpu = cpu_seconds(process.pid)
                 w50, w95 = percentiles(under_load(base, path, requests, in_flight))
+                w_cpu = (cpu_seconds(process.pid) - cpu) / (requests + in_flight) * 1000
                 print(
                     f"{name}: {what}, {in_flight} in flight: web p50 {w50:.1f} ms, p95 {w95:.1f} ms; "
                     f"in-process p50 {b50:.1f} ms, p95 {b95:.1f} ms; p95 ratio {w95 / b95:.2f}x "
-                    f"(goal <= 2x); load {os.getloadavg()[0]:.1f}"
+                    f"(goal <= 2x); CPU a request: server {w_cpu:.1f} ms, in-process {b_cpu:.1f} ms "
+                    f"({w_cpu / b_cpu:.2f}x); load {os.getloadavg()[0]:.1f}"
                 )
     finally:
         process.terminate()

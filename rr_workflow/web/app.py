@@ -7,6 +7,7 @@ the same one line the CLI prints (bad input 400, refused 409, conflict 409).
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -21,7 +22,6 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from rr_workflow.domain.errors import BadInput, Refused, RRError, Unavailable
-from rr_workflow.service import permissions
 from rr_workflow.service.app import App
 from rr_workflow.web import auth, render, session
 from rr_workflow.web.render import Ctx
@@ -49,16 +49,30 @@ def status_of(error: RRError) -> int:
 
 
 def _person(rr: App, login: str) -> tuple[str, set[str]]:
+    """The signed-in person's name and roles, in one query (read afresh for every request: the service
+    checks the roles again for every step; these only choose which forms a page offers)."""
     from sqlalchemy import select
 
     from rr_workflow.adapters.db import tables as t
 
+    p, r = t.people.c, t.person_roles.c
+    query = (
+        select(p.name, r.role)
+        .select_from(t.people.outerjoin(t.person_roles, r.login == p.login))
+        .where(p.login == login)
+    )
     with rr.reading() as connection:
-        name = connection.execute(select(t.people.c.name).where(t.people.c.login == login)).scalar()
-        return str(name or login), permissions.roles_of(connection, login)
+        rows = connection.execute(query).all()
+    name = rows[0].name if rows else None
+    return str(name or login), {row.role for row in rows if row.role is not None}
 
 
-def guarded(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+def guarded(handler: Handler | Callable[[Ctx], Response]) -> Callable[[Request], Awaitable[Response]]:
+    """The endpoint of a page or form. An `async` handler runs on the event loop (a form: it reads the
+    request's body); a plain one (a page that only reads) runs in one worker thread together with the
+    person's lookup, so its reads, audit row and rendering take one hand-over to a thread, not one each."""
+    in_thread = not inspect.iscoroutinefunction(handler)
+
     async def endpoint(request: Request) -> Response:
         ctx: Ctx | None = None
         try:
@@ -66,6 +80,17 @@ def guarded(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
             if login is None:
                 return _not_signed_in(request)
             rr: App = request.app.state.rr
+            if in_thread:
+                if request.method not in ("GET", "HEAD"):  # a form is posted only to an async handler
+                    raise CsrfRefused(CSRF_REFUSED)
+
+                def whole() -> Response:
+                    nonlocal ctx
+                    name, roles = _person(rr, login)
+                    ctx = Ctx(request, render.acting_app(rr, login), login, name, roles)
+                    return handler(ctx)  # type: ignore[return-value]
+
+                return await run_in_threadpool(whole)
             name, roles = await run_in_threadpool(_person, rr, login)
             ctx = Ctx(request, render.acting_app(rr, login), login, name, roles)
             if request.method == "POST":
@@ -74,7 +99,7 @@ def guarded(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
                 if not session.csrf_ok(request, form.get("csrf")):
                     log.info("form refused: no valid CSRF token (%s %s)", request.method, request.url.path)
                     raise CsrfRefused(CSRF_REFUSED)
-            return await handler(ctx)
+            return await handler(ctx)  # type: ignore[misc]
         except RRError as error:
             return render.page(
                 ctx, request, "error.html", status=status_of(error), title="Not done", message=str(error)
@@ -169,6 +194,10 @@ def create_app(rr: App, settings: WebSettings) -> Starlette:
             ),
         ],
     )
+    # The working calendar (its settings file read, its bank holidays looked up, its working days laid
+    # out) is made once for the server, as the daemon makes it once: every request's App is a copy of
+    # this one and shares it. Unmade here, each request's copy made its own, a few ms of CPU a page.
+    _ = rr.calendar
     app.state.rr = rr
     app.state.settings = settings
     app.state.templates = render.environment()

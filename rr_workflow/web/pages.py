@@ -22,8 +22,9 @@ from rr_workflow.web import forms, render
 from rr_workflow.web.render import Ctx
 
 
-async def board(ctx: Ctx) -> Response:
-    data = await run_in_threadpool(board_service.board_data, ctx.app, False)
+def board(ctx: Ctx) -> Response:
+    """The board (run in a worker thread: see `app.guarded`)."""
+    data = board_service.board_data(ctx.app, False)
     return render.page(ctx, ctx.request, "board.html", title="Case board", board=data)
 
 
@@ -39,19 +40,26 @@ def _ref(ctx: Ctx) -> str:
     return str(ctx.request.path_params["ref"])
 
 
-async def case(ctx: Ctx) -> Response:
-    return await case_page(ctx, _ref(ctx))
+def case(ctx: Ctx) -> Response:
+    """The case page (run in a worker thread: see `app.guarded`)."""
+    return case_view(ctx, _ref(ctx))
 
 
 async def case_page(
     ctx: Ctx, ref: str, status: int = 200, errors: list[str] | None = None, form: dict[str, Any] | None = None
 ) -> Response:
+    """The case page again after a form failed, with its error and what was typed."""
+    return await run_in_threadpool(case_view, ctx, ref, status, errors, form)
+
+
+def case_view(
+    ctx: Ctx, ref: str, status: int = 200, errors: list[str] | None = None, form: dict[str, Any] | None = None
+) -> Response:
     """The case page (every view audited by `views.case_show`), with a form's error when one failed."""
     from rr_workflow.web import review_steps
 
-    shown = await run_in_threadpool(views.case_show, ctx.app, ref)
-    documents = await run_in_threadpool(_documents, ctx, shown["ref"])
-    review = await run_in_threadpool(review_steps.shown, ctx.app, shown["ref"])
+    shown = views.case_show(ctx.app, ref)
+    review = review_steps.shown(ctx.app, shown["ref"])
     return render.page(
         ctx,
         ctx.request,
@@ -59,11 +67,11 @@ async def case_page(
         status=status,
         title=f"Case {shown['ref']}" if not errors else f"Error: case {shown['ref']}",
         case=shown,
-        documents=documents,
+        documents=_documents(ctx, shown["ref"]),
         steps=forms.offered(shown, ctx),
         review=review,
         review_steps=review_steps.offered(review, ctx.can("coordinator")),
-        agency_keys=await run_in_threadpool(forms.agency_keys, ctx.app),
+        agency_keys=forms.agency_keys(ctx.app),
         errors=errors or [],
         form=form or {},
     )

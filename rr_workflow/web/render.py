@@ -7,11 +7,13 @@ import copy
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from html import escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -42,11 +44,13 @@ def environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # the templates ship with the package: no stat() of each file on every page
     )
     env.filters["day"] = long_day
     env.filters["short"] = short_day
     env.filters["url"] = url_path
     env.filters["words"] = lambda key: str(key).replace("_", " ")
+    env.filters["board_rows"] = board_rows
     return env
 
 
@@ -57,6 +61,34 @@ def url_path(ref: Any) -> str:
     """A case reference in a URL path (most need no quoting: checked first, as the board has many)."""
     text = str(ref)
     return text if PLAIN.fullmatch(text) else quote(text, safe="/")
+
+
+RAG_WORDS = {"red": "Red", "amber": "Amber", "green": "Green"}
+
+
+def board_rows(cases: list[dict[str, Any]]) -> Markup:
+    """The board's table rows (board.html), one a case. Written here rather than as a loop in the
+    template: with 1,000 open cases the loop was a quarter of the page's time, this a fifth of that.
+    Every value from the database is escaped (html.escape: quotes too); the colour is one of the
+    board's three."""
+    rows = []
+    for case in cases:
+        rag, ref = case["rag"], case["ref"]
+        following = case["next"]
+        if following:
+            more = f" ({case['overdue']} overdue)" if case["overdue"] > 1 else ""
+            due = (
+                f"<td>{escape(following['label'])}</td><td>{escape(following['due'])}</td>"
+                f"<td>{escape(following['when'])}{more}</td>"
+            )
+        else:
+            due = "<td>nothing due</td><td></td><td></td>"
+        rows.append(
+            f'<tr><td><span class="tag tag-{rag}">{RAG_WORDS[rag]}</span></td>'
+            f'<th scope="row"><a href="/case/{escape(url_path(ref))}">{escape(ref)}</a></th>'
+            f"<td>{escape(case['state'])}</td>{due}</tr>"
+        )
+    return Markup("\n".join(rows))
 
 
 def long_day(value: Any) -> str:
