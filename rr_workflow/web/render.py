@@ -75,14 +75,16 @@ def board_rows(cases: list[dict[str, Any]]) -> Markup:
     for case in cases:
         rag, ref = case["rag"], case["ref"]
         following = case["next"]
+        actions = int(case.get("overdue_actions") or 0)  # a closed case stays on the board for these
+        late = f"{actions} action{'s' if actions > 1 else ''} overdue" if actions else ""
         if following:
             more = f" ({case['overdue']} overdue)" if case["overdue"] > 1 else ""
             due = (
                 f"<td>{escape(following['label'])}</td><td>{escape(following['due'])}</td>"
-                f"<td>{escape(following['when'])}{more}</td>"
+                f"<td>{escape(following['when'])}{more}{'; ' + late if late else ''}</td>"
             )
         else:
-            due = "<td>nothing due</td><td></td><td></td>"
+            due = f"<td>nothing due</td><td></td><td>{late}</td>"
         rows.append(
             f'<tr><td><span class="tag tag-{rag}">{RAG_WORDS[rag]}</span></td>'
             f'<th scope="row"><a href="/case/{escape(url_path(ref))}">{escape(ref)}</a></th>'

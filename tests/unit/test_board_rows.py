@@ -26,7 +26,7 @@ def test_a_row_says_what_the_board_says() -> None:
     )
 
 
-def test_nothing_due_and_more_than_one_overdue() -> None:
+def test_nothing_due_more_than_one_overdue_and_overdue_actions() -> None:
     quiet = {"rag": "green", "ref": "RR-1", "state": "closed", "overdue": 0, "next": None}
     late = {
         "rag": "red",
@@ -35,9 +35,13 @@ def test_nothing_due_and_more_than_one_overdue() -> None:
         "overdue": 3,
         "next": {"label": "Meeting held", "due": "Mon 04 Jan 2027", "when": "OVERDUE by 4 working days"},
     }
-    rows = str(board_rows([quiet, late])).split("\n")
+    kept = {**quiet, "rag": "red", "overdue_actions": 2}  # closed, on the board for its actions
+    also = {**late, "overdue_actions": 1}
+    rows = str(board_rows([quiet, late, kept, also])).split("\n")
     assert rows[0].endswith("<td>closed</td><td>nothing due</td><td></td><td></td></tr>")
     assert rows[1].endswith("<td>OVERDUE by 4 working days (3 overdue)</td></tr>")
+    assert rows[2].endswith("<td>closed</td><td>nothing due</td><td></td><td>2 actions overdue</td></tr>")
+    assert rows[3].endswith("<td>OVERDUE by 4 working days (3 overdue); 1 action overdue</td></tr>")
 
 
 def test_every_value_is_escaped_and_the_link_quoted() -> None:
