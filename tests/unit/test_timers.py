@@ -427,3 +427,19 @@ def test_a_policy_escalating_from_the_third_working_day_fires_on_its_own_slots()
     assert [(t.kind, t.slot, t.fires_at) for t in fired] == [(ESCALATION, 2, at9(date(2027, 1, 20)))]
     before_first = next_timer("k", due, LATE_POLICY, CAL, london(2027, 1, 15, 12, 0), LONDON)
     assert (before_first.slot, before_first.fires_at) == (1, at9(date(2027, 1, 18)))
+
+
+def test_an_escalation_names_its_deadline() -> None:
+    """Due Mon 2 Mar 2026, missed: the 1st escalation is at 09:00 on Tue 3 Mar, to the managers, and it
+    names its deadline. Planted (mutation run, 26 Nov 2026): the escalation's deadline key None."""
+    now = datetime(2026, 3, 3, 10, 0, tzinfo=LONDON)
+    assert due_timers("sin_notified", date(2026, 3, 2), POLICY, CAL, now, LONDON) == [
+        Timer(
+            "sin_notified",
+            "escalation",
+            1,
+            datetime(2026, 3, 3, 9, 0, tzinfo=LONDON),
+            date(2026, 3, 2),
+            MANAGERS,
+        )
+    ]
