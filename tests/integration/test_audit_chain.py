@@ -522,3 +522,13 @@ def test_a_date_changed_behind_the_trail_is_named_with_both_dates(two_cases: Any
         2,
         fault("RR-2", "its trail dates aware 2026-11-02 but the case holds 2026-10-30"),
     )
+
+
+def test_a_date_stored_as_text_is_read_as_its_day() -> None:
+    """A driver that hands back a Date column as text ('2026-03-02' or with a time after it) is read as
+    the day. Planted (mutation run, 26 Nov 2026): the text parsed as None or str(None), or cut at 11
+    characters ('2026-03-02 ' is no date)."""
+    assert audit._as_date("2026-03-02 00:00:00") == date(2026, 3, 2)
+    assert audit._as_date("2026-03-02") == date(2026, 3, 2)
+    assert audit._as_date(date(2026, 3, 2)) == date(2026, 3, 2)
+    assert audit._as_date(None) is None
