@@ -347,6 +347,17 @@ class TestGuards:
         fire(case, "submit", endorsement_required=False, on=SUBMITTED)
         assert (case.state, case.submitted_on) == ("submitted", SUBMITTED)
 
+    def test_the_machine_built_for_a_schedule_without_endorsement_lets_it_go_to_the_panel(self) -> None:
+        """The machine the service layer uses (`machine_for`, built once per thread). Planted (mutation run,
+        26 Nov 2026): `machine_for` building its machine without `endorsement_required`, so every
+        schedule requires the chair's endorsement."""
+        case = case_at("decided")
+        case.sin_notified_on = SENT
+        machine = machine_for(case, endorsement_required=False)
+        assert "submit" in allowed_events(machine)
+        machine.send("submit", on=SUBMITTED)
+        assert (case.state, case.submitted_on) == ("submitted", SUBMITTED)
+
     def test_with_endorsement_required_a_decided_case_waits_for_the_chair(self) -> None:
         case = case_at("decided")
         case.sin_notified_on = SENT
