@@ -635,8 +635,11 @@ def store_mails(app: App, uow: UnitOfWork, case: Case, mails: Sequence[Mail]) ->
     """Store each mail's letters (files and `documents` rows) and queue the mail; returns how many
     documents were written."""
     written = 0
+    folder = app.documents_folder(case.ref, "generated") if any(mail.letters for mail in mails) else None
     for mail in mails:
-        stored = [(_store(app, uow, case, letter, mail.to), letter.content_type) for letter in mail.letters]
+        stored = [
+            (_store(app, uow, case, letter, mail.to, folder), letter.content_type) for letter in mail.letters
+        ]
         written += len(stored)
         stored += [(document_id, content_type_of(uow, document_id)) for document_id in mail.documents]
         if mail.to:
@@ -670,12 +673,21 @@ def store(app: App, uow: UnitOfWork, case: Case, letter: Letter, recipients: Seq
     return _store(app, uow, case, letter, recipients)
 
 
-def _store(app: App, uow: UnitOfWork, case: Case, letter: Letter, recipients: Sequence[str]) -> int:
-    folder = app.documents_folder(case.ref, "generated")
+def _store(
+    app: App,
+    uow: UnitOfWork,
+    case: Case,
+    letter: Letter,
+    recipients: Sequence[str],
+    folder: Path | None = None,
+) -> int:
+    """Write the letter's file and its `documents` row; `folder`: the case's generated documents'
+    (looked up, and made where missing, when not given)."""
+    folder = folder or app.documents_folder(case.ref, "generated")
     digest = hashlib.sha256(letter.content).hexdigest()
     path = folder / f"{digest[:12]}-{letter.filename}"
     uow.write_file(path, letter.content)
-    result = uow.session.execute(
+    result = uow.session.connection().execute(  # Core: the unit of work's transaction, no ORM on the way
         insert(t.documents).values(
             case_id=case.id,  # type: ignore[attr-defined]
             kind=letter.kind,
@@ -698,7 +710,7 @@ def queue(app: App, uow: UnitOfWork, ref: str, mail: Mail, stored: Sequence[tupl
     subject = f"{profile.marking}: {mail.subject}"
     subject = f"[TRAINING] {subject}" if app.training else subject
     created = app.moment()
-    result = uow.session.execute(
+    result = uow.session.connection().execute(
         insert(t.mail_outbox).values(
             notice_id=None,
             case_ref=ref,
@@ -714,11 +726,13 @@ def queue(app: App, uow: UnitOfWork, ref: str, mail: Mail, stored: Sequence[tupl
         )
     )
     mail_id = int(result.inserted_primary_key[0])
-    for document_id, content_type in stored:
-        uow.session.execute(
-            insert(t.mail_attachments).values(
-                mail_id=mail_id, document_id=document_id, content_type=content_type
-            )
+    if stored:
+        uow.session.connection().execute(
+            insert(t.mail_attachments),
+            [
+                {"mail_id": mail_id, "document_id": document_id, "content_type": content_type}
+                for document_id, content_type in stored
+            ],
         )
 
 
