@@ -358,6 +358,13 @@ class TestGuards:
         machine.send("submit", on=SUBMITTED)
         assert (case.state, case.submitted_on) == ("submitted", SUBMITTED)
 
+    def test_the_machine_built_for_a_schedule_with_endorsement_waits_for_the_chair(self) -> None:
+        """Planted (mutation run): `machine_for` building its machine with `endorsement_required=None`
+        (read as not required)."""
+        case = case_at("decided")
+        case.sin_notified_on = SENT
+        assert "submit" not in allowed_events(machine_for(case, endorsement_required=True))
+
     def test_with_endorsement_required_a_decided_case_waits_for_the_chair(self) -> None:
         case = case_at("decided")
         case.sin_notified_on = SENT

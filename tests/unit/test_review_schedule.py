@@ -13,7 +13,7 @@ from datetime import time
 import pytest
 
 from rr_workflow.domain.errors import ConfigError
-from rr_workflow.domain.schedule import EscalationStep, NoticePolicy, parse_review_schedule
+from rr_workflow.domain.schedule import EscalationStep, NoticePolicy, parse_calendar, parse_review_schedule
 
 SOURCE = "review.toml"
 HEAD = '[schedule]\nprocedure = "review"\nname = "Local review"\nversion = "r-7"\n'
@@ -153,3 +153,21 @@ BAD_DOCUMENTS = [
 def test_a_review_schedule_mistake_is_refused_with_its_key(text: str, message: str) -> None:
     """The whole message, file name first (planted: `_Reader(None)` gives 'None: ...')."""
     assert refusal(text) == message
+
+
+class TestCalendarLists:
+    """`closures` and `extra_days` in a calendar file are optional lists of tables."""
+
+    def test_a_calendar_without_closures_or_extra_days_has_none(self) -> None:
+        """Planted (mutation run): the missing list read as None (`get(key, None)`) is refused."""
+        settings = parse_calendar({"calendar": {"region": "ENG"}}, "calendar.toml")
+        assert (settings.annual_closures, settings.extra_days) == ((), {})
+
+    def test_closures_that_are_not_a_list_of_tables_are_refused(self) -> None:
+        """Planted: `and` for `or` (a number is iterated: TypeError), the fault's words changed."""
+        for closures in (5, [1]):
+            with pytest.raises(ConfigError) as caught:
+                parse_calendar({"calendar": {"closures": closures}}, "calendar.toml")
+            assert str(caught.value) == (
+                "calendar.toml: calendar.closures: must be a list of tables, e.g. [{ ... }, { ... }]"
+            )
