@@ -19,6 +19,7 @@ from rr_workflow.domain.deadlines import (
     Milestones,
     Status,
     compute_deadlines,
+    deadline_status,
     done_on_time,
 )
 from rr_workflow.domain.schedule import Schedule
@@ -103,3 +104,11 @@ def test_done_on_time() -> None:
     assert done_on_time(None, D(2026, 3, 11)) is None
     assert done_on_time(D(2026, 3, 10), None) is None
     assert done_on_time(None, None) is None
+
+
+def test_a_deadline_is_due_soon_from_its_due_soon_day() -> None:
+    """Due Tue 10 Mar 2026, due soon from Mon 9 Mar: pending on Sun 8 Mar, due soon on the 9th itself.
+    Planted (mutation run, 26 Nov 2026): `as_of > due_soon_from` leaves it pending on the 9th."""
+    due, soon = D(2026, 3, 10), D(2026, 3, 9)
+    assert deadline_status(due, due, soon, None, None, D(2026, 3, 8)) == Status.PENDING
+    assert deadline_status(due, due, soon, None, None, D(2026, 3, 9)) == Status.DUE_SOON
