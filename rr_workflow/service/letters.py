@@ -36,6 +36,7 @@ from rr_workflow.domain import events as ev
 from rr_workflow.domain import wording
 from rr_workflow.domain.case import Case, Meeting
 from rr_workflow.domain.deadlines import Deadline, meeting_window
+from rr_workflow.domain.review_record import RAPID_REVIEW
 from rr_workflow.domain.schedule import Schedule
 from rr_workflow.service.app import App
 from rr_workflow.service.review_letters import HANDLERS as REVIEW_HANDLERS
@@ -125,10 +126,18 @@ class Context:
         }
 
     def letter(
-        self, kind: str, template: str, title: str, values: Mapping[str, Any], pdf: bool = True
+        self,
+        kind: str,
+        template: str,
+        title: str,
+        values: Mapping[str, Any],
+        pdf: bool = True,
+        procedure: str = RAPID_REVIEW,
     ) -> Letter:
+        """A letter as a Word document; `procedure` is what its page footer says it is about (the Rapid
+        Review, or the review that follows it by its kind)."""
         html = templates.render(f"letters/{template}.html.j2", **values)
-        content = render_letter(html, title, self.case.ref, self.profile, self.app.training)
+        content = render_letter(html, title, self.case.ref, self.profile, self.app.training, procedure)
         return Letter(kind, file_name(self.case.ref, title, ".docx"), content, DOCX, pdf=pdf)
 
     def mail(self, to: list[str], what: str, paragraphs: Sequence[str], letters: Sequence[Letter]) -> Mail:
@@ -137,14 +146,16 @@ class Context:
         )
 
 
-def render_letter(html: str, title: str, ref: str, profile: Profile, training: bool) -> bytes:
+def render_letter(
+    html: str, title: str, ref: str, profile: Profile, training: bool, procedure: str = RAPID_REVIEW
+) -> bytes:
     from rr_workflow.adapters.letter_docx import html_to_docx
 
     return html_to_docx(
         html,
         title=title,
         marking=profile.marking,
-        footer=f"{profile.name} · Rapid Review {ref}",
+        footer=f"{profile.name} · {procedure} {ref}",
         training=training,
         logo=profile.logo,
     )

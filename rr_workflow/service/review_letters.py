@@ -79,7 +79,11 @@ def _tor_agreed(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
         title = f"{procedure_name(review['kind'])}: terms of reference"
         values = _values(ctx, review, str(agency["name"]), title, event.on)
         letter = ctx.letter(
-            "review_terms_of_reference", "review_terms_of_reference", "Terms of reference", values
+            "review_terms_of_reference",
+            "review_terms_of_reference",
+            "Terms of reference",
+            values,
+            procedure=procedure_name(review["kind"]),
         )
         paragraphs = [
             f"The terms of reference of the {values['kind_text']} that follows Rapid Review {ctx.case.ref} "
@@ -97,7 +101,13 @@ def _final_report_sent(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
     title = f"{procedure_name(review['kind'])} report: notice before publication"
     values = _values(ctx, review, ctx.profile.panel_name, title, event.on)
     values["salutation"] = "Dear Panel colleagues"
-    letter = ctx.letter("review_panel_notice", "review_panel_notice", "Notice before publication", values)
+    letter = ctx.letter(
+        "review_panel_notice",
+        "review_panel_notice",
+        "Notice before publication",
+        values,
+        procedure=procedure_name(review["kind"]),
+    )
     paragraphs = [
         f"Please find attached our notice that the final report of the {values['kind_text']} following Rapid "
         f"Review {ctx.case.ref} was sent to the Panel and the Secretary of State on "

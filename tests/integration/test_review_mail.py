@@ -63,6 +63,9 @@ def test_every_mail_of_the_review_names_the_review_by_its_kind(rig: Any, tmp_pat
     assert subjects(terms) == [f"{MARK}: {NAMED}: terms of reference"] * 3  # one to each partner
     (letter,) = [p.get_content() for p in terms[0].iter_attachments() if p.get_filename().endswith(".docx")]
     assert "Local child safeguarding practice review: terms of reference" in word_text(letter)["body"]
+    # The page footer names the review too (planted bug caught: every letter's footer "Rapid Review REF").
+    footer = f"Testshire Safeguarding Children Partnership · {NAMED} · Page 1 of 1"
+    assert word_text(letter)["footer"] == f"OFFICIAL-SENSITIVE\n{footer}"
 
     recommendation = reviews.recommend(
         rig.at(datetime(2026, 12, 8, 10)).app, REF, "police", "joint training", date(2026, 12, 18)
@@ -78,5 +81,8 @@ def test_every_mail_of_the_review_names_the_review_by_its_kind(rig: Any, tmp_pat
     reviews.final_sent(rig.at(datetime(2027, 4, 12, 10)).app, REF)
     to_panel = [m for m in sent(rig, out) if "panel@panel.example" in str(m["To"])]
     assert f"{MARK}: {NAMED}: final report: notice before publication" in subjects(to_panel)
+    (notice,) = [m for m in to_panel if "notice before publication" in str(m["Subject"])]
+    (word,) = [p.get_content() for p in notice.iter_attachments() if p.get_filename().endswith(".docx")]
+    assert word_text(word)["footer"] == f"OFFICIAL-SENSITIVE\n{footer}"
     for message in sent(rig, out):  # only the Rapid Review's own letters (closure...) say "Rapid Review"
         assert f": Review {REF}:" not in str(message["Subject"]), message["Subject"]
