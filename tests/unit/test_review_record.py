@@ -16,7 +16,7 @@ from rr_workflow.domain.deadlines import Deviation, Milestones
 from rr_workflow.domain.errors import BadInput
 from rr_workflow.domain.events import DomainEvent
 from rr_workflow.domain.review import machine_for, state_label
-from rr_workflow.domain.review_record import Review, ReviewDeviation
+from rr_workflow.domain.review_record import Review, ReviewDeviation, procedure_name
 
 D = date
 DECIDED = D(2026, 11, 3)
@@ -209,3 +209,13 @@ def test_a_stage_reads_as_its_name() -> None:
     assert state_label("review_draft") == "draft report received"
     assert state_label("national_declined") == "the Panel does not undertake a national review"
     assert state_label("no_such_stage") == "no_such_stage"
+
+
+def test_a_subject_line_names_the_procedure_by_its_kind() -> None:
+    """Planted: the Rapid Review's name for every kind (`is not None`), the kind's name not capitalised
+    (or only its first two letters kept), or no name for a kind this version does not know."""
+    assert procedure_name(None) == "Rapid Review"
+    assert procedure_name("local_cspr") == "Local child safeguarding practice review"
+    assert procedure_name("alternative_review") == "Alternative learning review"
+    assert procedure_name("national_cspr") == "National child safeguarding practice review"
+    assert procedure_name("a_kind_added_later") == "Review"
