@@ -14,12 +14,13 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from conftest import ATTENDEES, PARTNERS, needs_postgres
 from sqlalchemy import event, insert, select
 
 from rr_workflow.adapters.db import audit
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.cli.app import cli
-from rr_workflow.service import queries
+from rr_workflow.service import commands, corrections, queries, reviews
 
 CHANGED = "changed"
 DELETED_OR_INSERTED = "deleted or inserted"
@@ -532,3 +533,96 @@ def test_a_date_stored_as_text_is_read_as_its_day() -> None:
     assert audit._as_date("2026-03-02") == date(2026, 3, 2)
     assert audit._as_date(date(2026, 3, 2)) == date(2026, 3, 2)
     assert audit._as_date(None) is None
+
+
+def test_a_row_of_a_case_not_held_that_records_no_step_has_no_dates_to_compare(two_cases: Any) -> None:
+    """A read recorded under a reference the database does not hold (no step, so not a case's trail):
+    its dates are compared with none. Planted (mutation run): the stored dates looked up with no default
+    for such a reference (a TypeError instead of a verdict)."""
+    step(two_cases, "RR-9", "case_viewed", None, None)
+    assert replay(two_cases) == (2, None)
+
+
+# -- the review that follows, an undone step, and rows stored out of order ------------------------------
+
+
+def walk_to_decision(rig: Any, ref: str, outcome: str, inquorate_first: bool = False) -> None:
+    """Referral to the decision `outcome` (Thu 12 Nov 2026; with `inquorate_first`, a first meeting that
+    day found inquorate and the decision at a second on Fri 13 Nov)."""
+    rig.to_scoping(ref)
+    commands.sin_notified(rig.later(minutes=1).app, ref)
+    for agency in PARTNERS:
+        commands.scoping_returned(rig.later(minutes=1).app, ref, agency)
+        commands.records_secured(rig.later(minutes=1).app, ref, agency)
+    commands.meeting_schedule(rig.later(minutes=1).app, ref, date(2026, 11, 12))
+    rig.at(datetime(2026, 11, 12, 15, 0))
+    if inquorate_first:
+        commands.meeting_inquorate(rig.app, ref, ["la:A Smith"])
+        commands.meeting_schedule(rig.later(minutes=1).app, ref, date(2026, 11, 13))
+        rig.at(datetime(2026, 11, 13, 15, 0))
+    commands.meeting_held(rig.app, ref, list(ATTENDEES))
+    commands.decide(rig.later(minutes=1).app, ref, outcome, "learning for the area", ["la: safety plan"])
+
+
+def test_a_review_is_replayed_on_its_own_trail_and_not_counted_as_a_case(rig: Any) -> None:
+    """The review's rows (`review_...`) are kept out of the case's trail and replayed against the review's
+    state. Planted (mutation run): the review's rows left in the case's trail (its opening then breaks the
+    case's chain of stages), the reviews read without their case or state, or the review counted as a
+    case checked (2, not 1)."""
+    walk_to_decision(rig, "RR-1", "local_cspr")
+    reviews.appoint(rig.later(minutes=1).app, "RR-1", "A Reviewer")
+    reviews.tor_agreed(rig.later(minutes=1).app, "RR-1")
+    actions = [r["action"] for r in chain(rig) if r["action"].startswith("review_")]
+    assert actions == ["review_opened", "review_appoint", "review_agree_tor"]
+    assert replay(rig) == (1, None)
+
+
+def test_a_reviews_state_changed_behind_its_trail_is_named_as_the_cases_review(rig: Any) -> None:
+    """Planted (mutation run): the reviews' states not compared with their trail (the review's rows
+    filed under the case, or under no review)."""
+    walk_to_decision(rig, "RR-1", "local_cspr")
+    reviews.appoint(rig.later(minutes=1).app, "RR-1", "A Reviewer")
+    last = row_by_action(rig, "review_appoint")
+    rig.execute("UPDATE reviews SET state = 'review_draft'")
+    assert replay(rig) == (
+        1,
+        fault(
+            "RR-1 (its review)",
+            f"the case is 'review_draft' but its trail ends in {last['to_state']!r} (row {last['id']})",
+        ),
+    )
+
+
+def test_an_undone_step_is_replayed_as_undone(rig: Any) -> None:
+    """The SIN recorded then undone: the case holds no SIN date, and neither does its replayed trail.
+    Planted (mutation run): the trail's rows replayed without their ids (the undo then finds no step to
+    reverse, and the SIN's date stays in the replay)."""
+    rig.to_scoping("RR-1")
+    commands.sin_notified(rig.later(minutes=1).app, "RR-1")
+    corrections.undo(rig.later(minutes=1).app, "RR-1", "recorded against the wrong case")
+    assert rig.case_row("RR-1")["sin_notified_on"] is None
+    assert replay(rig) == (1, None)
+
+
+@needs_postgres
+def test_a_correction_is_replayed_after_its_step_when_the_steps_row_is_stored_after_it(pg_rig: Any) -> None:
+    """On PostgreSQL an updated row moves to the end of the table. The scoping sent to the police on Tue 3
+    Nov is corrected to Mon 2 Nov, then the sending's row is rewritten in place: read in the table's order
+    it would come after its correction, and the replay would date the sending 3 Nov.
+    Planted (on PostgreSQL): the dates' replay ordered by case alone (not by row within a case). On
+    SQLite rows are read in id order, so there that mutant is equivalent."""
+    pg_rig.to_scoping("RR-1")
+    corrections.correct(pg_rig.later().app, "RR-1", "scoping-sent", "police", date(2026, 11, 2), "typed")
+    pg_rig.tamper("UPDATE audit_events SET actor = actor WHERE action = 'send_scoping'")
+    assert replay(pg_rig) == (1, None)
+
+
+@needs_postgres
+def test_the_meeting_held_is_the_latest_when_an_earlier_ones_row_is_stored_after_it(pg_rig: Any) -> None:
+    """An inquorate meeting on Thu 12 Nov, the decision at a second meeting on Fri 13 Nov; the first
+    meeting's row is then rewritten in place (it moves to the end of the table on PostgreSQL).
+    Planted (on PostgreSQL): the stored meetings read by case alone, not in order of number (the first
+    meeting's day would stand for the meeting held). On SQLite rows are read in the order stored."""
+    walk_to_decision(pg_rig, "RR-1", "no_review", inquorate_first=True)
+    pg_rig.execute("UPDATE meetings SET held_on = held_on WHERE number = 1")
+    assert replay(pg_rig) == (1, None)
