@@ -136,10 +136,10 @@ def _save(
     machine = machine or machine_for(case, schedule)  # building one costs milliseconds: reuse the command's
     case.allowed = ",".join(allowed_events(machine))  # type: ignore[attr-defined]
     uow.touch(case, app.moment())
-    # A case being opened (from no state) has no deadlines yet, so none met late.
-    open_before = set() if from_state is None else uow.open_deadline_keys(case.id)  # type: ignore[attr-defined]
+    # A case being opened (from no state) has no deadlines yet, so none met late, nor a review.
+    open_before, reviews = (set(), []) if from_state is None else uow.case_deadlines_before(case.id)  # type: ignore[attr-defined]
     deadlines = deadlines_of(app, uow, case, schedule)
-    read_models.materialise(app, uow, case, schedule, deadlines)
+    read_models.materialise(app, uow, case, schedule, deadlines, reviews)
     case.met_late.extend(
         late
         for late in (lateness(d, app.calendar) for d in deadlines if d.key in open_before)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.domain.errors import Refused
@@ -50,16 +51,20 @@ def _roles_and_active(db: Any, login: str) -> tuple[set[str], bool]:
         roles, active = memo[login]
         return set(roles), active
     executor = getattr(db, "session", db)
-    query = (
-        select(t.person_roles.c.role, t.people.c.active)
-        .join(t.people, t.people.c.login == t.person_roles.c.login)
-        .where(t.person_roles.c.login == login)
-    )
-    rows = executor.execute(query).all()
+    rows = executor.execute(_roles_and_active_query(), {"login": login}).all()
     found = {role for role, _ in rows}, all(active for _, active in rows)
     if memo is not None:
         memo[login] = found
     return set(found[0]), found[1]
+
+
+@functools.cache  # built once: every command asks
+def _roles_and_active_query() -> Any:
+    return (
+        select(t.person_roles.c.role, t.people.c.active)
+        .join(t.people, t.people.c.login == t.person_roles.c.login)
+        .where(t.person_roles.c.login == bindparam("login"))
+    )
 
 
 def require(db: Any, login: str, action: str) -> set[str]:

@@ -32,13 +32,18 @@ FINISHED = ("closed", "declined")
 
 
 def materialise(
-    app: App, uow: UnitOfWork, case: Case, schedule: Schedule, deadlines: Sequence[Deadline]
+    app: App,
+    uow: UnitOfWork,
+    case: Case,
+    schedule: Schedule,
+    deadlines: Sequence[Deadline],
+    reviews: Sequence[Any],
 ) -> None:
-    """Store the case's deadlines, their first timer moments and its board row."""
+    """Store the case's deadlines, their first timer moments and its board row; `reviews`: the live
+    deadline rows of the case's reviews (`uow.live_deadline_rows`), for the board."""
     finished = str(case.state) in FINISHED
     live = [] if finished else [d for d in deadlines if d.is_open]
     fires = first_moments(schedule, app.calendar, live)
-    reviews = uow.live_deadline_rows(case.id, reviews=True)  # type: ignore[attr-defined]
     board = None if finished and not reviews else board_row([*live, *reviews])
     uow.materialise_deadlines(case.id, deadlines, fires, board)  # type: ignore[attr-defined]
 

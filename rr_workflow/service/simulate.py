@@ -189,7 +189,7 @@ def _run(
             uow.cases.add(case)
         uow.flush()
         for case, deadlines in simulated:
-            read_models.materialise(app, uow, case, schedule, deadlines)
+            read_models.materialise(app, uow, case, schedule, deadlines, reviews=[])  # new: no review
         uow.audit(
             actor=app.actor,
             recorded_at=app.moment(),

@@ -10,6 +10,7 @@ two commands committing at once cannot fork the chain.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -76,17 +77,29 @@ def append_many(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> No
     look-up of the head and one INSERT however many rows (an import writes a case's steps at once)."""
     if not rows:
         return
+    head_hash, lock = _head_statements()
     if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_LOCK})
-    last = connection.execute(select(t.audit_events.c.hash).order_by(t.audit_events.c.id.desc()).limit(1))
-    prev_hash = last.scalar() or GENESIS
+        connection.execute(lock, {"key": _AUDIT_LOCK})
+    prev_hash = connection.execute(head_hash).scalar() or GENESIS
     values = []
     for given in rows:
         row = entry(**given)
         digest = row_hash(prev_hash, row)
         values.append({**row, "prev_hash": prev_hash, "hash": digest})
         prev_hash = digest
-    connection.execute(t.audit_events.insert(), values)
+    connection.execute(_insert(), values)
+
+
+@functools.cache  # built once: every change appends
+def _head_statements() -> tuple[Any, Any]:
+    """The trail head's hash, and (PostgreSQL) the lock that serialises appends."""
+    a = t.audit_events.c
+    return select(a.hash).order_by(a.id.desc()).limit(1), text("SELECT pg_advisory_xact_lock(:key)")
+
+
+@functools.cache
+def _insert() -> Any:
+    return t.audit_events.insert()
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ A concurrent change to the same case (its version column moved on) becomes `Conf
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -12,7 +13,8 @@ from pathlib import Path
 from types import SimpleNamespace, TracebackType
 from typing import Any
 
-from sqlalchemy import Engine, Table, delete, func, insert, inspect, select
+from sqlalchemy import Engine, Table, bindparam, delete, func, insert, inspect, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import flag_modified
@@ -47,10 +49,10 @@ class CaseRepository:
         held = self._held.get(ref)
         if held is not None and inspect(held).persistent:  # not gone with a rolled-back savepoint
             return held
-        case = self.session.scalars(_whole_case(ref)).unique().one_or_none()
+        case = self.session.scalars(_whole_case(), {"ref": ref}).unique().one_or_none()
         if case is None:
             stored = lookup.case_ref(self.session, ref)
-            case = self.session.scalars(_whole_case(stored)).unique().one()
+            case = self.session.scalars(_whole_case(), {"ref": stored}).unique().one()
         if self.expected_version is not None and case.version != self.expected_version:  # type: ignore[attr-defined]
             raise Conflict(CHANGED_MEANWHILE)
         self._held[ref] = case
@@ -69,12 +71,15 @@ class CaseRepository:
         self._held[case.ref] = case
 
 
-def _whole_case(ref: str) -> Any:
-    """The case `ref` with everything a step reads, in one query (a case has a handful of rows in each
+# The statements every step runs are built once per process (functools.cache), with their values as
+# parameters: building a statement and its cache key costs more than SQLite takes to run it.
+@functools.cache
+def _whole_case() -> Any:
+    """The case `:ref` with everything a step reads, in one query (a case has a handful of rows in each
     collection, so joining them all stays small)."""
     return (
         select(Case)
-        .where(t.cases.c.ref == ref)
+        .where(t.cases.c.ref == bindparam("ref"))
         .options(
             joinedload(Case.involvements),  # type: ignore[attr-defined]
             joinedload(Case.meetings).joinedload(Meeting.attendees),  # type: ignore[attr-defined]
@@ -190,26 +195,31 @@ class UnitOfWork:
         (who, wall-clock moment) when given; the others are done."""
         rows = [event_row(e, created_at, pending, claim) for e in events]
         if rows:
-            self.session.execute(insert(t.outbox), rows)
+            self.session.execute(_insert(t.outbox), rows)
 
     def open_deadline_keys(self, case_id: int, review_id: int | None = None) -> set[str]:
         """The keys of the case's deadlines (or its review's) not yet met, as last materialised."""
-        d = t.deadlines.c
-        query = select(d.key).where(d.case_id == case_id, d.met_on.is_(None), _of_review(review_id))
-        return set(self.session.execute(query).scalars())
+        query = _open_deadline_keys(review_id is not None)
+        return set(self.session.execute(query, {"case_id": case_id, "review_id": review_id}).scalars())
 
     def live_deadline_rows(self, case_id: int, reviews: bool) -> list[Any]:
         """The stored deadlines of the case that may still fire: its reviews' (`reviews`) or the Rapid
         Review's own; rows with the board's columns (key, label, due, original_due, due_soon_from,
         deviation) and their review's id."""
-        d = t.deadlines.c
-        columns = (d.key, d.label, d.due, d.original_due, d.due_soon_from, d.deviation, d.review_id)
-        query = select(*columns).where(
-            d.case_id == case_id,
-            d.next_fire_at.is_not(None),
-            d.review_id.is_not(None) if reviews else d.review_id.is_(None),
-        )
-        return list(self.session.execute(query))
+        return list(self.session.execute(_live_deadlines(reviews), {"case_id": case_id}))
+
+    def case_deadlines_before(self, case_id: int) -> tuple[set[str], list[Any]]:
+        """What a step of the case reads before it replaces the case's own deadlines, in one query: the
+        keys of those not yet met (`open_deadline_keys`) and its reviews' live rows (`live_deadline_rows`
+        with `reviews`)."""
+        open_keys: set[str] = set()
+        reviews = []
+        for row in self.session.execute(_case_deadlines_before(), {"case_id": case_id}):
+            if row.review_id is None:
+                open_keys.add(row.key)
+            else:
+                reviews.append(row)
+        return open_keys, reviews
 
     def materialise_review_deadlines(
         self,
@@ -228,12 +238,13 @@ class UnitOfWork:
     def _write_review_deadlines(self, review_id: int, rows: list[dict[str, Any]]) -> None:
         self.session.execute(delete(t.deadlines).where(t.deadlines.c.review_id == review_id))
         if rows:
-            self.session.execute(insert(t.deadlines), [{**row, "review_id": review_id} for row in rows])
+            self.session.execute(_insert(t.deadlines), [{**row, "review_id": review_id} for row in rows])
 
     def write_board(self, case_id: int, board: Mapping[str, Any] | None) -> None:
-        self.session.execute(delete(t.case_board).where(t.case_board.c.case_id == case_id))
-        if board is not None:
-            self.session.execute(insert(t.case_board).values(case_id=case_id, **board))
+        if board is None:
+            self.session.execute(_delete_board(), {"case_id": case_id})
+        else:
+            self.session.execute(_put_board(self.session.bind.dialect.name), {"case_id": case_id, **board})
 
     def materialise_deadlines(
         self,
@@ -244,11 +255,10 @@ class UnitOfWork:
     ) -> None:
         """Replace the case's deadline rows (with the moment each may next fire, by key) and its board
         row (None: the case is finished and leaves the board)."""
-        d = t.deadlines.c
-        self.session.execute(delete(t.deadlines).where(d.case_id == case_id, d.review_id.is_(None)))
+        self.session.execute(_delete_case_deadlines(), {"case_id": case_id})
         rows = deadline_rows(case_id, deadlines, next_fire_at)
         if rows:
-            self.session.execute(insert(t.deadlines), rows)
+            self.session.execute(_insert(t.deadlines), rows)
         self.write_board(case_id, board)
 
     def rows(self, table: t.Table, order_by: Any = None, **where: Any) -> list[Mapping[str, Any]]:
@@ -260,9 +270,7 @@ class UnitOfWork:
         return [dict(r) for r in self.session.execute(query).mappings()]
 
     def schedule_text(self, version: str) -> str | None:
-        return self.session.execute(
-            select(t.schedules.c.source_text).where(t.schedules.c.version == version)
-        ).scalar()
+        return self.session.execute(_schedule_text(), {"version": version}).scalar()
 
     def agency_rows(self) -> list[Mapping[str, Any]]:
         return self.rows(t.agencies)
@@ -384,6 +392,9 @@ class BatchUnitOfWork(UnitOfWork):
     def write_board(self, case_id: int, board: Mapping[str, Any] | None) -> None:
         self._boards[case_id] = board
 
+    def case_deadlines_before(self, case_id: int) -> tuple[set[str], list[Any]]:
+        return self.open_deadline_keys(case_id), self.live_deadline_rows(case_id, reviews=True)
+
     def live_deadline_rows(self, case_id: int, reviews: bool) -> list[Any]:
         if reviews:  # read once a case (every step of it asks); a review's deadlines waiting here renew it
             return [row for rows in self._live_reviews(case_id).values() for row in rows]
@@ -480,6 +491,9 @@ class JoinedUnitOfWork(UnitOfWork):
     def live_deadline_rows(self, case_id: int, reviews: bool) -> list[Any]:
         return self.batch.live_deadline_rows(case_id, reviews)
 
+    def case_deadlines_before(self, case_id: int) -> tuple[set[str], list[Any]]:
+        return self.batch.case_deadlines_before(case_id)
+
     def materialise_review_deadlines(
         self,
         case_id: int,
@@ -538,9 +552,75 @@ def event_row(
     }
 
 
-def _of_review(review_id: int | None) -> Any:
+@functools.cache
+def _insert(table: Table) -> Any:
+    return insert(table)
+
+
+def _not_met() -> Any:
+    return t.deadlines.c.met_on.is_(None)
+
+
+def _may_fire() -> Any:
+    return t.deadlines.c.next_fire_at.is_not(None)
+
+
+def _board_columns() -> tuple[Any, ...]:
     d = t.deadlines.c
-    return d.review_id.is_(None) if review_id is None else d.review_id == review_id
+    return (d.key, d.label, d.due, d.original_due, d.due_soon_from, d.deviation, d.review_id)
+
+
+@functools.cache
+def _open_deadline_keys(of_review: bool) -> Any:
+    d = t.deadlines.c
+    review = d.review_id == bindparam("review_id") if of_review else d.review_id.is_(None)
+    return select(d.key).where(d.case_id == bindparam("case_id"), _not_met(), review)
+
+
+@functools.cache
+def _live_deadlines(reviews: bool) -> Any:
+    d = t.deadlines.c
+    return select(*_board_columns()).where(
+        d.case_id == bindparam("case_id"),
+        _may_fire(),
+        d.review_id.is_not(None) if reviews else d.review_id.is_(None),
+    )
+
+
+@functools.cache
+def _case_deadlines_before() -> Any:
+    d = t.deadlines.c
+    own_open = d.review_id.is_(None) & _not_met()
+    reviews_live = d.review_id.is_not(None) & _may_fire()
+    return select(*_board_columns()).where(d.case_id == bindparam("case_id"), or_(own_open, reviews_live))
+
+
+@functools.cache
+def _delete_case_deadlines() -> Any:
+    d = t.deadlines.c
+    return delete(t.deadlines).where(d.case_id == bindparam("case_id"), d.review_id.is_(None))
+
+
+@functools.cache
+def _delete_board() -> Any:
+    return delete(t.case_board).where(t.case_board.c.case_id == bindparam("case_id"))
+
+
+@functools.cache
+def _put_board(dialect: str) -> Any:
+    """The case's board row, inserted or replaced in one statement (`:case_id` and the board's columns)."""
+    board = t.case_board
+    upsert = (postgresql if dialect == "postgresql" else sqlite).insert(board)
+    columns = [c.name for c in board.columns if c.name != "case_id"]
+    return upsert.on_conflict_do_update(
+        index_elements=[board.c.case_id], set_={name: upsert.excluded[name] for name in columns}
+    )
+
+
+@functools.cache
+def _schedule_text() -> Any:
+    s = t.schedules.c
+    return select(s.source_text).where(s.version == bindparam("version"))
 
 
 def deadline_rows(
