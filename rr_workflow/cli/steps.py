@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from rr_workflow.cli.params import DATE, echo_case_step, long_day, on_option, open_app
+from rr_workflow.domain.documents import DOCUMENT_KINDS
 
 
 def _commands():  # the service module, imported only when a command runs
@@ -112,21 +113,7 @@ def doc() -> None:
 
 @doc.command("add")
 @click.argument("ref")
-@click.argument(
-    "kind",
-    type=click.Choice(
-        [
-            "referral_form",
-            "sin",
-            "scoping_return",
-            "rapid_review_report",
-            "panel_response",
-            "panel_answer",
-            "action_evidence",
-            "other",
-        ]
-    ),
-)
+@click.argument("kind", type=click.Choice(list(DOCUMENT_KINDS)))
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 def doc_add(ref: str, kind: str, file: Path) -> None:
     """Attach FILE to the case as a document of KIND.

@@ -33,6 +33,7 @@ from rr_workflow.domain.deadlines import (
     lateness,
     meeting_window,
 )
+from rr_workflow.domain.documents import DOCUMENT_KINDS
 from rr_workflow.domain.errors import BadInput, Refused
 from rr_workflow.domain.machine import COMMANDS, RapidReview, allowed_events, state_label
 from rr_workflow.domain.names import did_you_mean
@@ -42,16 +43,6 @@ from rr_workflow.service import case_rules, follow_up, permissions, read_models,
 from rr_workflow.service.app import App
 
 REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,63}$")
-DOCUMENT_KINDS = (
-    "referral_form",
-    "sin",
-    "scoping_return",
-    "rapid_review_report",
-    "panel_response",
-    "panel_answer",
-    "action_evidence",
-    "other",
-)
 PANEL_MILESTONES = ("panel_response", "panel_answered")  # what the Panel's deadlines are met by
 JOIN_URL = re.compile(r"^https://[^\s<>\"]+$")
 

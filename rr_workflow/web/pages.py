@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from rr_workflow.domain.dates import parse_day
+from rr_workflow.domain.documents import DOCUMENT_KINDS
 from rr_workflow.domain.errors import BadInput
 from rr_workflow.service import agenda as agenda_service
 from rr_workflow.service import board as board_service
@@ -72,6 +73,7 @@ def case_view(
         review=review,
         review_steps=review_steps.offered(review, ctx.can("coordinator")),
         agency_keys=forms.agency_keys(ctx.app),
+        document_kinds=list(DOCUMENT_KINDS.items()),
         errors=errors or [],
         form=form or {},
     )

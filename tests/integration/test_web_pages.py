@@ -10,8 +10,10 @@ import re
 from datetime import date, datetime
 from typing import Any
 
+from click.testing import CliRunner
 from web_rig import COORD_EMAIL, Client, step_form
 
+from rr_workflow.cli.app import cli
 from rr_workflow.domain import review
 from rr_workflow.domain.machine import COMMANDS
 from rr_workflow.service import commands
@@ -261,3 +263,26 @@ def test_the_review_that_follows_is_recorded_from_the_case_page(web: str, people
     )
     assert said(client, appointed).startswith("RR-1: review: reviewer appointed. Now: ")
     assert "Dr A Reviewer, appointed Thursday 12 November 2026" in client.get("/case/RR-1").text
+
+
+def test_the_attach_form_offers_every_kind_of_document_the_cli_takes(web: str, people: Any) -> None:
+    """Written out by hand, in the order offered. Planted: a kind left out of the form (or of
+    `rr doc add`), or the form listing kinds under their keys instead of their names."""
+    page = signed_in(web).get("/case/RR-1").text
+    form = page[page.index('id="h-doc-add"') :]
+    form = form[: form.index("</select>")]
+    offered = re.findall(r'<option value="([a-z_]+)"[^>]*>([^<]+)</option>', form)
+    assert offered == [
+        ("referral_form", "Referral form"),
+        ("sin", "Serious Incident Notification"),
+        ("scoping_return", "Scoping return"),
+        ("rapid_review_report", "Rapid Review report (finished)"),
+        ("panel_response", "The National Panel&#39;s response"),
+        ("panel_answer", "The partnership&#39;s answer to the Panel"),
+        ("action_evidence", "Evidence an action is done"),
+        ("other", "Other"),
+    ]
+    help_text = CliRunner().invoke(cli, ["doc", "add", "--help"], terminal_width=200).output
+    choices = re.search(r"\{([a-z_|]+)\}", help_text)
+    assert choices is not None, help_text
+    assert choices.group(1).split("|") == [key for key, _ in offered]
