@@ -12,8 +12,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+from test_review_timers import decided_and_closed
+
 from rr_workflow.adapters.db import migrate
-from rr_workflow.service import notices, queries
+from rr_workflow.service import commands, notices, queries
 
 RECEIVED = date(2026, 11, 2)
 
@@ -57,6 +59,30 @@ def test_a_finished_case_leaves_the_board_and_its_deadlines_never_fire(rig: Any)
     assert set(moments(rig).values()) == {None}
     assert board(rig) == [("RR-1", None, None, 0)]
     assert board(rig, open_only=True) == []
+
+
+def test_a_step_replaces_its_cases_board_row_and_no_other(rig: Any) -> None:
+    """Planted bug caught: a step keeping the row its case already had (an upsert doing nothing)."""
+    rig.to_scoping("RR-2")  # templates sent Tue 3 Nov
+    rig.later(minutes=1).open_case("RR-1", received=RECEIVED)
+    rig.at(datetime(2026, 11, 10, 10, 0))  # RR-1: templates and SIN missed; RR-2: meeting date and SIN
+    assert board(rig, overdue_only=True) == [
+        ("RR-1", "scoping_sent", "overdue", 2),
+        ("RR-2", "meeting_date_set", "overdue", 2),
+    ]
+    commands.sin_notified(rig.app, "RR-2")
+    assert board(rig, overdue_only=True) == [
+        ("RR-1", "scoping_sent", "overdue", 2),
+        ("RR-2", "meeting_date_set", "overdue", 1),
+    ]
+
+
+def test_a_closed_case_stays_on_the_board_while_its_review_runs(rig: Any) -> None:
+    """The case's last step writes its board row from its review's deadlines (reviewer due Thu 10 Dec).
+    Planted bug caught: reading the review's rows that no timer will fire instead of those it will."""
+    decided_and_closed(rig, "RR-1")
+    assert board(rig, open_only=True) == [("RR-1", "reviewer_appointed", "pending", 0)]
+    assert rig.scalar("SELECT count(*) FROM deadlines WHERE review_id IS NOT NULL") == 4
 
 
 def test_a_tick_moves_each_deadline_it_looked_at_to_its_next_slot(rig: Any) -> None:
