@@ -76,7 +76,7 @@ def plan_meeting_actions(app: App, uow: UnitOfWork, case: Case, schedule: Schedu
     first timer moment."""
     if not case.actions or case.decided_on is None:
         return
-    agencies = uow.rows(t.agencies)
+    agencies = uow.agency_rows()
     due = action_due(app.calendar, case.decided_on, schedule.actions.working_days)
     moment = first_moment(app, schedule, due)
     for action in case.actions:

@@ -467,3 +467,11 @@ def test_a_document_added_while_a_step_runs_on_the_same_case(pg_rig: Any, tmp_pa
     winner_and_loser(outcomes)
     assert snapshot(pg_rig)["version"] == before["version"] + 1
     assert pg_rig.verify()[1] is None
+
+
+def test_every_change_to_a_case_moves_its_version_on_by_one(rig: Any) -> None:
+    """The rig's procedure: the opening and 17 changes after it, each with its audit row. Planted bug
+    caught: deciding with an action writing the case twice (its owner agency read halfway through)."""
+    rig.run_procedure("RR-1")
+    assert rig.case_row("RR-1")["version"] == 18
+    assert rig.scalar("SELECT count(*) FROM audit_events WHERE case_ref = 'RR-1'") == 18

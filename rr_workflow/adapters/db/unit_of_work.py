@@ -273,7 +273,10 @@ class UnitOfWork:
         return self.session.execute(_schedule_text(), {"version": version}).scalar()
 
     def agency_rows(self) -> list[Mapping[str, Any]]:
-        return self.rows(t.agencies)
+        # Agencies are not mapped: what waits to be flushed cannot change them, so asking for them does not
+        # flush it (a step that reads them halfway would write its case twice).
+        with self.session.no_autoflush:
+            return self.rows(t.agencies)
 
 
 class BatchUnitOfWork(UnitOfWork):
