@@ -14,8 +14,14 @@ from rr_workflow.adapters.config import rr_home, shipped_dir
 
 def search_path() -> list[Path]:
     own = os.environ.get("RR_TEMPLATES")
-    folders = [Path(own).expanduser()] if own else [rr_home() / "templates"]
-    return [*[f for f in folders if f.is_dir()], shipped_dir("templates")]
+    folder = Path(own).expanduser() if own else rr_home() / "templates"
+    return [folder, _shipped()] if folder.is_dir() else [_shipped()]
+
+
+@functools.cache
+def _shipped() -> Path:
+    """The shipped templates' folder (where the package is: the same for the whole process)."""
+    return shipped_dir("templates")
 
 
 @functools.lru_cache(maxsize=8)

@@ -644,18 +644,17 @@ def render(
 
 def store_mails(app: App, uow: UnitOfWork, case: Case, mails: Sequence[Mail]) -> int:
     """Store each mail's letters (files and `documents` rows) and queue the mail; returns how many
-    documents were written."""
-    written = 0
-    folder = app.documents_folder(case.ref, "generated") if any(mail.letters for mail in mails) else None
+    documents were written. One INSERT statement per table, whatever the number of letters."""
+    written = [(letter, mail.to) for mail in mails for letter in mail.letters]
+    ids = iter(_store_many(app, uow, case, written))
+    queued = []
     for mail in mails:
-        stored = [
-            (_store(app, uow, case, letter, mail.to, folder), letter.content_type) for letter in mail.letters
-        ]
-        written += len(stored)
+        stored = [(next(ids), letter.content_type) for letter in mail.letters]
         stored += [(document_id, content_type_of(uow, document_id)) for document_id in mail.documents]
         if mail.to:
-            queue(app, uow, case.ref, mail, stored)
-    return written
+            queued.append((mail, stored))
+    _queue_many(app, uow, case.ref, queued)
+    return len(written)
 
 
 def _add_pdf_copies(profile: Profile, letters: Sequence[tuple[Mail, Letter]]) -> None:
@@ -681,70 +680,86 @@ def content_type_of(uow: UnitOfWork, document_id: int) -> str:
 
 
 def store(app: App, uow: UnitOfWork, case: Case, letter: Letter, recipients: Sequence[str]) -> int:
-    return _store(app, uow, case, letter, recipients)
+    """Write the letter's file and its `documents` row; the row's id."""
+    return _store_many(app, uow, case, [(letter, recipients)])[0]
 
 
-def _store(
-    app: App,
-    uow: UnitOfWork,
-    case: Case,
-    letter: Letter,
-    recipients: Sequence[str],
-    folder: Path | None = None,
-) -> int:
-    """Write the letter's file and its `documents` row; `folder`: the case's generated documents'
-    (looked up, and made where missing, when not given)."""
-    folder = folder or app.documents_folder(case.ref, "generated")
-    digest = hashlib.sha256(letter.content).hexdigest()
-    path = folder / f"{digest[:12]}-{letter.filename}"
-    uow.write_file(path, letter.content)
-    result = uow.session.connection().execute(  # Core: the unit of work's transaction, no ORM on the way
-        insert(t.documents).values(
-            case_id=case.id,  # type: ignore[attr-defined]
-            kind=letter.kind,
-            filename=letter.filename,
-            path=str(path),
-            sha256=digest,
-            size=len(letter.content),
-            added_by=app.actor,
-            added_at=app.moment(),
-            generated=1,
-            recipients=",".join(recipients),
+def _store_many(
+    app: App, uow: UnitOfWork, case: Case, letters: Sequence[tuple[Letter, Sequence[str]]]
+) -> list[int]:
+    """Write each letter's file (in the case's generated documents' folder, made where missing) and its
+    `documents` row, with its recipients; the rows' ids, in the order of `letters`."""
+    if not letters:
+        return []
+    folder = app.documents_folder(case.ref, "generated")
+    added_at = app.moment()
+    rows = []
+    for letter, recipients in letters:
+        digest = hashlib.sha256(letter.content).hexdigest()
+        path = folder / f"{digest[:12]}-{letter.filename}"
+        uow.write_file(path, letter.content)
+        rows.append(
+            {
+                "case_id": case.id,  # type: ignore[attr-defined]
+                "kind": letter.kind,
+                "filename": letter.filename,
+                "path": str(path),
+                "sha256": digest,
+                "size": len(letter.content),
+                "added_by": app.actor,
+                "added_at": added_at,
+                "generated": 1,
+                "recipients": ",".join(recipients),
+            }
         )
+    d = t.documents
+    result = uow.session.connection().execute(  # Core: the unit of work's transaction, no ORM on the way
+        insert(d).returning(d.c.id, sort_by_parameter_order=True), rows
     )
-    return int(result.inserted_primary_key[0])
+    return [int(document_id) for document_id in result.scalars()]
 
 
 def queue(app: App, uow: UnitOfWork, ref: str, mail: Mail, stored: Sequence[tuple[int, str]]) -> None:
     """Queue `mail` with the stored documents (id, content type) attached; its subject gets the marking."""
+    _queue_many(app, uow, ref, [(mail, stored)])
+
+
+def _queue_many(
+    app: App, uow: UnitOfWork, ref: str, mails: Sequence[tuple[Mail, Sequence[tuple[int, str]]]]
+) -> None:
+    """Queue each mail with its stored documents (id, content type) attached, in order."""
+    if not mails:
+        return
     profile = load_profile()
-    subject = f"{profile.marking}: {mail.subject}"
-    subject = f"[TRAINING] {subject}" if app.training else subject
     created = app.moment()
-    result = uow.session.connection().execute(
-        insert(t.mail_outbox).values(
-            notice_id=None,
-            case_ref=ref,
-            message_id=f"<rr.letter.{uuid.uuid4().hex}@{profile.mail_domain}>",
-            to_addrs=",".join(dict.fromkeys(mail.to)),
-            cc_addrs="",
-            subject=subject,
-            body=mail.body,
-            status="pending",
-            attempts=0,
-            next_attempt_at=created,
-            created_at=created,
+    rows = []
+    for mail, _ in mails:
+        subject = f"{profile.marking}: {mail.subject}"
+        rows.append(
+            {
+                "notice_id": None,
+                "case_ref": ref,
+                "message_id": f"<rr.letter.{uuid.uuid4().hex}@{profile.mail_domain}>",
+                "to_addrs": ",".join(dict.fromkeys(mail.to)),
+                "cc_addrs": "",
+                "subject": f"[TRAINING] {subject}" if app.training else subject,
+                "body": mail.body,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": created,
+                "created_at": created,
+            }
         )
-    )
-    mail_id = int(result.inserted_primary_key[0])
-    if stored:
-        uow.session.connection().execute(
-            insert(t.mail_attachments),
-            [
-                {"mail_id": mail_id, "document_id": document_id, "content_type": content_type}
-                for document_id, content_type in stored
-            ],
-        )
+    m = t.mail_outbox
+    connection = uow.session.connection()
+    result = connection.execute(insert(m).returning(m.c.id, sort_by_parameter_order=True), rows)
+    attached = [
+        {"mail_id": int(mail_id), "document_id": document_id, "content_type": content_type}
+        for mail_id, (_, stored) in zip(result.scalars(), mails, strict=True)
+        for document_id, content_type in stored
+    ]
+    if attached:
+        connection.execute(insert(t.mail_attachments), attached)
 
 
 def attachments(connection: Any, mail_id: int) -> list[tuple[str, str, bytes]]:
