@@ -25,6 +25,7 @@ itself, as before. tests/unit/test_compiled_docx.py renders every shipped form b
 from __future__ import annotations
 
 import copy
+import functools
 import io
 import re
 import zipfile
@@ -91,10 +92,10 @@ class CompiledForm:
                 )
 
         core = doc.core_properties  # docxtpl renders these six every time, tags or not
-        self.properties = {name: self._compile_text(getattr(core, name), environment) for name in PROPERTIES}
+        sources = {name: getattr(core, name) for name in PROPERTIES}
+        self.properties = {name: self._compile_text(source, environment) for name, source in sources.items()}
         self.core_name = "docProps/core.xml"
         self._serialize = serialize_part_xml
-        self._parse = parse_xml
 
         replaced = {self.document_name, self.core_name, *(part.name for part in self.parts)}
         saved = io.BytesIO()
@@ -106,6 +107,9 @@ class CompiledForm:
                 if info.filename not in replaced:
                     kept.writestr(info, whole.read(info))
         self.base = base.getvalue()
+        # Without a template tag in them (as usual), the properties are the same in every document.
+        tagged = any(_tagged(source) for source in sources.values())
+        self.fixed_core = None if tagged or self.core is None else self._core_part({})
 
     def _compile(self, xml: str, environment: Any) -> Any:
         """docxtpl's `patch_xml` and the paragraph markers of its `render_xml_part`, compiled."""
@@ -139,8 +143,6 @@ class CompiledForm:
             raise ConfigError(f"{self.path}: {error.message or type(error).__name__}") from None
 
     def render(self, context: Mapping[str, Any]) -> bytes:
-        from lxml import etree
-
         context = dict(context)
         tree = self._fix_tables(self._fill(self.body, context))
         ids = 1000
@@ -151,20 +153,24 @@ class CompiledForm:
         root.replace(root[self.body_index], tree)
         changed = {self.document_name: self._serialize(root)}
         for part in self.parts:
-            changed[part.name] = self._serialize(
-                self._parse(self._fill(part.template, context).encode("utf-8"))
-            )
+            changed[part.name] = _part_xml(self._fill(part.template, context))
         if self.core is not None:
-            core = etree.fromstring(self.core)
-            for name, template in self.properties.items():
-                self._set_property(core, name, self._fill_text(template, context))
-            changed[self.core_name] = self._serialize(core)
+            changed[self.core_name] = self.fixed_core or self._core_part(context)
         out = io.BytesIO(self.base)
         out.seek(0, io.SEEK_END)
         with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as package:
             for name, blob in changed.items():
                 package.writestr(name, blob)
         return out.getvalue()
+
+    def _core_part(self, context: Mapping[str, Any]) -> bytes:
+        """The document properties' part with the six properties docxtpl renders."""
+        from lxml import etree
+
+        core = etree.fromstring(self.core)
+        for name, template in self.properties.items():
+            self._set_property(core, name, self._fill_text(template, context))
+        return bytes(self._serialize(core))
 
     def _fix_tables(self, xml: str) -> Any:
         """docxtpl's fix_tables: the body parsed with a recovering parser, each table's grid corrected
@@ -178,10 +184,7 @@ class CompiledForm:
             grid = table.find(f"{{{W}}}tblGrid")
             if grid is None:
                 return self._docxtpl.fix_tables(xml)  # docxtpl's own answer, whatever it is
-            columns = len(grid.findall(f"{{{W}}}gridCol"))
-            crowded = table.xpath(".//w:tr[count(w:tc) > $n]", namespaces={"w": W}, n=columns)
-            spanning = table.xpath(_SPANNING, namespaces={"w": W}, n=columns)
-            if crowded or not spanning:
+            if not _fits_grid()(table, n=len(grid.findall(f"{{{W}}}gridCol"))):
                 return self._docxtpl.fix_tables(xml)
         return tree
 
@@ -198,8 +201,25 @@ class CompiledForm:
         element.text = value
 
 
-# A row whose cells span every column of the grid (a cell's gridSpan, else 1).
-_SPANNING = ".//w:tr[sum(w:tc/w:tcPr/w:gridSpan/@w:val) + count(w:tc[not(w:tcPr/w:gridSpan)]) >= $n]"
+@functools.cache
+def _fits_grid() -> Any:
+    """Whether a table fits its grid of $n columns: no row has more cells than that, and a row's cells
+    span them all (a cell's gridSpan, else 1). Compiled once per process."""
+    from lxml import etree
+
+    crowded = ".//w:tr[count(w:tc) > $n]"
+    spanning = ".//w:tr[sum(w:tc/w:tcPr/w:gridSpan/@w:val) + count(w:tc[not(w:tcPr/w:gridSpan)]) >= $n]"
+    return etree.XPath(f"not({crowded}) and boolean({spanning})", namespaces={"w": W})
+
+
+@functools.lru_cache(maxsize=64)
+def _part_xml(xml: str) -> bytes:
+    """A page header's or footer's XML as python-docx serialises the part: the same text (the same
+    marking on every document) is parsed and serialised once."""
+    from docx.opc.oxml import serialize_part_xml
+    from docx.oxml.parser import parse_xml
+
+    return bytes(serialize_part_xml(parse_xml(xml.encode("utf-8"))))
 
 
 def _tagged(text: str) -> bool:

@@ -203,6 +203,21 @@ def test_a_partnerships_own_form_is_used_and_compiled_again_when_it_changes(
     assert parts(compiled) == parts(reference)
 
 
+def test_template_tags_in_the_document_properties_are_filled_in_for_each_document(
+    shipped_templates_only: Path,
+) -> None:
+    """The properties are the same in every document only where they hold no template tag. Planted
+    bug: the properties kept from the first document (the second's title says RR-2026-001)."""
+    path = own_form(shipped_templates_only / "templates", "Ours.")
+    document = docx.Document(str(path))
+    document.core_properties.title = "Scoping template for {{ ref }}"
+    document.save(str(path))
+    for ref in ("RR-2026-001", "RR-2026-002"):
+        reference, compiled = both_ways("scoping", scoping(ref=ref))
+        assert docx.Document(io.BytesIO(compiled)).core_properties.title == f"Scoping template for {ref}"
+        assert parts(compiled) == parts(reference)
+
+
 def with_footnotes(path: Path, text: str) -> None:
     """The form at `path` with a footnotes part holding `text` (Word's three parts of a footnote)."""
     w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
