@@ -17,6 +17,7 @@ UPDATE names its own claim, so one that lost its claim stores nothing (its files
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import socket
@@ -25,7 +26,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.domain.errors import RRError
@@ -114,18 +115,24 @@ def _complete(app: App, claim: str, case: Case, mails: Sequence[Any], expected: 
     at all if the claim was lost to another process meanwhile."""
     from rr_workflow.service import letters
 
-    o = t.outbox
     with app.uow() as uow:
-        done = uow.session.execute(
-            update(o)
-            .where(o.c.claimed_by == claim, o.c.status == PENDING)
-            .values(status=DONE, done_at=app.moment())
-        )
+        done = uow.session.connection().execute(_completing(), {"claim": claim, "done_at": app.moment()})
         if done.rowcount != expected:
             return False  # taken over (this claim went stale): the other process writes them
         letters.store_mails(app, uow, case, mails)
         uow.commit()
     return True
+
+
+@functools.cache
+def _completing() -> Any:
+    """The UPDATE marking a claim's pending events done (built once per process)."""
+    o = t.outbox
+    return (
+        update(o)
+        .where(o.c.claimed_by == bindparam("claim"), o.c.status == PENDING)
+        .values(status=DONE, done_at=bindparam("done_at"))
+    )
 
 
 def _release(app: App, claim: str) -> None:

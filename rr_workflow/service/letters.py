@@ -78,6 +78,7 @@ class Context:
     deadlines: Sequence[Deadline]
     agencies: Mapping[str, Mapping[str, Any]]
     profile: Profile
+    _people: dict[str, list[Mapping[str, Any]]] = field(default_factory=dict, repr=False)
 
     def due(self, key: str) -> date | None:
         return next((d.due for d in self.deadlines if d.key == key), None)
@@ -88,13 +89,17 @@ class Context:
         return str(row["name"]) if row else key
 
     def people(self, role: str) -> list[Mapping[str, Any]]:
-        p, r = t.people, t.person_roles
-        query = (
-            select(p.c.name, p.c.email)
-            .join(r, r.c.login == p.c.login)
-            .where(r.c.role == role, p.c.active == 1)  # a deactivated person gets nothing
-        )
-        return [dict(row) for row in self.db.execute(query.order_by(p.c.name)).mappings()]
+        """The active people with `role`, by name (read once per role: every letter of a step names
+        the same people)."""
+        if role not in self._people:
+            p, r = t.people, t.person_roles
+            query = (
+                select(p.c.name, p.c.email)
+                .join(r, r.c.login == p.c.login)
+                .where(r.c.role == role, p.c.active == 1)  # a deactivated person gets nothing
+            )
+            self._people[role] = [dict(row) for row in self.db.execute(query.order_by(p.c.name)).mappings()]
+        return self._people[role]
 
     def values(
         self, addressee: str, title: str, on: date, dated: date | None = None, **more: Any
