@@ -15,13 +15,14 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, select, text
+from sqlalchemy import event, insert, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from rr_workflow.adapters.config import shipped_dir
 from rr_workflow.adapters.db import migrate
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.adapters.db.engine import make_engine
+from rr_workflow.adapters.db.unit_of_work import UnitOfWork
 from rr_workflow.domain.errors import BadInput
 from rr_workflow.service import app as app_module
 from rr_workflow.service import commands, queries, setup
@@ -336,6 +337,44 @@ def test_a_case_keeps_its_schedule_version(rig: Any, tmp_path: Path, monkeypatch
         "WHERE c.ref = 'RR-NEW' AND d.key = 'scoping_sent'"
     )
     assert str(materialised[0]["due"]) == "2026-11-09"
+
+
+def test_a_schedule_text_is_remembered_once_committed_and_for_its_own_database(
+    rig: Any, tmp_path: Path
+) -> None:
+    """A version's stored text is read once per process and database (every step asks for it). Planted
+    bugs caught: remembering a text its transaction stored and then rolled back; one memory for every
+    database."""
+    version = "remembered-test"
+
+    def store(uow: UnitOfWork, text: str) -> None:
+        row = {"version": version, "name": "test", "source_text": text, "sha256": "0" * 64}
+        uow.session.execute(insert(t.schedules).values(**row, loaded_at="2026-11-02T09:00:00.000000Z"))
+
+    with UnitOfWork(rig.app.engine) as uow:
+        store(uow, "stored, then rolled back")
+        assert uow.schedule_text(version) == "stored, then rolled back"
+    with UnitOfWork(rig.app.engine) as uow:
+        assert uow.schedule_text(version) is None
+        store(uow, "committed")
+        uow.commit()
+    with UnitOfWork(rig.app.engine) as uow:
+        assert uow.schedule_text(version) == "committed"
+        uow.commit()
+    asked: list[str] = []
+    event.listen(rig.app.engine, "before_cursor_execute", lambda *a: asked.append(a[2]))
+    with UnitOfWork(rig.app.engine) as uow:
+        assert uow.schedule_text(version) == "committed"
+    assert [sql for sql in asked if "source_text" in sql] == []
+
+    other = make_engine(f"sqlite:///{tmp_path / 'other.sqlite3'}")
+    t.schedules.create(other)
+    with UnitOfWork(other) as uow:
+        store(uow, "another database's")
+        uow.commit()
+    with UnitOfWork(other) as uow:
+        assert uow.schedule_text(version) == "another database's"
+    other.dispose()
 
 
 def test_a_changed_schedule_that_keeps_its_version_is_refused(

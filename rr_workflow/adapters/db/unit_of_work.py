@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import weakref
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +34,10 @@ CHANGED_MEANWHILE = (
     "the case was changed by someone else at the same time: nothing was saved; "
     "look at it again (rr case show) and repeat the command"
 )
+
+
+# Each database's committed schedule texts, by version (`UnitOfWork.schedule_text`).
+_stored_schedules: weakref.WeakKeyDictionary[Engine, dict[str, str]] = weakref.WeakKeyDictionary()
 
 
 class CaseRepository:
@@ -107,6 +112,7 @@ class UnitOfWork:
         # What this transaction already found in order (a schedule's version stored with the same text):
         # a batch keeps it across its use cases, and forgets it when it rolls back.
         self.checked: set[Any] = set()
+        self._schedules_read: dict[str, str] = {}  # remembered for the process once committed
         return self
 
     def __exit__(
@@ -140,6 +146,8 @@ class UnitOfWork:
             self._audit_waiting = []
             self.session.commit()
         self._committed = True
+        if self._schedules_read:
+            _stored_schedules.setdefault(self.engine, {}).update(self._schedules_read)
 
     def write_file(self, path: Path, content: bytes) -> None:
         """Write a file readable by the service user only; it is removed again if the change is not saved."""
@@ -270,7 +278,17 @@ class UnitOfWork:
         return [dict(r) for r in self.session.execute(query).mappings()]
 
     def schedule_text(self, version: str) -> str | None:
-        return self.session.execute(_schedule_text(), {"version": version}).scalar()
+        """The text stored with the schedule `version`. A version's text never changes once committed (it
+        is stored once, and a different text under it is refused), so it is read once per process and
+        database: remembered once the transaction that read it commits, since until then it may be this
+        transaction's own insert."""
+        remembered = _stored_schedules.get(self.engine, {}).get(version)
+        if remembered is not None:
+            return remembered
+        text = self.session.execute(_schedule_text(), {"version": version}).scalar()
+        if text is not None:
+            self._schedules_read[version] = text
+        return text
 
     def agency_rows(self) -> list[Mapping[str, Any]]:
         # Agencies are not mapped: what waits to be flushed cannot change them, so asking for them does not
@@ -313,6 +331,7 @@ class BatchUnitOfWork(UnitOfWork):
         """Drop what is waiting to be written, and what was found in order (after its owner rolled back to
         its savepoint: a row the rolled-back use cases wrote, such as a schedule, is gone)."""
         self.checked.clear()
+        self._schedules_read.clear()  # read since the savepoint, perhaps rolled back with it
         self._waiting()
 
     def _waiting(self) -> None:
