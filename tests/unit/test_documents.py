@@ -543,6 +543,77 @@ class TestMeetingInvitation:
         (zone,) = calendar.walk("VTIMEZONE")
         assert "2027-01-01 to 2029-01-01" in str(zone["COMMENT"])
 
+    def test_the_whole_invitation_as_outlook_reads_it(self) -> None:
+        """Every line, in order: the calendar's, its time zone's, the event's (the time zone's lines are
+        made once for each span of years and put in their place). Planted bug: the time zone put after
+        the event."""
+        lines = [
+            "BEGIN:VCALENDAR",
+            "VERSION:2.0",
+            "PRODID:-//rr-workflow//Rapid Review//EN",
+            "CALSCALE:GREGORIAN",
+            "METHOD:REQUEST",
+            "BEGIN:VTIMEZONE",
+            "TZID:Europe/London",
+            "COMMENT:This timezone only works from 2027-01-01 to 2028-01-01.",
+            "BEGIN:STANDARD",
+            "DTSTART:20270101T000000",
+            "TZNAME:GMT",
+            "TZOFFSETFROM:+0000",
+            "TZOFFSETTO:+0000",
+            "END:STANDARD",
+            "BEGIN:DAYLIGHT",
+            "DTSTART:20270328T020000",
+            "TZNAME:BST",
+            "TZOFFSETFROM:+0000",
+            "TZOFFSETTO:+0100",
+            "END:DAYLIGHT",
+            "BEGIN:STANDARD",
+            "DTSTART:20271031T020000",
+            "TZNAME:GMT",
+            "TZOFFSETFROM:+0100",
+            "TZOFFSETTO:+0000",
+            "END:STANDARD",
+            "END:VTIMEZONE",
+            "BEGIN:VEVENT",
+            "SUMMARY:Rapid Review meeting RR-2026-014",
+            "DTSTART;TZID=Europe/London:20271101T100000",
+            "DTEND;TZID=Europe/London:20271101T113000",
+            "DTSTAMP:20270320T120000Z",
+            "UID:rr-2026-014-meeting@rr-workflow",
+            "SEQUENCE:0",
+            "ATTENDEE;CUTYPE=INDIVIDUAL;PARTSTAT=NEEDS-ACTION;ROLE=REQ-PARTICIPANT;RSVP",
+            " =TRUE:mailto:police@northshire.example",
+            'ATTENDEE;CN="Zoë Ó Súilleabháin";CUTYPE=INDIVIDUAL;PARTSTAT=NEEDS-ACTI',
+            " ON;ROLE=REQ-PARTICIPANT;RSVP=TRUE:mailto:zoe@health.example",
+            "DESCRIPTION:Agenda attached.\\nBring your agency's scoping template.",
+            "LOCATION:Room 1",
+            'ORGANIZER;CN="LSCP Business Unit":mailto:lscp@northshire.example',
+            "STATUS:CONFIRMED",
+            "TRANSP:OPAQUE",
+            "END:VEVENT",
+            "END:VCALENDAR",
+        ]
+        ics = invite(datetime(2027, 11, 1, 10, 0, tzinfo=LONDON), location="Room 1")
+        assert ics.decode("utf-8") == "".join(line + "\r\n" for line in lines)
+
+    def test_each_invitation_has_the_time_zone_of_its_own_years(self) -> None:
+        """Planted bug: the time zone's lines kept by the first year alone (a meeting running into the
+        new year, after one in that year, covered only the first)."""
+        comments = [
+            str(Calendar.from_ical(invite(start)).walk("VTIMEZONE")[0]["COMMENT"])
+            for start in (
+                datetime(2027, 11, 1, 10, 0, tzinfo=LONDON),
+                datetime(2027, 12, 31, 23, 30, tzinfo=LONDON),
+                datetime(2028, 1, 3, 10, 0, tzinfo=LONDON),
+            )
+        ]
+        assert comments == [
+            "This timezone only works from 2027-01-01 to 2028-01-01.",
+            "This timezone only works from 2027-01-01 to 2029-01-01.",
+            "This timezone only works from 2028-01-01 to 2029-01-01.",
+        ]
+
     def test_organizer_and_attendees(self) -> None:
         event = the_event(invite(datetime(2027, 3, 29, 10, 0, tzinfo=LONDON)))
         assert str(event["ORGANIZER"]) == "mailto:lscp@northshire.example"
