@@ -1,6 +1,6 @@
 """Deadlines worked out by their caller (`deadlines._make`): a review's repeating progress checkpoints and
-the final report counted back from publication, under schedules/local_review.toml; and `done_on_time`,
-which says whether an action was done by its due date.
+the final report counted back from publication, under schedules/local_review.toml; and an action's
+status and `done_on_time`, which says whether it was done by its due date.
 
 The mutation run found their labels, the day each counts from, the day each was met and an extension
 of one checkpoint unchecked by any unit test. Dates by hand (England and Wales: Christmas Fri 25 Dec 2026,
@@ -8,6 +8,7 @@ Boxing Day observed Mon 28 Dec, New Year's Day Fri 1 Jan 2027)."""
 
 from __future__ import annotations
 
+import tomllib
 from datetime import date
 from pathlib import Path
 
@@ -18,11 +19,12 @@ from rr_workflow.domain.deadlines import (
     Deviation,
     Milestones,
     Status,
+    action_status,
     compute_deadlines,
     deadline_status,
     done_on_time,
 )
-from rr_workflow.domain.schedule import Schedule
+from rr_workflow.domain.schedule import Schedule, parse_review_schedule
 
 D = date
 SHIPPED = Path(__file__).resolve().parents[2] / "schedules" / "local_review.toml"
@@ -112,3 +114,62 @@ def test_a_deadline_is_due_soon_from_its_due_soon_day() -> None:
     due, soon = D(2026, 3, 10), D(2026, 3, 9)
     assert deadline_status(due, due, soon, None, None, D(2026, 3, 8)) == Status.PENDING
     assert deadline_status(due, due, soon, None, None, D(2026, 3, 9)) == Status.DUE_SOON
+
+
+def test_a_deadline_is_due_soon_on_its_due_date_and_overdue_the_day_after() -> None:
+    """Due Tue 10 Mar 2026: due soon on the 10th itself, overdue on Wed 11; extended to the 10th, still
+    extended on that day. Planted (mutation run): `as_of >= due`, overdue on its own due date."""
+    due, soon = D(2026, 3, 10), D(2026, 3, 9)
+    assert deadline_status(due, due, soon, None, None, D(2026, 3, 10)) == Status.DUE_SOON
+    assert deadline_status(due, due, soon, None, None, D(2026, 3, 11)) == Status.OVERDUE
+    assert deadline_status(D(2026, 3, 2), due, soon, None, Status.EXTENDED, due) == Status.EXTENDED
+
+
+def test_an_open_action_is_overdue_once_its_due_date_has_passed() -> None:
+    """Due Tue 10 Mar 2026: open on Mon 9 and on the 10th itself, overdue from Wed 11. Planted (mutation
+    run): the stored status returned whatever it is (`stored != "XXopenXX"`, `== "open"`), the status
+    not worked out (None), the test turned round (`!=`, `and False`, `or True`), "open" or "overdue"
+    misspelt, `due is not None`."""
+    due = D(2026, 3, 10)
+    assert action_status("open", due, None, D(2026, 3, 9)) == "open"
+    assert action_status("open", due, None, D(2026, 3, 10)) == "open"
+    assert action_status("open", due, None, D(2026, 3, 11)) == "overdue"
+    assert action_status("open", due, None, D(2027, 3, 11)) == "overdue"
+
+
+def test_a_done_or_dropped_action_keeps_its_status_and_one_without_a_date_stays_open() -> None:
+    """Done late or dropped, long after its due date: as recorded, never overdue; open with no due date:
+    open for ever. Planted (mutation run): `stored == "open"`, `due is not None` (a TypeError), "open"
+    misspelt."""
+    due = D(2026, 3, 10)
+    assert action_status("done", due, D(2026, 3, 20), D(2026, 4, 1)) == "done"
+    assert action_status("dropped", due, None, D(2026, 4, 1)) == "dropped"
+    assert action_status("open", None, None, D(2030, 1, 1)) == "open"
+
+
+def test_a_deadline_counted_back_waits_for_its_target_wherever_the_schedule_lists_it() -> None:
+    """A partnership's own schedule lists the final report (7 working days before publication) first and
+    counts publication from the draft report instead of the decision. Before the draft, no final report
+    deadline and the others still there; with the draft on Mon 1 Mar 2027, publication 6 months on is Wed
+    1 Sep 2027 and the final report 7 working days before it, skipping the summer bank holiday Mon 30
+    Aug: Tue 31, Fri 27, Thu 26, Wed 25, Tue 24, Mon 23, Fri 20 Aug. Planted (mutation run): `break` for
+    `continue` (every rule after the counted-back one lost), `or` for `and` (a KeyError before
+    publication has started)."""
+    text = SHIPPED.read_text(encoding="utf-8")
+    head, *rules = text.split("\n[[deadlines]]\n")
+    assert rules[-1].startswith('key = "final_report_sent"')
+    rules = [rules[-1], *rules[:-1]]
+    published = 'key = "published"\nlabel = "Review report published"\nfrom = "decision_made"'
+    assert text.count(published) == 1
+    own = "\n[[deadlines]]\n".join([head, *rules]).replace(
+        published, published.replace('"decision_made"', '"draft_report"')
+    )
+    schedule = parse_review_schedule(tomllib.loads(own))
+    assert schedule.rules[0].before == "published"
+
+    def due_dates(events: dict[str, date]) -> dict[str, date]:
+        return {d.key: d.due for d in compute_deadlines(schedule, ENG, Milestones(case=events), JANUARY)}
+
+    assert set(due_dates(UNDER_WAY)) == {"reviewer_appointed", "tor_agreed", "checkpoint:1", "draft_report"}
+    drafted = due_dates({**UNDER_WAY, "draft_report": D(2027, 3, 1)})
+    assert (drafted["published"], drafted["final_report_sent"]) == (D(2027, 9, 1), D(2027, 8, 20))
