@@ -23,6 +23,7 @@ import json
 import os
 import pwd
 import secrets
+import sys
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -95,6 +96,21 @@ class PostgresServer:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             # the people's group role `rr person add --db-role` made for that database, if any
             connection.execute(text(f'DROP ROLE IF EXISTS "rr_people_{name}"'))
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Under mutmut (benchmarks/mutation.sh), each mutant's tests run in a process forked from one that
+    has already run tests, so the product's functools caches (a schedule parsed by version, a deadline's
+    dates, a timer's first moment) hold results computed without the mutant, and code below them would
+    never run mutated. mutmut names the mutant in MUTANT_UNDER_TEST: forget those results first."""
+    if not os.environ.get("MUTANT_UNDER_TEST"):
+        return
+    for name, module in list(sys.modules.items()):
+        if name.startswith("rr_workflow") and module is not None:
+            for value in list(vars(module).values()):
+                forget = getattr(value, "cache_clear", None)
+                if callable(forget):
+                    forget()
 
 
 @pytest.fixture(scope="session")
