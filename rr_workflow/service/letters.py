@@ -649,7 +649,8 @@ def render(
 
 def store_mails(app: App, uow: UnitOfWork, case: Case, mails: Sequence[Mail]) -> int:
     """Store each mail's letters (files and `documents` rows) and queue the mail; returns how many
-    documents were written. One INSERT statement per table, whatever the number of letters."""
+    documents were written. Each table's rows go to one INSERT, built once per process (PostgreSQL
+    writes them in one round trip; SQLite, whose RETURNING does not keep their order, one by one)."""
     written = [(letter, mail.to) for mail in mails for letter in mail.letters]
     ids = iter(_store_many(app, uow, case, written))
     queued = []
