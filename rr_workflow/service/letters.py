@@ -649,7 +649,7 @@ def render(
 
 def store_mails(app: App, uow: UnitOfWork, case: Case, mails: Sequence[Mail]) -> int:
     """Store each mail's letters (files and `documents` rows) and queue the mail; returns how many
-    documents were written. Each table's rows go to one INSERT, built once per process (PostgreSQL
+    documents were written. Each table's rows go to one INSERT, compiled once per process (PostgreSQL
     writes them in one round trip; SQLite, whose RETURNING does not keep their order, one by one)."""
     written = [(letter, mail.to) for mail in mails for letter in mail.letters]
     ids = iter(_store_many(app, uow, case, written))
