@@ -1,4 +1,4 @@
-"""The audit trail's row hash, the content `entry` stores, and `verify`'s two faults
+"""The audit trail's row hash (docs/security.md), the content `entry` stores, and `verify`'s two faults
 (`adapters/db/audit.py`), on a fresh SQLite file holding the audit table alone.
 
 A row's hash is a stored format: every database's trail, and every witness checkpoint, holds hashes made
@@ -47,11 +47,19 @@ ADDED_HASHED = (
     r'"2026-11-03T10:05:00.000000Z",null,"agency_added",null,null,"{}"]'
 )
 ADDED_HASH = "4e77510f12f115b5d4e2b3359e687b13fd853d0351dfebf16ff6748da8e20a69"
+# A name beyond ASCII is hashed with its characters escaped.
+NAMED = {"actor": "Zo\u00eb", "recorded_at": "2026-11-03T10:05:00.000000Z", "action": "person_added"}
+NAMED_HASHED = (
+    r'["0000000000000000000000000000000000000000000000000000000000000000",null,"Zo\u00eb",'
+    r'"2026-11-03T10:05:00.000000Z",null,"person_added",null,null,"{}"]'
+)
+NAMED_HASH = "e81254fbc1b4009fcbe05256361257032c4af153acc272f7043284781473cd3b"
 
 
 def test_the_digests_written_here_are_those_of_the_texts_written_here() -> None:
     assert hashlib.sha256(SENT_HASHED.encode()).hexdigest() == SENT_HASH
     assert hashlib.sha256(ADDED_HASHED.encode()).hexdigest() == ADDED_HASH
+    assert hashlib.sha256(NAMED_HASHED.encode()).hexdigest() == NAMED_HASH
 
 
 def test_a_rows_content_is_stored_with_its_details_as_sorted_json() -> None:
@@ -81,9 +89,10 @@ def test_a_rows_content_is_stored_with_its_details_as_sorted_json() -> None:
 
 def test_a_rows_hash_is_sha256_of_its_content_and_the_hash_before_it_as_compact_json() -> None:
     """Planted (mutation run): the effective date hashed as null; the JSON's separators left at their
-    default (", " and ": ") or changed."""
+    default (", " and ": ") or changed. Planted by hand: a name beyond ASCII hashed unescaped."""
     assert audit.row_hash(GENESIS, audit.entry(**SENT)) == SENT_HASH
     assert audit.row_hash(SENT_HASH, audit.entry(**ADDED)) == ADDED_HASH
+    assert audit.row_hash(GENESIS, audit.entry(**NAMED)) == NAMED_HASH
     # as read back from a database that hands dates back as text
     assert audit.row_hash(GENESIS, {**audit.entry(**SENT), "effective_on": "2026-11-02"}) == SENT_HASH
 
