@@ -252,7 +252,7 @@ class UnitOfWork:
         if board is None:
             self.session.execute(_delete_board(), {"case_id": case_id})
         else:
-            self.session.execute(_put_board(self.session.bind.dialect.name), {"case_id": case_id, **board})
+            self.session.execute(_put_board(self.engine.dialect.name), {"case_id": case_id, **board})
 
     def materialise_deadlines(
         self,
