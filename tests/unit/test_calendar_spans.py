@@ -151,3 +151,12 @@ def test_a_year_outside_the_supported_span_is_refused_with_the_reason() -> None:
     cal = WorkingCalendar(CalendarSettings())
     with pytest.raises(BadInput, match=SPAN_MESSAGE):
         cal.is_working_day(date(1899, 12, 31))
+
+
+def test_a_day_after_the_last_working_day_of_the_computed_span() -> None:
+    """Planted (mutation run): the look-up read one past the end of the list of working days."""
+    cal = WorkingCalendar(CalendarSettings())
+    assert cal.is_working_day(date(2026, 1, 2))  # computes 2025-2051
+    # Friday 29 December 2051 is the span's last working day; Sunday 31 December comes after it.
+    assert not cal.is_working_day(date(2051, 12, 31))
+    assert cal.day_off(date(2051, 12, 31)) == "a weekend"
