@@ -345,6 +345,15 @@ def test_a_machine_built_with_endorsement_required_waits_for_the_chair() -> None
     assert case.state == "decided"
 
 
+def test_a_machine_built_without_saying_waits_for_the_chair() -> None:
+    """Endorsement is required unless the machine is told otherwise. Planted (mutation run): the default
+    turned to False."""
+    case, _ = decided()
+    with pytest.raises(TransitionNotAllowed):
+        RapidReview(case).send("submit", on=SUBMITTED)
+    assert case.state == "decided"
+
+
 def test_submit_records_the_draft() -> None:
     """Planted (mutation run): the event or its keys changed."""
     case, machine = decided()
@@ -428,6 +437,14 @@ def test_machine_for_builds_a_machine_that_waits_for_the_chair() -> None:
     assert machine.case is case
     with pytest.raises(TransitionNotAllowed):
         machine.send("submit", on=SUBMITTED)
+    assert case.state == "decided"
+
+
+def test_machine_for_without_saying_waits_for_the_chair() -> None:
+    """Planted (mutation run): the default turned to False."""
+    case, _ = decided()
+    with pytest.raises(TransitionNotAllowed):
+        machine_for(case).send("submit", on=SUBMITTED)
     assert case.state == "decided"
 
 
