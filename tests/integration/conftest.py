@@ -122,8 +122,9 @@ class Rig:
         commands.scoping_send(self.app, ref, list(PARTNERS))
         return ref
 
-    def run_procedure(self, ref: str = "RR-1") -> str:
-        """The whole procedure, referral to closure, one command a minute on working days."""
+    def to_meeting_day(self, ref: str = "RR-1") -> str:
+        """To scoping (`to_scoping`), then the SIN and every partner's return and records, one command a
+        minute, and the meeting set for Thu 12 Nov 2026; the clock at 15:00 that day."""
         self.to_scoping(ref)
         commands.sin_notified(self.later(minutes=1).app, ref)
         for agency in PARTNERS:
@@ -131,6 +132,11 @@ class Rig:
             commands.records_secured(self.later(minutes=1).app, ref, agency)
         commands.meeting_schedule(self.later(minutes=1).app, ref, date(2026, 11, 12))
         self.at(datetime(2026, 11, 12, 15, 0))
+        return ref
+
+    def run_procedure(self, ref: str = "RR-1") -> str:
+        """The whole procedure, referral to closure, one command a minute on working days."""
+        self.to_meeting_day(ref)
         commands.meeting_held(self.app, ref, list(ATTENDEES))
         commands.decide(self.later(minutes=1).app, ref, "no_review", "learning is local", ["la: safety plan"])
         self.at(datetime(2026, 11, 13, 10, 0))

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import ATTENDEES, PARTNERS, needs_postgres
+from conftest import ATTENDEES, needs_postgres
 from sqlalchemy import event, insert, select
 
 from rr_workflow.adapters.db import audit
@@ -549,13 +549,7 @@ def test_a_row_of_a_case_not_held_that_records_no_step_has_no_dates_to_compare(t
 def walk_to_decision(rig: Any, ref: str, outcome: str, inquorate_first: bool = False) -> None:
     """Referral to the decision `outcome` (Thu 12 Nov 2026; with `inquorate_first`, a first meeting that
     day found inquorate and the decision at a second on Fri 13 Nov)."""
-    rig.to_scoping(ref)
-    commands.sin_notified(rig.later(minutes=1).app, ref)
-    for agency in PARTNERS:
-        commands.scoping_returned(rig.later(minutes=1).app, ref, agency)
-        commands.records_secured(rig.later(minutes=1).app, ref, agency)
-    commands.meeting_schedule(rig.later(minutes=1).app, ref, date(2026, 11, 12))
-    rig.at(datetime(2026, 11, 12, 15, 0))
+    rig.to_meeting_day(ref)
     if inquorate_first:
         commands.meeting_inquorate(rig.app, ref, ["la:A Smith"])
         commands.meeting_schedule(rig.later(minutes=1).app, ref, date(2026, 11, 13))

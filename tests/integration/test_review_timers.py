@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from conftest import ATTENDEES, PARTNERS
+from conftest import ATTENDEES
 from conftest_timers import CHAIR, LONDON, MANAGER, addresses, london, notice_rows, outbox_rows, staff
 
 from rr_workflow.service import commands, notices, reviews
@@ -26,13 +26,7 @@ REF = "RR-REVIEW"
 
 def decided_and_closed(rig: Any, ref: str = REF) -> None:
     """The rig's procedure, with a local review decided (Thu 12 Nov 2026) and the Rapid Review closed."""
-    rig.to_scoping(ref)
-    commands.sin_notified(rig.later(minutes=1).app, ref)
-    for agency in PARTNERS:
-        commands.scoping_returned(rig.later(minutes=1).app, ref, agency)
-        commands.records_secured(rig.later(minutes=1).app, ref, agency)
-    commands.meeting_schedule(rig.later(minutes=1).app, ref, date(2026, 11, 12))
-    rig.at(datetime(2026, 11, 12, 15, 0))
+    rig.to_meeting_day(ref)
     commands.meeting_held(rig.app, ref, list(ATTENDEES))
     commands.decide(rig.later(minutes=1).app, ref, "local_cspr", "learning across agencies")
     rig.at(datetime(2026, 11, 13, 10, 0))
