@@ -443,3 +443,14 @@ def test_a_calendar_mistake_is_refused_with_its_whole_line(text: str, message: s
     with pytest.raises(ConfigError) as caught:
         calendar(text)
     assert str(caught.value) == message
+
+
+def test_a_document_without_a_file_name_is_named_by_its_kind() -> None:
+    """Planted: the default source "<schedule>" or "<calendar>" garbled ("XX<schedule>XX", upper case)."""
+    assert parse_schedule(tomllib.loads(HEAD + RULE)).source == "<schedule>"
+    with pytest.raises(ConfigError) as caught:
+        parse_schedule(tomllib.loads(HEAD))
+    assert str(caught.value) == "<schedule>: deadlines: missing: add at least one [[deadlines]] table"
+    with pytest.raises(ConfigError) as caught:
+        parse_calendar(tomllib.loads('[calendar]\ncountry = "FR"\n'))
+    assert str(caught.value) == "<calendar>: calendar.country: only GB is supported, not 'FR'"
