@@ -408,6 +408,16 @@ def test_a_panel_that_agrees_and_asks_nothing_is_handled(questions: str | None) 
     assert events(case) == [("panel_responded", "RR-7", PANEL, {"agrees": True, "questions": False})]
 
 
+def test_a_response_recorded_without_saying_agrees() -> None:
+    """The hook's default agrees, as the guard's does. Planted (mutation run): the hook's default turned
+    to False (the case handled as agreed, the response stored as disagreeing)."""
+    case, machine = submitted()
+    case.events.clear()
+    machine.send("record_panel_response", on=PANEL)
+    assert (case.state, case.panel_agrees) == ("response_handled", 1)
+    assert events(case) == [("panel_responded", "RR-7", PANEL, {"agrees": True, "questions": False})]
+
+
 def test_the_response_cannot_precede_the_report() -> None:
     """Planted (mutation run): the report's day not checked, or the message changed."""
     case, machine = submitted()
