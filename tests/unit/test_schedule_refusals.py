@@ -21,6 +21,7 @@ from rr_workflow.domain.schedule import (
     EscalationStep,
     NoticePolicy,
     parse_calendar,
+    parse_review_schedule,
     parse_schedule,
 )
 
@@ -454,3 +455,11 @@ def test_a_document_without_a_file_name_is_named_by_its_kind() -> None:
     with pytest.raises(ConfigError) as caught:
         parse_calendar(tomllib.loads('[calendar]\ncountry = "FR"\n'))
     assert str(caught.value) == "<calendar>: calendar.country: only GB is supported, not 'FR'"
+    review = parse_review_schedule(
+        tomllib.loads(
+            '[schedule]\nprocedure = "review"\nname = "R"\nversion = "1"\n'
+            '[[deadlines]]\nkey = "a"\nlabel = "A"\nfrom = "decision_made"\n'
+            'met_by = "tor_agreed"\nworking_days = 5\nowner = "chair"\n'
+        )
+    )
+    assert review.source == "<review schedule>"
