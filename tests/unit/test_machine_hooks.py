@@ -458,6 +458,13 @@ def test_machine_for_without_saying_waits_for_the_chair() -> None:
     assert case.state == "decided"
 
 
+def test_machine_for_a_schedule_without_endorsement_goes_straight_to_the_panel() -> None:
+    """Planted (mutation run): the machine built with the default instead of `endorsement_required`."""
+    case, _ = decided()
+    machine_for(case, endorsement_required=False).send("submit", on=SUBMITTED)
+    assert (case.state, case.submitted_on) == ("submitted", SUBMITTED)
+
+
 def test_machine_for_hands_on_the_same_machine() -> None:
     """Planted (mutation run): the per-thread table lost."""
     first, second = new_case(), new_case()
