@@ -8,8 +8,6 @@ instead of testing nonsense.
 
 from __future__ import annotations
 
-import signal
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
@@ -486,22 +484,6 @@ def test_a_closure_on_a_bank_holiday_keeps_the_bank_holiday() -> None:
 
 
 # -- outside the supported span --------------------------------------------------------------------
-
-
-@pytest.fixture
-def fails_fast() -> Iterator[None]:
-    """Turns a call that loops for ever into a test failure after a few seconds."""
-
-    def timeout(signum: int, frame: object) -> None:
-        raise TimeoutError("the calendar kept looking instead of refusing the date")
-
-    previous = signal.signal(signal.SIGALRM, timeout)
-    signal.setitimer(signal.ITIMER_REAL, 10)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,7 @@ so 5k working days after a weekday is exactly k weeks later).
 
 from __future__ import annotations
 
-import signal
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import date
 
 import pytest
@@ -22,22 +21,6 @@ SPAN_MESSAGE = "working days are counted between 1900 and 2199 only"
 
 def no_holidays(country: str, region: str, years: range) -> Mapping[date, str]:
     return {}
-
-
-@pytest.fixture
-def fails_fast() -> Iterator[None]:
-    """Turns a call that loops for ever into a test failure after a few seconds."""
-
-    def timeout(signum: int, frame: object) -> None:
-        raise TimeoutError("the calendar kept looking instead of answering")
-
-    previous = signal.signal(signal.SIGALRM, timeout)
-    signal.setitimer(signal.ITIMER_REAL, 10)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 # -- day_off ---------------------------------------------------------------------------------------

@@ -5,12 +5,8 @@ Everything is built inside each test."""
 
 from __future__ import annotations
 
-import signal
-from collections.abc import Iterator
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
-
-import pytest
 
 from rr_workflow.domain.calendar import CalendarSettings, WorkingCalendar
 from rr_workflow.domain.schedule import NoticePolicy
@@ -18,22 +14,6 @@ from rr_workflow.domain.timers import ESCALATION, REMINDER, Timer, first_timer, 
 
 LONDON = ZoneInfo("Europe/London")
 DUE = date(2026, 12, 2)
-
-
-@pytest.fixture
-def fails_fast() -> Iterator[None]:
-    """Turns a call that loops for ever into a test failure after a few seconds."""
-
-    def timeout(signum: int, frame: object) -> None:
-        raise TimeoutError("the timer plan kept looking instead of answering")
-
-    previous = signal.signal(signal.SIGALRM, timeout)
-    signal.setitimer(signal.ITIMER_REAL, 10)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def test_the_first_timer_is_the_earliest_reminder() -> None:
