@@ -23,6 +23,7 @@ import json
 import os
 import pwd
 import secrets
+import signal
 import sys
 import traceback
 from collections.abc import Iterator
@@ -121,6 +122,23 @@ def _forget_cached_results() -> None:
                 forget = getattr(value, "cache_clear", None)
                 if callable(forget):
                     forget()
+
+
+@pytest.fixture
+def fails_fast() -> Iterator[None]:
+    """Turns a call that loops for ever (a mutant of the working-day arithmetic, say) into a test failure
+    after ten seconds."""
+
+    def timeout(signum: int, frame: object) -> None:
+        raise TimeoutError("the code under test kept looking instead of answering")
+
+    previous = signal.signal(signal.SIGALRM, timeout)
+    signal.setitimer(signal.ITIMER_REAL, 10)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture(scope="session")
