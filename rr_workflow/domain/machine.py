@@ -474,19 +474,36 @@ _built = threading.local()
 def machine_for(case: Case, endorsement_required: bool = True) -> RapidReview:
     """The machine acting on `case` until the next call in this thread: built once per thread (for each
     `endorsement_required`) and handed the case. A new case, in no state yet, enters the initial state
-    through it (`activate_initial_state`, as a machine built for the case would on creation). A machine
-    that took a case to a final state stops there: the next case gets a new one."""
+    through it (`activate_initial_state`, as a machine built for the case would on creation)."""
     machines: dict[bool, RapidReview] | None = getattr(_built, "machines", None)
     if machines is None:
         machines = _built.machines = {}
     machine = machines.get(endorsement_required)
-    if machine is None or machine.is_terminated:
+    if machine is not None and machine.is_terminated and not _restarted(machine):
+        machine = None
+    if machine is None:
         machine = machines[endorsement_required] = RapidReview(case, endorsement_required)
     else:
         machine.model.case = case
         if case.state is None:
             machine.activate_initial_state()
     return machine
+
+
+def _restarted(machine: RapidReview) -> bool:
+    """Start again the engine of a machine that took its case to a final state, for the next case.
+
+    python-statemachine stops a machine's engine when it enters a top-level final state (`is_terminated`)
+    and has no call to start it again; building a new machine costs milliseconds (every callback of every
+    state and transition resolved again), once for each case closed or declined. The stopped engine holds
+    nothing of the finished case (its queues are drained and its invocations cancelled as it stops), so
+    setting it running again is what a new machine would be. False, and a new machine built, if the
+    library no longer keeps the flag where this looks for it."""
+    engine = getattr(machine, "_engine", None)
+    if not isinstance(getattr(engine, "running", None), bool):
+        return False
+    engine.running = True
+    return not machine.is_terminated
 
 
 def state_label(value: str) -> str:

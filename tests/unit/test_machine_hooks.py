@@ -471,3 +471,24 @@ def test_machine_for_hands_on_the_same_machine() -> None:
     machine = machine_for(first, endorsement_required=False)
     assert machine_for(second, endorsement_required=False) is machine
     assert (machine.case, second.state) == (second, "referred")
+
+
+def test_the_machine_that_declined_a_case_acts_on_the_next_one() -> None:
+    """A machine that took its case to a final state goes on with the next case (it is not built again,
+    which costs milliseconds a case); the finished case still allows nothing. Planted: the restarted
+    engine left stopped (the next case's step refused as if it were finished too)."""
+    declined, fresh = new_case(), new_case()
+    machine = machine_for(declined, endorsement_required=False)
+    machine.send("decline", on=SENT, reason="does not meet the criteria")
+    assert (declined.state, machine.is_terminated) == ("declined", True)
+
+    assert machine_for(fresh, endorsement_required=False) is machine
+    assert not machine.is_terminated
+    machine.send("send_scoping", agencies=["la"], on=SENT)
+    assert fresh.state == "scoping"
+
+    assert machine_for(declined, endorsement_required=False) is machine
+    assert [event.id for event in machine.enabled_events()] == []
+    with pytest.raises(TransitionNotAllowed):
+        machine.send("send_scoping", agencies=["la"], on=SENT)
+    assert declined.state == "declined"
