@@ -11,6 +11,7 @@ A bad file is refused with one line naming the file, the setting and what is wro
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections.abc import Mapping
@@ -48,15 +49,15 @@ class Profile:
     meeting_minutes: int
     source: str
 
-    @property
+    @functools.cached_property  # a step's letters ask many times; the profile never changes
     def from_address(self) -> str:
         return parseaddr(self.mail_from)[1]
 
-    @property
+    @functools.cached_property
     def mail_domain(self) -> str:
         return self.from_address.rpartition("@")[2] or "localhost"
 
-    @property
+    @functools.cached_property
     def organiser(self) -> str:
         """The meeting organiser for invitations: the business unit's mailbox with the partnership's name."""
         return formataddr((self.name, parseaddr(self.reply_to)[1] or self.from_address))
