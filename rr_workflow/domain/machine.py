@@ -79,7 +79,8 @@ class RapidReview(StateMachine):
         referred, scoping, meeting_scheduled, inquorate, meeting_held, decided, endorsed
     )
     send_scoping = referred.to(scoping) | _recorded_in(scoping, meeting_scheduled, inquorate)
-    return_scoping = _recorded_in(
+    # An agency's template and its records secured may be recorded from scoping until the case closes.
+    _agencies_answer_in = (
         scoping,
         meeting_scheduled,
         inquorate,
@@ -90,17 +91,8 @@ class RapidReview(StateMachine):
         panel_questions,
         response_handled,
     )
-    secure_records = _recorded_in(
-        scoping,
-        meeting_scheduled,
-        inquorate,
-        meeting_held,
-        decided,
-        endorsed,
-        submitted,
-        panel_questions,
-        response_handled,
-    )
+    return_scoping = _recorded_in(*_agencies_answer_in)
+    secure_records = _recorded_in(*_agencies_answer_in)
     schedule_meeting = (
         scoping.to(meeting_scheduled)
         | meeting_scheduled.to.itself(internal=True)
