@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
 import click
 
@@ -125,3 +127,33 @@ def echo_deadlines(deadlines: Sequence[Any]) -> None:
             for d in deadlines
         ],
     )
+
+
+# -- a report written to a file (--out) -------------------------------------------------------------------
+
+out_option = click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write the report to this file instead of the terminal.",
+)
+
+
+def write_whole(path: Path, write: Callable[[BinaryIO], None]) -> None:
+    """Write the whole file or nothing: a temporary file beside it, then renamed over it. A folder that
+    is missing or cannot be written in is refused as a bad --out."""
+    folder = path.parent
+    if not folder.is_dir():
+        raise click.BadParameter(f"no such folder: {folder}", param_hint="'--out'")
+    try:
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise click.BadParameter(
+            f"cannot write in {folder}: {error.strerror}", param_hint="'--out'"
+        ) from None
+    try:
+        with os.fdopen(handle, "wb") as file:
+            write(file)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from rr_workflow.cli.params import open_app
+from rr_workflow.cli.params import open_app, out_option, write_whole
 
 FORMATS = ("table", "csv", "json", "html")
 
@@ -26,11 +26,7 @@ FORMATS = ("table", "csv", "json", "html")
     help="table: for reading; csv: one figure a row (section, measure, value); json: every figure with "
     "stable keys; html: one self-contained page with the funnel chart.",
 )
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    help="Write the report to this file instead of the terminal.",
-)
+@out_option
 def annual(year: int, fmt: str, out: Path | None) -> None:
     """The year in figures, for the partnership's yearly report: incident notifications, Rapid Reviews,
     decisions (national, local, alternative review, none) and reviews published; each stage's timeliness
@@ -67,10 +63,7 @@ def annual(year: int, fmt: str, out: Path | None) -> None:
     if out is None:
         click.echo(text, nl=False)
         return
-    try:
-        out.write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise click.FileError(str(out), error.strerror) from None
+    write_whole(out, lambda file: file.write(text.encode("utf-8")))
     click.echo(f"annual report for {year} written to {out}")
 
 

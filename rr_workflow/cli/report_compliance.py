@@ -5,16 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 import click
 
-from rr_workflow.cli.params import DATE, open_app
+from rr_workflow.cli.params import DATE, open_app, out_option, write_whole
 
 if TYPE_CHECKING:
     from rr_workflow.service.compliance import Report
@@ -36,11 +35,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
     help="table: the summary per deadline, then every case; csv: one row per case and deadline "
     "(UTF-8 with BOM, ISO dates: opens in Excel); json: {from, to, as_of, summary, panel, rows}.",
 )
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    help="Write the report to this file instead of the terminal.",
-)
+@out_option
 def compliance(start: date | None, end: date | None, fmt: str, out: Path | None) -> None:
     """How timely every stage of every case was: per deadline, the due date, the date it was met and
     working days early (-) or late (+), extensions and waivers; and per deadline rule, % met on time,
@@ -65,7 +60,7 @@ def compliance(start: date | None, end: date | None, fmt: str, out: Path | None)
     if out is None:
         write(report, click.get_binary_stream("stdout"))
         return
-    _write(out, lambda file: write(report, file))
+    write_whole(out, lambda file: write(report, file))
     click.echo(f"{out}: the compliance report ({fmt}), {report.count} deadlines of {report.cases} cases")
 
 
@@ -274,26 +269,3 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     lines = [_line(cells[0], widths), _line(["-" * width for width in widths], widths)]
     return lines + [_line(row, widths) for row in cells[1:]]
-
-
-# -- the file -------------------------------------------------------------------------------------------
-
-
-def _write(path: Path, write: Callable[[BinaryIO], None]) -> None:
-    """Write the whole file or nothing: a temporary file beside it, then renamed over it."""
-    folder = path.parent
-    if not folder.is_dir():
-        raise click.BadParameter(f"no such folder: {folder}", param_hint="'--out'")
-    try:
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as error:
-        raise click.BadParameter(
-            f"cannot write in {folder}: {error.strerror}", param_hint="'--out'"
-        ) from None
-    try:
-        with os.fdopen(handle, "wb") as file:
-            write(file)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -207,3 +207,13 @@ def test_every_format(year: Any, tmp_path: Any, monkeypatch: Any) -> None:
     assert "RR-A" not in html  # counts only
     bad = runner.invoke(cli, ["report", "annual", "--year", "1066"])
     assert bad.exit_code == 2 and "not a year" in bad.output
+    missing = tmp_path / "no-such-folder" / "annual.csv"
+    refused = runner.invoke(cli, ["report", "annual", "--year", "2026", "--out", str(missing)])
+    assert refused.exit_code == 2 and refused.exception is not None and not refused.stderr.count("Traceback")
+    assert f"Invalid value for '--out': no such folder: {missing.parent}" in refused.output
+    assert not missing.parent.exists()
+    page.write_text("the report from before", encoding="utf-8")
+    kept = runner.invoke(cli, ["report", "annual", "--year", "2026", "--format", "csv", "--out", str(page)])
+    assert kept.exit_code == 0, kept.output
+    assert page.read_bytes().startswith(b"year,section,measure,value\r\n2026,funnel,incident notifications,8")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["annual.html", "rr_home"]  # nothing left over
