@@ -73,7 +73,8 @@ def publish(app: App, uow: UnitOfWork, case: Case, schedule: Schedule, deadlines
     from rr_workflow.service import letters
 
     letters.check_ready()  # refused before anything is saved
-    case.child  # noqa: B018  loaded now: the letters are written after the session has closed
+    if any(e.kind in letters.NAMING_THE_CHILD for e in pending):
+        case.child  # noqa: B018  loaded now: the letters are written after the session has closed
     claim = claim_token()
     uow.publish(events, app.moment(), kinds, (claim, _wall()))
     uow.after_commit(lambda: _follow_up_now(app, claim, case, schedule, deadlines, pending))

@@ -604,6 +604,9 @@ HANDLERS: Mapping[str, Callable[[Context, ev.DomainEvent], list[Mail]]] = {
     **REVIEW_HANDLERS,  # the review that follows: its terms of reference, the notice before publication
 }
 
+# The events whose letters name the child (the child's details, kept apart, are read only for them).
+NAMING_THE_CHILD = frozenset({ev.SCOPING_SENT})
+
 
 # -- storing and queuing ------------------------------------------------------------------------------
 

@@ -209,6 +209,33 @@ def test_the_scoping_letter_names_the_child_escaped_and_the_mail_does_not(named:
     assert not any(name.endswith(".html") for name in attached(message))
 
 
+def test_the_childs_details_are_read_only_for_the_letters_that_name_them(named: Any) -> None:
+    """The child's name and address are kept apart and read only for the scoping letters, which name
+    the child; a meeting invitation does not. Planted: the details read for every step with letters."""
+    from sqlalchemy import event
+
+    rig = named
+    rig.at(datetime(2026, 11, 2, 10))
+    commands.case_open(rig.app, "RR-9", date(2026, 11, 2), date(2026, 11, 2), "police", child_name="A Child")
+    reads: list[str] = []
+
+    def read(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "FROM child_details" in statement:
+            reads.append(statement)
+
+    event.listen(rig.app.engine, "before_cursor_execute", read)
+    try:
+        rig.at(datetime(2026, 11, 3, 10))
+        commands.scoping_send(rig.app, "RR-9", ["la", "police", "health"])
+        assert len(reads) == 1
+        rig.at(datetime(2026, 11, 4, 10))
+        commands.meeting_schedule(rig.app, "RR-9", date(2026, 11, 12))
+        assert len(reads) == 1
+    finally:
+        event.remove(rig.app.engine, "before_cursor_execute", read)
+    assert len(generated(rig, "scoping_request")) == 3 and generated(rig, "meeting_invitation")
+
+
 def test_a_refused_step_writes_no_letter_and_leaves_no_file(rig: Any) -> None:
     rig.to_scoping()
     before = generated(rig)
