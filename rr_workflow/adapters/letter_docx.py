@@ -18,6 +18,7 @@ import io
 import re
 import threading
 from dataclasses import dataclass, field
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -174,10 +175,93 @@ def _trim(runs: list[Run]) -> list[Run]:
     return out
 
 
+# -- the letters' plain HTML read without html.parser's general machinery ---------------------------------
+
+_SPACE = "[\t\n\r\f ]"
+_PLAIN = re.compile(
+    "<(?:"
+    f"([a-zA-Z][a-zA-Z0-9]*)((?:{_SPACE}+[a-zA-Z_:][-a-zA-Z0-9_:.]*"  # a start tag: its name, attributes
+    f"""(?:{_SPACE}*={_SPACE}*(?:"[^"]*"|'[^']*'))?)*){_SPACE}*(/?)>"""  # quoted values; / before >
+    f"|/([a-zA-Z][-.a-zA-Z0-9:_]*){_SPACE}*>"  # an end tag
+    "|!--[^-<>](?:[^-<>]|-(?!-))*-->"  # a comment without -- inside
+    "|![dD][oO][cC][tT][yY][pP][eE][^<>]*>"  # the doctype
+    ")"
+)
+_ATTRIBUTE = re.compile(f"""{_SPACE}+([a-zA-Z_:][-a-zA-Z0-9_:.]*)(?:{_SPACE}*={_SPACE}*("[^"]*"|'[^']*'))?""")
+# Elements whose text holds no tags (for html.parser, or for newer versions of it): whether their text is
+# unescaped (not for html.parser's CDATA elements, script and style); read plainly when that text has no "<".
+_TEXT_ONLY = {"script": False, "style": False, "title": True, "textarea": True}
+_OTHER_TEXT = ("xmp", "iframe", "noembed", "noframes", "noscript", "plaintext")
+
+
+def _feed_plain(parser: _Parser, html: str) -> bool:
+    """Call `parser`'s handlers as html.parser (fed `html` whole, then closed) calls them, for HTML made
+    only of text, tags with quoted attribute values, comments without "--" inside and the doctype, as the
+    letter templates are: False, having called some, at anything else (a lone "<", an unquoted value, a
+    processing instruction, an element whose text other Python versions read differently), where
+    html.parser must read it. A letter is read in about half the time (0.26 ms to 0.15 ms, handlers
+    included): one regular expression a tag, no line counting."""
+    position, end = 0, len(html)
+    while position < end:
+        opening = html.find("<", position)
+        if opening < 0:
+            opening = end
+        if opening > position:
+            parser.handle_data(unescape(html[position:opening]))
+            if opening == end:
+                break
+        tag = _PLAIN.match(html, opening)
+        if tag is None:
+            return False
+        position = tag.end()
+        name, attributes, closed, end_name = tag.groups()
+        if end_name is not None:
+            parser.handle_endtag(end_name.lower())
+        elif name is not None:
+            name = name.lower()
+            if name in _OTHER_TEXT:
+                return False
+            parser.handle_starttag(name, _attributes(attributes) if attributes else [])
+            if closed:
+                parser.handle_endtag(name)
+            elif name in _TEXT_ONLY:
+                position = _text_only(parser, html, position, name)
+                if position < 0:
+                    return False
+    return True
+
+
+def _attributes(text: str) -> list[tuple[str, str | None]]:
+    """html.parser's attributes: names in lower case, values unquoted and unescaped (None: no value)."""
+    out: list[tuple[str, str | None]] = []
+    for name, value in _ATTRIBUTE.findall(text):
+        if not value:  # findall gives "" for no value at all
+            out.append((name.lower(), None))
+        else:
+            out.append((name.lower(), unescape(value[1:-1]) if len(value) > 2 else value[1:-1]))
+    return out
+
+
+def _text_only(parser: _Parser, html: str, position: int, name: str) -> int:
+    """The text of an element that holds no tags (unescaped or not) and its end tag; -1 where the text
+    holds a "<" of its own."""
+    opening = html.find("<", position)
+    closing = f"</{name}>"
+    if opening < 0 or html[opening : opening + len(closing)].lower() != closing:
+        return -1
+    if opening > position:
+        text = html[position:opening]
+        parser.handle_data(unescape(text) if _TEXT_ONLY[name] else text)
+    parser.handle_endtag(name)
+    return opening + len(closing)
+
+
 def parse(html: str) -> list[Block | TableBlock]:
     parser = _Parser()
-    parser.feed(html)
-    parser.close()
+    if not _feed_plain(parser, html):
+        parser = _Parser()
+        parser.feed(html)
+        parser.close()
     if parser.current is not None:
         parser.current.runs = _trim(parser.current.runs)
         parser.blocks.append(parser.current)
