@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rr_workflow.adapters.zip_package import KeptPackage
 from rr_workflow.domain.errors import ConfigError
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -106,7 +107,7 @@ class CompiledForm:
             for info in whole.infolist():
                 if info.filename not in replaced:
                     kept.writestr(info, whole.read(info))
-        self.base = base.getvalue()
+        self.package = KeptPackage(base.getvalue())
         # Without a template tag in them (as usual), the properties are the same in every document.
         tagged = any(_tagged(source) for source in sources.values())
         self.fixed_core = None if tagged or self.core is None else self._core_part({})
@@ -156,12 +157,7 @@ class CompiledForm:
             changed[part.name] = _part_xml(self._fill(part.template, context))
         if self.core is not None:
             changed[self.core_name] = self.fixed_core or self._core_part(context)
-        out = io.BytesIO(self.base)
-        out.seek(0, io.SEEK_END)
-        with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as package:
-            for name, blob in changed.items():
-                package.writestr(name, blob)
-        return out.getvalue()
+        return self.package.with_parts(changed.items())
 
     def _core_part(self, context: Mapping[str, Any]) -> bytes:
         """The document properties' part with the six properties docxtpl renders."""

@@ -551,14 +551,15 @@ RED = "C00000"
 
 class _Skeleton:
     """The blank letter's four changing parts as text around the place their content goes, the blank's
-    other parts as its saved, compressed package, and the body's width for tables. Built once per
-    process from the python-docx blank; immutable after (any thread may write letters with it)."""
+    other parts as its saved, compressed package (laid out once: `KeptPackage`), and the body's width
+    for tables. Built once per process from the python-docx blank; immutable after (any thread may write
+    letters with it)."""
 
     def __init__(self) -> None:
-        import zipfile
-
         from docx.opc.oxml import serialize_part_xml
         from docx.oxml.ns import qn
+
+        from rr_workflow.adapters.zip_package import KeptPackage
 
         letter = _Reused()
         letter.empty()
@@ -591,8 +592,7 @@ class _Skeleton:
         self.core = core.blob.decode("utf-8")
         section = letter.doc.sections[0]
         self.block_emu = int(section.page_width - section.left_margin - section.right_margin)
-        self.base = letter.base
-        self._zipfile = zipfile
+        self.package = KeptPackage(letter.base)
 
     def letter(
         self, blocks: list[Block | TableBlock], title: str, marking: str, footer: str, training: bool
@@ -628,15 +628,14 @@ class _Skeleton:
         )
         page_footer = self.footer[0] + _centred(foot) + self.footer[1]
         core = self.core.replace(_MARK + "-keywords", _escape(marking)).replace(_MARK, _escape(title))
-        out_file = io.BytesIO(self.base)
-        out_file.seek(0, io.SEEK_END)
-        zipfile = self._zipfile
-        with zipfile.ZipFile(out_file, "a", zipfile.ZIP_DEFLATED) as package:
-            package.writestr(self.names["document"], document.encode("utf-8"))
-            package.writestr(self.names["header"], page_header.encode("utf-8"))
-            package.writestr(self.names["footer"], page_footer.encode("utf-8"))
-            package.writestr(self.core_name, core.encode("utf-8"))
-        return out_file.getvalue()
+        return self.package.with_parts(
+            (
+                (self.names["document"], document.encode("utf-8")),
+                (self.names["header"], page_header.encode("utf-8")),
+                (self.names["footer"], page_footer.encode("utf-8")),
+                (self.core_name, core.encode("utf-8")),
+            )
+        )
 
     def _grid(self, columns: int) -> str:
         return f'<w:gridCol w:w="{self._width(columns)}"/>' * columns
