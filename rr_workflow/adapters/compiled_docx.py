@@ -111,6 +111,8 @@ class CompiledForm:
         # Without a template tag in them (as usual), the properties are the same in every document.
         tagged = any(_tagged(source) for source in sources.values())
         self.fixed_core = None if tagged or self.core is None else self._core_part({})
+        # The page headers and footers (the same marking on every document) and fixed properties.
+        self.repeating = {part.name for part in self.parts} | ({self.core_name} if self.fixed_core else set())
 
     def _compile(self, xml: str, environment: Any) -> Any:
         """docxtpl's `patch_xml` and the paragraph markers of its `render_xml_part`, compiled."""
@@ -157,7 +159,7 @@ class CompiledForm:
             changed[part.name] = _part_xml(self._fill(part.template, context))
         if self.core is not None:
             changed[self.core_name] = self.fixed_core or self._core_part(context)
-        return self.package.with_parts(changed.items())
+        return self.package.with_parts(changed.items(), self.repeating)
 
     def _core_part(self, context: Mapping[str, Any]) -> bytes:
         """The document properties' part with the six properties docxtpl renders."""

@@ -634,7 +634,8 @@ class _Skeleton:
                 (self.names["header"], page_header.encode("utf-8")),
                 (self.names["footer"], page_footer.encode("utf-8")),
                 (self.core_name, core.encode("utf-8")),
-            )
+            ),
+            repeating=(self.names["header"], self.names["footer"], self.core_name),
         )
 
     def _grid(self, columns: int) -> str:

@@ -5,8 +5,9 @@ A letter or a form is its template's unchanging parts, kept compressed, and thre
 from one document to the next. `ZipFile(kept, "a")` then `writestr` of each changed part reads the kept
 package's central directory back into objects, writes the changed parts' entries where that directory was,
 and writes the whole directory out again from the objects. Here the kept entries and their directory
-records are bytes made once; for each document only the changed parts are compressed and their entries and
-records written, as zipfile writes them (its own local header; its central directory record and end record
+records are bytes made once; for each document only the changed parts are compressed (those that come back
+document after document, as a page header does, once per content) and their entries and records written,
+as zipfile writes them (its own local header; its central directory record and end record
 written out below). All the changed parts of one document carry the same modification time (zipfile takes
 the clock again for each). A package so large it would need zip64 records is written by zipfile itself.
 tests/unit/test_zip_package.py compares the bytes with zipfile's.
@@ -14,12 +15,13 @@ tests/unit/test_zip_package.py compares the bytes with zipfile's.
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
 import time
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 _CENTRAL = struct.Struct(zipfile.structCentralDir)
 _END = struct.Struct(zipfile.structEndArchive)
@@ -45,8 +47,10 @@ class KeptPackage:
             for info in infos
         )
 
-    def with_parts(self, parts: Iterable[tuple[str, bytes]]) -> bytes:
-        """The package with `parts` (name, content) added, deflated, after the kept ones."""
+    def with_parts(self, parts: Iterable[tuple[str, bytes]], repeating: Collection[str] = ()) -> bytes:
+        """The package with `parts` (name, content) added, deflated, after the kept ones. `repeating`:
+        the names of the parts whose content comes back document after document (a page header, the
+        properties): their compressed bytes are remembered (by content) instead of compressed again."""
         parts = list(parts)
         if not self._plain:
             return _appended(self.kept, parts)
@@ -54,7 +58,7 @@ class KeptPackage:
         entries, records = [self._entries], [self._directory]
         offset = len(self._entries)
         for name, content in parts:
-            info, entry = _entry(name, content, date_time, offset)
+            info, entry = _entry(name, content, date_time, offset, name in repeating)
             if _needs_zip64(info):
                 return _appended(self.kept, parts)
             entries.append(entry)
@@ -71,7 +75,7 @@ class KeptPackage:
 
 
 def _entry(
-    name: str, content: bytes, date_time: tuple[int, ...], offset: int
+    name: str, content: bytes, date_time: tuple[int, ...], offset: int, repeating: bool
 ) -> tuple[zipfile.ZipInfo, bytes]:
     """`ZipFile.writestr(name, content)`'s entry at `offset`: its ZipInfo and its local header and data."""
     info = zipfile.ZipInfo(filename=name, date_time=date_time)
@@ -80,11 +84,18 @@ def _entry(
     info.file_size = len(content)
     info.flag_bits = 0
     info.header_offset = offset
-    compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
-    data = compressor.compress(content) + compressor.flush()
-    info.CRC = zlib.crc32(content)
+    info.CRC, data = _remembered(content) if repeating else _deflated(content)
     info.compress_size = len(data)
     return info, info.FileHeader(False) + data
+
+
+def _deflated(content: bytes) -> tuple[int, bytes]:
+    """Its CRC and its data deflated as zipfile deflates an entry (the default level, raw deflate)."""
+    compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+    return zlib.crc32(content), compressor.compress(content) + compressor.flush()
+
+
+_remembered = functools.lru_cache(maxsize=64)(_deflated)
 
 
 def _needs_zip64(info: zipfile.ZipInfo) -> bool:

@@ -1,8 +1,9 @@
 """Letters and forms written with `KeptPackage` (adapters/zip_package.py) are the bytes zipfile's append
 mode wrote, as they were written before: every letter template, training and live, and every shipped form
 with plain and hostile values, compared whole (local entries, central directory, end record) with the
-clock held still; and packages zipfile treats specially (stored entries, an empty part, a part that does
-not compress, a name outside ASCII, a kept entry compressed otherwise) the same.
+clock held still, the parts that repeat from one document to the next remembered compressed (by their
+content); and packages zipfile treats specially (stored entries, an empty part, a part that does not
+compress, a name outside ASCII, a kept entry compressed otherwise) the same.
 """
 
 from __future__ import annotations
@@ -151,3 +152,13 @@ def test_a_kept_entry_compressed_otherwise_is_left_to_zipfile() -> None:
     parts = [("c.xml", b"<c/>" * 10)]
     with mock.patch("time.time", return_value=NOW):
         assert KeptPackage(kept).with_parts(parts) == appended(kept, parts)
+
+
+def test_a_repeating_part_is_compressed_again_when_its_content_changes() -> None:
+    """Planted bug that fails this: the compressed part remembered by its name, not its content."""
+    kept = kept_package(("a.xml", b"<a/>" * 100, zipfile.ZIP_DEFLATED))
+    package = KeptPackage(kept)
+    for header in (b"<h>one</h>", b"<h>two</h>", b"<h>one</h>", b""):
+        parts = [("word/document.xml", b"<d/>" * 50), ("word/header1.xml", header)]
+        with mock.patch("time.time", return_value=NOW):
+            assert package.with_parts(parts, repeating={"word/header1.xml"}) == appended(kept, parts)
