@@ -8,6 +8,7 @@ from __future__ import annotations
 import gc
 import re
 import stat
+import time
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,9 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import event, insert, inspect, select, text
+from sqlalchemy import create_engine, event, insert, inspect, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from rr_workflow.adapters.config import shipped_dir
 from rr_workflow.adapters.db import migrate
@@ -272,6 +274,42 @@ def test_open_app_on_a_postgresql_database_that_does_not_exist(
     home.mkdir()
     with pytest.raises(BadInput):
         open_app(home=home)
+
+
+# -- a connection the server ended while it waited in the pool ------------------------------------------
+
+
+def _outside(url: str, sql: str, **params: Any) -> list[Any]:
+    """Run `sql` on a connection of its own, not the application's pool."""
+    engine = create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            return list(connection.execute(text(sql), params))
+    finally:
+        engine.dispose()
+
+
+def _sessions_ended(url: str) -> int:
+    """End every other session on the database (as an administrator or a server restart would) and wait
+    until they are gone; how many there were."""
+    others = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    ended = _outside(url, f"SELECT pg_terminate_backend(pid) {others}")
+    query = f"SELECT count(*) {others}"
+    deadline = time.monotonic() + 10
+    while _outside(url, query)[0][0] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return len(ended)
+
+
+def test_postgres_a_step_after_the_server_ended_the_pooled_connection_runs(pg_rig: Any) -> None:
+    """The server ends the application's sessions between two commands of one process (a restart, an
+    administrator): the next command runs on a new connection (the engine's pre_ping)."""
+    rig = pg_rig
+    rig.to_scoping("RR-1")
+    assert _sessions_ended(rig.url) >= 1  # the application's pooled connection among them
+    commands.sin_notified(rig.later(minutes=1).app, "RR-1")
+    assert rig.case_row("RR-1")["sin_notified_on"] is not None
+    assert rig.scalar("SELECT count(*) FROM audit_events WHERE action = 'record_sin'") == 1
 
 
 # -- a case keeps the schedule it was opened under ------------------------------------------------------

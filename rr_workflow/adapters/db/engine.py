@@ -51,6 +51,10 @@ def make_engine(url: str) -> Engine:
             event.listen(engine, "begin", _sqlite_begin)
             return engine
         options = f"-c lock_timeout={int(wait * 1000)} -c statement_timeout={STATEMENT_TIMEOUT * 1000}"
+        # pre_ping: a pooled connection the server has ended (a restart, an administrator) is replaced as
+        # it is checked out. Its round trip waits for the server, so it also finds a session the server was
+        # told to end a moment before; looking for the server's last message on the socket instead (no
+        # round trip) misses those until the server gets to it, and a command then fails.
         return create_engine(url, pool_pre_ping=True, connect_args={"options": options})
     except (ArgumentError, NoSuchModuleError, ValueError) as error:
         reason = str(error).splitlines()[0][:120] if str(error) else type(error).__name__
