@@ -22,7 +22,14 @@ from sqlalchemy.exc import OperationalError
 
 from rr_workflow.adapters import config
 from rr_workflow.adapters.db import tables as t
-from rr_workflow.adapters.db.engine import BUSY, READ_ONLY, database_url, is_concurrent_change, make_engine
+from rr_workflow.adapters.db.engine import (
+    BUSY,
+    READ_ONLY,
+    database_url,
+    is_concurrent_change,
+    is_postgres,
+    make_engine,
+)
 from rr_workflow.domain.calendar import WorkingCalendar
 from rr_workflow.domain.errors import BadInput, Conflict, Unavailable
 from rr_workflow.service import identity
@@ -62,11 +69,16 @@ class App:
         return UnitOfWork(self.engine, self.expected_version)
 
     @contextmanager
-    def reading(self) -> Iterator[Connection]:
+    def reading(self, each_statement: bool = False) -> Iterator[Connection]:
         """A connection for reading only: on SQLite it never takes the write lock (no BEGIN IMMEDIATE), so
-        a read goes on while a change is being written."""
+        a read goes on while a change is being written. `each_statement`: on PostgreSQL, no transaction
+        around the reads (no BEGIN and ROLLBACK round trips), each statement reading what is committed as it
+        starts, as in a transaction at PostgreSQL's default READ COMMITTED level; on SQLite, one snapshot."""
         with self.engine.connect() as connection:
-            connection.execution_options(**{READ_ONLY: True})
+            if each_statement and is_postgres(self.engine):
+                connection.execution_options(**{READ_ONLY: True, "isolation_level": "AUTOCOMMIT"})
+            else:
+                connection.execution_options(**{READ_ONLY: True})
             yield connection
 
     def today(self) -> date:

@@ -100,7 +100,7 @@ def _follow_up_now(
     from rr_workflow.service import letters
 
     try:
-        with app.reading() as connection:
+        with app.reading(each_statement=True) as connection:  # the letters read what is committed
             mails = letters.render(app, connection, case, schedule, deadlines, events)
         _complete(app, claim, case, mails, len(events))
     except Exception as error:
