@@ -14,6 +14,7 @@ subjects, e-mail bodies, logs or audit details.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import uuid
@@ -721,9 +722,8 @@ def _store_many(
                 "recipients": ",".join(recipients),
             }
         )
-    d = t.documents
     result = uow.session.connection().execute(  # Core: the unit of work's transaction, no ORM on the way
-        insert(d).returning(d.c.id, sort_by_parameter_order=True), rows
+        _inserting(t.documents, returning_ids=True), rows
     )
     return [int(document_id) for document_id in result.scalars()]
 
@@ -759,16 +759,22 @@ def _queue_many(
                 "created_at": created,
             }
         )
-    m = t.mail_outbox
     connection = uow.session.connection()
-    result = connection.execute(insert(m).returning(m.c.id, sort_by_parameter_order=True), rows)
+    result = connection.execute(_inserting(t.mail_outbox, returning_ids=True), rows)
     attached = [
         {"mail_id": int(mail_id), "document_id": document_id, "content_type": content_type}
         for mail_id, (_, stored) in zip(result.scalars(), mails, strict=True)
         for document_id, content_type in stored
     ]
     if attached:
-        connection.execute(insert(t.mail_attachments), attached)
+        connection.execute(_inserting(t.mail_attachments), attached)
+
+
+@functools.cache  # built once per process: every step with letters stores them
+def _inserting(table: t.Table, returning_ids: bool = False) -> Any:
+    """An INSERT of `table`'s rows; `returning_ids`: returning their ids in the order of the rows."""
+    statement = insert(table)
+    return statement.returning(table.c.id, sort_by_parameter_order=True) if returning_ids else statement
 
 
 def attachments(connection: Any, mail_id: int) -> list[tuple[str, str, bytes]]:

@@ -38,9 +38,8 @@ PERMISSIONS: Mapping[str, frozenset[str]] = {
 
 def roles_of(db: Any, login: str) -> set[str]:
     """`db`: a unit of work, or a plain connection (the read-only views use no ORM)."""
-    executor = getattr(db, "session", db)
     query = select(t.person_roles.c.role).where(t.person_roles.c.login == login)
-    return set(executor.execute(query).scalars())
+    return set(_connection(db).execute(query).scalars())
 
 
 def _roles_and_active(db: Any, login: str) -> tuple[set[str], bool]:
@@ -50,12 +49,18 @@ def _roles_and_active(db: Any, login: str) -> tuple[set[str], bool]:
     if memo is not None and login in memo:
         roles, active = memo[login]
         return set(roles), active
-    executor = getattr(db, "session", db)
-    rows = executor.execute(_roles_and_active_query(), {"login": login}).all()
+    rows = _connection(db).execute(_roles_and_active_query(), {"login": login}).all()
     found = {role for role, _ in rows}, all(active for _, active in rows)
     if memo is not None:
         memo[login] = found
     return set(found[0]), found[1]
+
+
+def _connection(db: Any) -> Any:
+    """The unit of work's connection, or the connection given. People and roles are not mapped, so what
+    the unit of work has waiting to be flushed cannot change them: read past the ORM (no autoflush)."""
+    session = getattr(db, "session", None)
+    return db if session is None else session.connection()
 
 
 @functools.cache  # built once: every command asks

@@ -202,8 +202,8 @@ class UnitOfWork:
         """Store `events`; those of a kind in `pending` wait for their follow-up, claimed by `claim`
         (who, wall-clock moment) when given; the others are done."""
         rows = [event_row(e, created_at, pending, claim) for e in events]
-        if rows:
-            self.session.execute(_insert(t.outbox), rows)
+        if rows:  # the outbox is not mapped: past the ORM, nothing to flush first
+            self.connection.execute(_insert(t.outbox), rows)
 
     def open_deadline_keys(self, case_id: int, review_id: int | None = None) -> set[str]:
         """The keys of the case's deadlines (or its review's) not yet met, as last materialised."""
@@ -292,9 +292,8 @@ class UnitOfWork:
 
     def agency_rows(self) -> list[Mapping[str, Any]]:
         # Agencies are not mapped: what waits to be flushed cannot change them, so asking for them does not
-        # flush it (a step that reads them halfway would write its case twice).
-        with self.session.no_autoflush:
-            return self.rows(t.agencies)
+        # flush it (a step that reads them halfway would write its case twice): read past the ORM.
+        return [dict(r) for r in self.connection.execute(_agencies()).mappings()]
 
 
 class BatchUnitOfWork(UnitOfWork):
@@ -637,6 +636,11 @@ def _put_board(dialect: str) -> Any:
     return upsert.on_conflict_do_update(
         index_elements=[board.c.case_id], set_={name: upsert.excluded[name] for name in columns}
     )
+
+
+@functools.cache
+def _agencies() -> Any:
+    return select(t.agencies)
 
 
 @functools.cache
