@@ -13,7 +13,7 @@ first four happen once per template file (per path, modification time and size) 
 
 and for each document only what depends on the values is done, with docxtpl's own steps in docxtpl's
 order: render, undo the paragraph markers and docxtpl's tag escapes, `resolve_listing` (line breaks and
-tabs in values; only when the rendered text has one, as it changes nothing otherwise), `fix_tables` and
+tabs in values; only on the paragraphs that have one, as it changes nothing otherwise), `fix_tables` and
 `fix_docpr_ids` on the body, the document properties rendered where they hold template tags. The body,
 headers and footers are serialised as python-docx serialises a part, and the package written with the
 kept parts copied and the three or four changed ones compressed.
@@ -40,6 +40,8 @@ from rr_workflow.domain.errors import ConfigError
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")  # what docxtpl renders
 _TAGS = ("{{", "{%", "{#")
+_LISTED = re.compile("[\t\a\n\f]")  # the characters docxtpl's resolve_listing turns into XML
+_PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)  # what resolve_listing calls a paragraph
 
 
 @dataclass
@@ -133,9 +135,16 @@ class CompiledForm:
         xml = self._fill_text(template, context)
         xml = xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")  # re.sub(r"\n<w:p([ >])", ...)
         xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
-        if any(character in xml for character in "\t\a\n\f"):  # resolve_listing changes nothing else
-            xml = self._docxtpl.resolve_listing(xml)
+        if _LISTED.search(xml):  # resolve_listing changes nothing else
+            xml = _PARAGRAPH.sub(self._resolve_paragraph, xml)
         return xml
+
+    def _resolve_paragraph(self, paragraph: re.Match[str]) -> str:
+        """docxtpl's resolve_listing of one of the paragraphs it goes through, only where the paragraph
+        holds a line break, tab, new paragraph or page break (it changes the others in nothing, and
+        costs 0.4 ms on a report). Given only that paragraph, it finds it again whole."""
+        text = paragraph.group(0)
+        return str(self._docxtpl.resolve_listing(text)) if _LISTED.search(text) else text
 
     def _fill_text(self, template: Any, context: Mapping[str, Any]) -> str:
         from jinja2 import TemplateError

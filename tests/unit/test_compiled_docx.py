@@ -18,8 +18,10 @@ from typing import Any
 
 import docx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from rr_workflow.adapters import documents
+from rr_workflow.adapters import compiled_docx, documents
 from rr_workflow.adapters.config import shipped_dir
 
 HOSTILE_NAME = 'O\'Brien & <Sons> "Ltd" {{ 7*7 }} {%p if x %} {_{ ref }_} ]]> &amp; Zoë'
@@ -283,3 +285,47 @@ def test_a_table_whose_columns_come_from_template_tags_gets_docxtpls_grid(
     grid = table._tbl.tblGrid.findall("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}gridCol")
     assert len(grid) == columns
     assert [cell.text for cell in table.rows[0].cells] == [f"Agency {n}" for n in range(agencies)]
+
+
+LISTED_TEXT = st.lists(st.sampled_from(["text", " ", "\n", "\t", "\a", "\f", "<"]), max_size=4).map("".join)
+TEXT = st.tuples(st.sampled_from(["<w:t>", '<w:t xml:space="preserve">']), LISTED_TEXT).map(
+    lambda t: f"{t[0]}{t[1]}</w:t>"
+)
+RUN = st.tuples(
+    st.sampled_from(["<w:r>", '<w:r w:rsidR="1">']),
+    st.sampled_from(["", "<w:rPr><w:b/></w:rPr>"]),
+    st.lists(st.one_of(TEXT, st.just("<w:tab/>")), max_size=3).map("".join),
+).map(lambda r: f"{r[0]}{r[1]}{r[2]}</w:r>")
+PARAGRAPH = st.tuples(
+    st.sampled_from(["<w:p>", '<w:p w:rsidR="1">']),
+    st.sampled_from(["", '<w:pPr><w:jc w:val="center"/></w:pPr>']),
+    st.lists(st.one_of(RUN, st.just("<w:proofErr/>"), st.just("\n")), max_size=3).map("".join),
+).map(lambda p: f"{p[0]}{p[1]}{p[2]}</w:p>")
+TEXT_BOX = PARAGRAPH.map(lambda p: f"<w:p><w:r><w:txbxContent>{p}</w:txbxContent></w:r></w:p>")
+BODY = st.lists(st.one_of(PARAGRAPH, TEXT_BOX, st.sampled_from(["\n", "<w:tbl>", "</w:p>"])), max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(BODY)
+def test_line_breaks_and_tabs_are_resolved_paragraph_by_paragraph_as_docxtpl_resolves_them(
+    pieces: list[str],
+) -> None:
+    """Paragraphs with and without line breaks, tabs, new-paragraph and page marks, in text boxes too,
+    and stray paragraph ends. Planted bug that fails this: a paragraph whose only special character is
+    a new-paragraph mark (\\a) left as it is."""
+    path = documents.docx_template(documents.REPORT_TEMPLATE)
+    form = documents._compiled_form(path, path.stat().st_mtime_ns, path.stat().st_size)
+    xml = "".join(pieces)
+    assert compiled_docx._PARAGRAPH.sub(form._resolve_paragraph, xml) == form._docxtpl.resolve_listing(xml)
+
+
+def test_a_line_break_in_a_paragraph_is_resolved_as_docxtpl_resolves_it() -> None:
+    path = documents.docx_template(documents.REPORT_TEMPLATE)
+    form = documents._compiled_form(path, path.stat().st_mtime_ns, path.stat().st_size)
+    plain = "<w:p><w:r><w:t>plain</w:t></w:r></w:p>"
+    xml = plain + "<w:p><w:r><w:rPr><w:b/></w:rPr><w:t>a\nb\tc</w:t></w:r></w:p>"
+    assert compiled_docx._PARAGRAPH.sub(form._resolve_paragraph, xml) == (
+        "<w:p><w:r><w:t>plain</w:t></w:r></w:p><w:p><w:r><w:rPr><w:b/></w:rPr><w:t>a</w:t>"
+        '<w:br/><w:t xml:space="preserve">b</w:t></w:r><w:r><w:rPr><w:b/></w:rPr><w:tab/></w:r>'
+        '<w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">c</w:t></w:r></w:p>'
+    )
