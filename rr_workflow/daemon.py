@@ -306,6 +306,8 @@ class Daemon:
         self.stop.set()
 
     def fire(self, reason: str) -> None:
+        """Fire what is due: the catch-up at start, a timer, every poll. A database error is logged and
+        the next poll fires again; the tick decides what is due, so nothing is lost by failing once."""
         from rr_workflow.service import notices
 
         with self._ticking:
@@ -314,11 +316,16 @@ class Daemon:
             started = datetime.now(UTC)
             try:
                 fired = notices.tick(self.app, fence=self.leadership.fence)
+                self.state["last_tick_at"] = started.isoformat()
+                _write_heartbeat(self.app, self.state)
             except LostLeadership as error:
                 self._fenced(error)
                 return
-            self.state["last_tick_at"] = started.isoformat()
-            _write_heartbeat(self.app, self.state)
+            except Exception as error:  # even at start: a dropped session must not kill the daemon
+                self.log(
+                    "error", where="tick", reason=reason, error=type(error).__name__, detail=describe(error)
+                )
+                return
             if fired["claimed"] or reason != "poll":
                 self.log("tick", reason=reason, notices=fired["claimed"], mails=fired["mails"])
             self.follow_up()

@@ -29,7 +29,9 @@ from conftest_timers import (
     wait_until,
 )
 from daemon_processes import Daemon, check, daemon_env, start
-from sqlalchemy import update
+from sqlalchemy import create_engine, update
+from sqlalchemy import text as sql
+from sqlalchemy.pool import NullPool
 
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.service import commands, delivery
@@ -119,6 +121,40 @@ def test_daemon_catches_up_at_start_once_and_stops_cleanly_on_sigterm(
     assert_clean_logs(daemon)
     stopped = check(env)
     assert stopped.returncode == 1, stopped.stdout
+
+
+def test_postgres_a_session_dropped_during_the_catch_up_at_start_is_logged_and_retried(
+    pg_rig: Any, sink: SmtpSink, daemons: list[Daemon]
+) -> None:
+    """The start-up catch-up's database error is a job's error like any other: a JSON `error` line, and
+    the next poll catches up; the daemon keeps leading (its lock's session is another one). Planted bug:
+    the catch-up outside the daemon's error handling (it exits 1 with one `rr: error` line)."""
+    rig = pg_rig
+    open_overdue_cases(rig)
+    env = daemon_env(rig, sink)
+    env["RR_LOCK_TIMEOUT"] = "60"  # the catch-up waits for the test, whatever the load
+    engine = create_engine(rig.url, poolclass=NullPool)
+    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")  # pg_stat_activity afresh each time
+    with engine.connect() as holder, autocommit.connect() as admin:
+        # The deadlines locked before the daemon starts: taking over does not touch them, the catch-up does.
+        holder.execute(sql("SELECT id FROM deadlines FOR UPDATE")).all()
+        daemon = start(daemons, env)
+        assert daemon.wait_for("active", timeout=30), daemon.lines
+        waiting = (
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        assert wait_until(lambda: admin.execute(sql(waiting)).all(), timeout=30), daemon.lines
+        ended = admin.execute(sql(f"SELECT pg_terminate_backend(pid) FROM ({waiting}) AS w")).all()
+        assert len(ended) == 1
+        holder.rollback()
+    engine.dispose()
+    assert daemon.wait_for("error", timeout=20), daemon.lines
+    assert wait_until(lambda: all_sent(rig), timeout=30), (outbox_rows(rig), daemon.lines)
+    assert [(e["where"], e["reason"]) for e in daemon.events("error")] == [("tick", "start")]
+    assert daemon.process.poll() is None and not daemon.events("fenced")
+    assert_each_notice_once_under_one_message_id(rig, sink, duplicates_allowed=0)
+    assert daemon.terminate(timeout=10) == 0
+    assert not [e for e in daemon.events() if e["event"] == "not-json"], daemon.lines
 
 
 def test_sigkill_during_delivery_and_restart_never_loses_a_notice_nor_changes_its_message_id(
