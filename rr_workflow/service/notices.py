@@ -215,6 +215,7 @@ def open_deadlines(db: Any, fire_by: str | None = None) -> Iterator[tuple[Any, D
             d.c.agency,
             d.c.owner,
             d.c.due,
+            d.c.next_fire_at,
             c.c.ref,
             c.c.referrer,
             c.c.schedule_version,
@@ -244,7 +245,7 @@ def _candidates(
         if refs is not None and row.ref not in refs:
             continue
         following = next_timer(row.key, row.due, rule.policy, app.calendar, now, zone)
-        moved.append({"row_id": row.id, "moment": iso_moment_of(following.fires_at)})
+        moved.append(_moved(row, following))
         for timer in due_timers(row.key, row.due, rule.policy, app.calendar, now, zone):
             yield Candidate(
                 row.ref,
@@ -266,8 +267,8 @@ def open_actions(db: Any, fire_by: str) -> Iterator[tuple[Any, Schedule]]:
     a, c = t.actions, t.cases
     query = (
         select(
-            a.c.id, a.c.number, a.c.kind, a.c.text, a.c.agency, a.c.due, c.c.ref, c.c.referrer,
-            c.c.schedule_version, a.c.source_ref,
+            a.c.id, a.c.number, a.c.kind, a.c.text, a.c.agency, a.c.due, a.c.next_fire_at, c.c.ref,
+            c.c.referrer, c.c.schedule_version, a.c.source_ref,
         )
         .join(c, c.c.id == a.c.case_id)
         .where(a.c.next_fire_at <= fire_by, a.c.status == "open", a.c.due.is_not(None))
@@ -294,7 +295,7 @@ def _action_candidates(
         key = actions.timer_key(row.id)
         policy = schedule.actions.policy
         following = next_timer(key, row.due, policy, app.calendar, now, zone)
-        moved.append({"row_id": row.id, "moment": iso_moment_of(following.fires_at)})
+        moved.append(_moved(row, following))
         for timer in due_timers(key, row.due, policy, app.calendar, now, zone):
             found.append(
                 Candidate(
@@ -321,13 +322,23 @@ def procedure_of_action(source_ref: str | None) -> str:
     return RAPID_REVIEW
 
 
+def _moved(row: Any, following: Timer) -> dict[str, Any]:
+    """What `_move_on` stores for an examined row: its next moment, and what the row said when read."""
+    moment = iso_moment_of(following.fires_at)
+    return {"row_id": row.id, "moment": moment, "was": row.next_fire_at, "on": row.due}
+
+
 def _move_on(uow: UnitOfWork, moved: list[dict[str, Any]], table: Any = None) -> None:
-    """Store each examined deadline's (or action's) next moment (a row a concurrent change replaced is
-    left alone: its new row has its own)."""
+    """Store each examined deadline's (or action's) next moment where its row still has the moment and due
+    date it was worked out from: a step that changed the row meanwhile (in place, with its first moment)
+    keeps what it wrote (PostgreSQL checks the row again once that step commits)."""
     if not moved:
         return
     d = t.deadlines if table is None else table
-    statement = update(d).where(d.c.id == bindparam("row_id")).values(next_fire_at=bindparam("moment"))
+    as_read = d.c.next_fire_at == bindparam("was"), d.c.due == bindparam("on")
+    statement = (
+        update(d).where(d.c.id == bindparam("row_id"), *as_read).values(next_fire_at=bindparam("moment"))
+    )
     for start in range(0, len(moved), 1000):
         uow.session.connection().execute(statement, moved[start : start + 1000])
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from test_review_timers import decided_and_closed
 
@@ -152,3 +153,21 @@ def test_an_upgrade_builds_the_board_and_lets_the_next_tick_look_at_every_open_d
     fired = notices.tick(rig.at(datetime(2026, 11, 10, 10, 0)).app)
     assert fired["candidates"] == 4  # each case: the templates' and the SIN's escalations
     assert long_ago not in moments(rig).values()
+
+
+def test_a_tick_leaves_alone_a_deadline_a_step_changed_after_the_tick_read_it(rig: Any) -> None:
+    """The tick's read, a concurrent extension, then the tick storing the next moments it worked out (as
+    on PostgreSQL, where the tick's UPDATE waits for the extension to commit): the extended row keeps the
+    moment the extension wrote. Planted bug caught: the tick updating the row by its id alone."""
+    rig.at(datetime(2026, 11, 2, 10, 0))
+    rig.open_case("RR-1", received=RECEIVED)
+    rig.at(datetime(2026, 11, 6, 9, 30))  # the SIN's reminder (Fri 6 Nov 09:00) has come
+    moved: list[dict[str, Any]] = []
+    zone = ZoneInfo(rig.app.calendar.settings.timezone)
+    with rig.app.uow() as uow:
+        assert list(notices._candidates(rig.app, uow, rig.clock.now(), zone, moved))
+    commands.extend(rig.later(minutes=1).app, "RR-1", "sin_notified", date(2026, 11, 13), "police asked")
+    with rig.app.uow() as uow:
+        notices._move_on(uow, moved)
+        uow.commit()
+    assert moments(rig)["sin_notified"] == "2026-11-12T09:00:00.000000Z"  # a day before the new date
