@@ -9,14 +9,17 @@ the first working day after it, then every 2 working days. November is GMT: loca
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import event
 from test_review_timers import decided_and_closed
 
 from rr_workflow.adapters.db import migrate
-from rr_workflow.service import commands, notices, queries
+from rr_workflow.service import commands, corrections, notices, queries, reviews
 
 RECEIVED = date(2026, 11, 2)
 
@@ -155,6 +158,88 @@ def test_an_upgrade_builds_the_board_and_lets_the_next_tick_look_at_every_open_d
     assert long_ago not in moments(rig).values()
 
 
+@contextmanager
+def deadline_writes(rig: Any) -> Iterator[list[tuple[str, int]]]:
+    """The statements that write the `deadlines` table while the block runs, on the real engine: (verb,
+    rows written); an executemany counts its parameter sets, one statement what the database reports."""
+    seen: list[tuple[str, int]] = []
+
+    def after(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        verb, *rest = statement.split(maxsplit=3)
+        target = rest[0] if verb == "UPDATE" else rest[1:2]
+        if verb in ("INSERT", "UPDATE", "DELETE") and target in ("deadlines", ["deadlines"]):
+            seen.append((verb, len(parameters) if many else cursor.rowcount))
+
+    event.listen(rig.app.engine, "after_cursor_execute", after)
+    try:
+        yield seen
+    finally:
+        event.remove(rig.app.engine, "after_cursor_execute", after)
+
+
+def stored_deadlines(rig: Any) -> dict[str, dict[str, Any]]:
+    """Every column of the case's deadline rows by key, dates as ISO text (as SQLite hands them back)."""
+    rows = rig.rows("SELECT * FROM deadlines ORDER BY key")
+    return {r["key"]: {k: v.isoformat() if isinstance(v, date) else v for k, v in r.items()} for r in rows}
+
+
+def test_a_step_writes_only_the_deadline_rows_it_changes_in_place(rig: Any) -> None:
+    """Rows whose key is gone are deleted, changed rows updated (their ids kept), new keys inserted, the
+    others untouched. Planted bugs caught: every row rewritten (delete and insert again), a changed row
+    not updated (rows compared on their due dates only)."""
+    rig.to_scoping("RR-1")
+    before = stored_deadlines(rig)
+    assert len(before) == 11
+    # The templates' sending undone: the partners' and the meeting date's deadlines go, the templates'
+    # is open again.
+    with deadline_writes(rig) as writes:
+        corrections.undo(rig.later(minutes=1).app, "RR-1", "sent too early")
+    assert writes == [("DELETE", 7), ("UPDATE", 1)]
+    after = stored_deadlines(rig)
+    assert sorted(after) == ["meeting_held", "review_complete", "scoping_sent", "sin_notified"]
+    assert after.pop("scoping_sent") == {
+        **before["scoping_sent"],
+        "met_on": None,
+        "status": "due_soon",
+        "next_fire_at": "2026-11-03T09:00:00.000000Z",
+    }
+    assert after == {k: before[k] for k in ("meeting_held", "review_complete", "sin_notified")}
+    # Sent again: the seven keys come back as new rows, the templates' is met again.
+    with deadline_writes(rig) as writes:
+        commands.scoping_send(rig.later(minutes=1).app, "RR-1", ["la", "police", "health"])
+    assert writes == [("UPDATE", 1), ("INSERT", 7)]
+    before = stored_deadlines(rig)
+    assert sorted(before) == [
+        "meeting_date_set",
+        "meeting_held",
+        "records_secured:health",
+        "records_secured:la",
+        "records_secured:police",
+        "review_complete",
+        "scoping_returned:health",
+        "scoping_returned:la",
+        "scoping_returned:police",
+        "scoping_sent",
+        "sin_notified",
+    ]
+    assert before["scoping_sent"]["met_on"] == "2026-11-03"
+    # An extension moves one due date: that row alone is updated.
+    with deadline_writes(rig) as writes:
+        commands.extend(rig.later(minutes=1).app, "RR-1", "sin_notified", date(2026, 11, 13), "police asked")
+    assert writes == [("UPDATE", 1)]
+    after = stored_deadlines(rig)
+    assert after.pop("sin_notified") == {
+        **before.pop("sin_notified"),
+        "due": "2026-11-13",
+        "due_soon_from": "2026-11-12",
+        "deviation": "extended",
+        "reason": "police asked",
+        "status": "extended",
+        "next_fire_at": "2026-11-12T09:00:00.000000Z",
+    }
+    assert after == before
+
+
 def test_a_tick_leaves_alone_a_deadline_a_step_changed_after_the_tick_read_it(rig: Any) -> None:
     """The tick's read, a concurrent extension, then the tick storing the next moments it worked out (as
     on PostgreSQL, where the tick's UPDATE waits for the extension to commit): the extended row keeps the
@@ -171,3 +256,45 @@ def test_a_tick_leaves_alone_a_deadline_a_step_changed_after_the_tick_read_it(ri
         notices._move_on(uow, moved)
         uow.commit()
     assert moments(rig)["sin_notified"] == "2026-11-12T09:00:00.000000Z"  # a day before the new date
+    # The templates (due Wed 4 Nov, overdue): the extension left their due date and moment as the tick
+    # read them, so they move on to their next escalation, Mon 9 Nov (every 2 working days from Thu 5).
+    assert moments(rig)["scoping_sent"] == "2026-11-09T09:00:00.000000Z"
+
+
+def test_a_reviews_step_writes_only_its_deadline_rows_that_change(rig: Any) -> None:
+    """The reviewer appointed the day after the decision (Fri 13 Nov): the review's row for it is met in
+    place and the terms of reference's is added (10 working days on: Fri 27 Nov); no other row is written.
+    Planted bug caught: the review's rows all rewritten (delete and insert again)."""
+    decided_and_closed(rig, "RR-1")
+    before = stored_deadlines(rig)
+    with deadline_writes(rig) as writes:
+        reviews.appoint(rig.later(minutes=1).app, "RR-1", "Dr A Reviewer")
+    assert writes == [("UPDATE", 1), ("INSERT", 1)]
+    after = stored_deadlines(rig)
+    added = after.pop("tor_agreed")
+    assert {k: v for k, v in added.items() if k != "id"} == {
+        "case_id": before["reviewer_appointed"]["case_id"],
+        "key": "tor_agreed",
+        "rule_key": "tor_agreed",
+        "label": "Terms of reference agreed",
+        "agency": None,
+        "owner": "coordinator",
+        "counts_from": "2026-11-13",
+        "original_due": "2026-11-27",
+        "due": "2026-11-27",
+        "earliest": None,
+        "due_soon_from": "2026-11-20",
+        "met_on": None,
+        "deviation": None,
+        "reason": None,
+        "status": "pending",
+        "next_fire_at": "2026-11-20T09:00:00.000000Z",
+        "review_id": before["reviewer_appointed"]["review_id"],
+    }
+    assert after.pop("reviewer_appointed") == {
+        **before.pop("reviewer_appointed"),
+        "met_on": "2026-11-13",
+        "status": "met",
+        "next_fire_at": None,
+    }
+    assert after == before

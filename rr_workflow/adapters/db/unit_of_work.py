@@ -14,7 +14,7 @@ from pathlib import Path
 from types import SimpleNamespace, TracebackType
 from typing import Any
 
-from sqlalchemy import Engine, Table, bindparam, delete, func, insert, inspect, or_, select
+from sqlalchemy import Engine, Table, bindparam, delete, func, insert, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, joinedload
@@ -99,6 +99,9 @@ class UnitOfWork:
         start_mappers()
         self.engine = engine
         self.expected_version = expected_version
+        # The deadline rows a step read before replacing them, by (case id, review id or None), so that
+        # `materialise_*` writes only what changed; each is used once.
+        self._stored_deadlines: dict[tuple[int, int | None], dict[str, Any]] = {}
 
     def __enter__(self) -> UnitOfWork:
         self.session = Session(self.engine, expire_on_commit=False, autoflush=True)
@@ -206,9 +209,12 @@ class UnitOfWork:
             self.connection.execute(_insert(t.outbox), rows)
 
     def open_deadline_keys(self, case_id: int, review_id: int | None = None) -> set[str]:
-        """The keys of the case's deadlines (or its review's) not yet met, as last materialised."""
-        query = _open_deadline_keys(review_id is not None)
-        return set(self.session.execute(query, {"case_id": case_id, "review_id": review_id}).scalars())
+        """The keys of the case's deadlines (or its review's) not yet met, as last materialised. The rows
+        read are kept for the step's `materialise_*`, which then writes only what changed."""
+        query = _stored_deadlines(review_id is not None)
+        rows = self.session.execute(query, {"case_id": case_id, "review_id": review_id})
+        stored = self._remember(case_id, review_id, rows)
+        return {key for key, row in stored.items() if row.met_on is None}
 
     def live_deadline_rows(self, case_id: int, reviews: bool) -> list[Any]:
         """The stored deadlines of the case that may still fire: its reviews' (`reviews`) or the Rapid
@@ -218,16 +224,52 @@ class UnitOfWork:
 
     def case_deadlines_before(self, case_id: int) -> tuple[set[str], list[Any]]:
         """What a step of the case reads before it replaces the case's own deadlines, in one query: the
-        keys of those not yet met (`open_deadline_keys`) and its reviews' live rows (`live_deadline_rows`
-        with `reviews`)."""
-        open_keys: set[str] = set()
-        reviews = []
+        keys of those not yet met (`open_deadline_keys`, its rows kept likewise) and its reviews' live
+        rows (`live_deadline_rows` with `reviews`)."""
+        own, reviews = [], []
         for row in self.session.execute(_case_deadlines_before(), {"case_id": case_id}):
-            if row.review_id is None:
-                open_keys.add(row.key)
+            (own if row.review_id is None else reviews).append(row)
+        stored = self._remember(case_id, None, own)
+        return {key for key, row in stored.items() if row.met_on is None}, reviews
+
+    def _remember(self, case_id: int, review_id: int | None, rows: Iterable[Any]) -> dict[str, Any]:
+        stored = {row.key: row for row in rows}
+        self._stored_deadlines[case_id, review_id] = stored
+        return stored
+
+    def _replace_deadlines(self, case_id: int, review_id: int | None, rows: list[dict[str, Any]]) -> None:
+        """Store `rows` as the case's own deadline rows (`review_id` None) or its review's: when the step
+        read them first, only what changed is written (a step changes one or two rows of a dozen), each
+        changed row in place; otherwise all are deleted and inserted again."""
+        stored = self._stored_deadlines.pop((case_id, review_id), None)
+        if stored is None:
+            if review_id is None:
+                self.session.execute(_delete_case_deadlines(), {"case_id": case_id})
             else:
-                reviews.append(row)
-        return open_keys, reviews
+                self.session.execute(_delete_review_deadlines(), {"review_id": review_id})
+            new = rows
+        else:
+            new = self._write_changes(stored, rows)
+        if new:
+            self.session.execute(_insert(t.deadlines), [{**row, "review_id": review_id} for row in new])
+
+    def _write_changes(self, stored: Mapping[str, Any], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Delete the `stored` rows (by key) whose key is not among `rows`, update those whose values
+        differ; return the rows to insert (their key is new)."""
+        keys = {row["key"] for row in rows}
+        gone = [old.id for key, old in stored.items() if key not in keys]
+        if gone:
+            self.session.execute(_delete_deadline_ids(), {"ids": gone})
+        new, changed = [], []
+        for row in rows:
+            old = stored.get(row["key"])
+            if old is None:
+                new.append(row)
+            elif any(old._mapping[name] != value for name, value in row.items()):
+                changed.append({**row, "row_id": old.id})
+        if changed:
+            self.session.execute(_update_deadline(), changed)
+        return new
 
     def materialise_review_deadlines(
         self,
@@ -240,13 +282,8 @@ class UnitOfWork:
         """Replace the deadline rows of `review` (a Review, stored or new) and the case's board row (None:
         nothing left on the board)."""
         self.flush()  # a new review gets its id
-        self._write_review_deadlines(review.id, deadline_rows(case_id, deadlines, next_fire_at))
+        self._replace_deadlines(case_id, review.id, deadline_rows(case_id, deadlines, next_fire_at))
         self.write_board(case_id, board)
-
-    def _write_review_deadlines(self, review_id: int, rows: list[dict[str, Any]]) -> None:
-        self.session.execute(delete(t.deadlines).where(t.deadlines.c.review_id == review_id))
-        if rows:
-            self.session.execute(_insert(t.deadlines), [{**row, "review_id": review_id} for row in rows])
 
     def write_board(self, case_id: int, board: Mapping[str, Any] | None) -> None:
         if board is None:
@@ -263,10 +300,7 @@ class UnitOfWork:
     ) -> None:
         """Replace the case's deadline rows (with the moment each may next fire, by key) and its board
         row (None: the case is finished and leaves the board)."""
-        self.session.execute(_delete_case_deadlines(), {"case_id": case_id})
-        rows = deadline_rows(case_id, deadlines, next_fire_at)
-        if rows:
-            self.session.execute(_insert(t.deadlines), rows)
+        self._replace_deadlines(case_id, None, deadline_rows(case_id, deadlines, next_fire_at))
         self.write_board(case_id, board)
 
     def rows(self, table: t.Table, order_by: Any = None, **where: Any) -> list[Mapping[str, Any]]:
@@ -334,6 +368,7 @@ class BatchUnitOfWork(UnitOfWork):
         self._waiting()
 
     def _waiting(self) -> None:
+        self._stored_deadlines.clear()  # read for a step's own writing: the batch writes them whole
         self._deadlines: dict[int, list[dict[str, Any]]] = {}
         self._boards: dict[int, Mapping[str, Any] | None] = {}
         self._review_deadlines: dict[Any, list[dict[str, Any]]] = {}  # by review (written with its id)
@@ -578,10 +613,6 @@ def _insert(table: Table) -> Any:
     return insert(table)
 
 
-def _not_met() -> Any:
-    return t.deadlines.c.met_on.is_(None)
-
-
 def _may_fire() -> Any:
     return t.deadlines.c.next_fire_at.is_not(None)
 
@@ -592,10 +623,11 @@ def _board_columns() -> tuple[Any, ...]:
 
 
 @functools.cache
-def _open_deadline_keys(of_review: bool) -> Any:
+def _stored_deadlines(of_review: bool) -> Any:
+    """The case's own deadline rows (`:case_id`), or its review's (`:review_id`), every column."""
     d = t.deadlines.c
     review = d.review_id == bindparam("review_id") if of_review else d.review_id.is_(None)
-    return select(d.key).where(d.case_id == bindparam("case_id"), _not_met(), review)
+    return select(t.deadlines).where(d.case_id == bindparam("case_id"), review)
 
 
 @functools.cache
@@ -610,16 +642,31 @@ def _live_deadlines(reviews: bool) -> Any:
 
 @functools.cache
 def _case_deadlines_before() -> Any:
+    """The case's own deadline rows and its reviews' live ones (`:case_id`), every column."""
     d = t.deadlines.c
-    own_open = d.review_id.is_(None) & _not_met()
-    reviews_live = d.review_id.is_not(None) & _may_fire()
-    return select(*_board_columns()).where(d.case_id == bindparam("case_id"), or_(own_open, reviews_live))
+    return select(t.deadlines).where(d.case_id == bindparam("case_id"), d.review_id.is_(None) | _may_fire())
 
 
 @functools.cache
 def _delete_case_deadlines() -> Any:
     d = t.deadlines.c
     return delete(t.deadlines).where(d.case_id == bindparam("case_id"), d.review_id.is_(None))
+
+
+@functools.cache
+def _delete_review_deadlines() -> Any:
+    return delete(t.deadlines).where(t.deadlines.c.review_id == bindparam("review_id"))
+
+
+@functools.cache
+def _delete_deadline_ids() -> Any:
+    return delete(t.deadlines).where(t.deadlines.c.id.in_(bindparam("ids", expanding=True)))
+
+
+@functools.cache
+def _update_deadline() -> Any:
+    """A deadline row by `:row_id`; executed with the row's columns as parameters, which it sets."""
+    return update(t.deadlines).where(t.deadlines.c.id == bindparam("row_id"))
 
 
 @functools.cache
