@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import operator
 import weakref
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -265,7 +266,7 @@ class UnitOfWork:
             old = stored.get(row["key"])
             if old is None:
                 new.append(row)
-            elif any(old._mapping[name] != value for name, value in row.items()):
+            elif _stored_values(tuple(row))(old) != tuple(row.values()):
                 changed.append({**row, "row_id": old.id})
         if changed:
             self.session.execute(_update_deadline(), changed)
@@ -667,6 +668,14 @@ def _delete_deadline_ids() -> Any:
 def _update_deadline() -> Any:
     """A deadline row by `:row_id`; executed with the row's columns as parameters, which it sets."""
     return update(t.deadlines).where(t.deadlines.c.id == bindparam("row_id"))
+
+
+@functools.cache
+def _stored_values(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """The values under `names` of a stored deadline row read with every column (in the table's order),
+    as a tuple: compared with a new row's values, position by position."""
+    columns = list(t.deadlines.c.keys())
+    return operator.itemgetter(*(columns.index(name) for name in names))
 
 
 @functools.cache
