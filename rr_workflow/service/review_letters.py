@@ -60,6 +60,11 @@ def _values(ctx: Context, review: Mapping[str, Any], addressee: str, title: str,
     )
 
 
+def _letter(ctx: Context, review: Mapping[str, Any], kind: str, heading: str, values: dict[str, Any]) -> Any:
+    """The review's letter `kind` (its template has the same name), under the review's procedure."""
+    return ctx.letter(kind, kind, heading, values, procedure=procedure_name(review["kind"]))
+
+
 def _mail(
     ctx: Context, review: Mapping[str, Any], to: list[str], what: str, paragraphs: list[str], letter: Any
 ) -> Mail:
@@ -78,13 +83,7 @@ def _tor_agreed(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
     for agency in [a for a in ctx.agencies.values() if a["partner"] and a["active"]]:
         title = f"{procedure_name(review['kind'])}: terms of reference"
         values = _values(ctx, review, str(agency["name"]), title, event.on)
-        letter = ctx.letter(
-            "review_terms_of_reference",
-            "review_terms_of_reference",
-            "Terms of reference",
-            values,
-            procedure=procedure_name(review["kind"]),
-        )
+        letter = _letter(ctx, review, "review_terms_of_reference", "Terms of reference", values)
         paragraphs = [
             f"The terms of reference of the {values['kind_text']} that follows Rapid Review {ctx.case.ref} "
             f"were agreed on {wording.long_date(event.on)}; the letter attached sets them out with the "
@@ -101,13 +100,7 @@ def _final_report_sent(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
     title = f"{procedure_name(review['kind'])} report: notice before publication"
     values = _values(ctx, review, ctx.profile.panel_name, title, event.on)
     values["salutation"] = "Dear Panel colleagues"
-    letter = ctx.letter(
-        "review_panel_notice",
-        "review_panel_notice",
-        "Notice before publication",
-        values,
-        procedure=procedure_name(review["kind"]),
-    )
+    letter = _letter(ctx, review, "review_panel_notice", "Notice before publication", values)
     paragraphs = [
         f"Please find attached our notice that the final report of the {values['kind_text']} following Rapid "
         f"Review {ctx.case.ref} was sent to the Panel and the Secretary of State on "
