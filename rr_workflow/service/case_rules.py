@@ -6,9 +6,10 @@ A schedule's text is stored with its version; it is parsed once per process for 
 from __future__ import annotations
 
 import functools
-from typing import Any
+import hashlib
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 
 from rr_workflow.adapters import config
 from rr_workflow.adapters.db import tables as t
@@ -17,6 +18,9 @@ from rr_workflow.domain.deadlines import Deadline, compute_deadlines
 from rr_workflow.domain.errors import BadInput
 from rr_workflow.domain.schedule import Schedule
 from rr_workflow.service.app import App
+
+if TYPE_CHECKING:
+    from rr_workflow.adapters.db.unit_of_work import UnitOfWork
 
 
 def stored_schedule(db: Any, version: str) -> Schedule:
@@ -41,3 +45,30 @@ def deadlines_of(app: App, case: Case, schedule: Schedule) -> list[Deadline]:
     return compute_deadlines(
         schedule, app.calendar, case.milestones(), app.today(), case.deadline_deviations()
     )
+
+
+def store_schedule(app: App, uow: UnitOfWork, table: Table, schedule: Any, text: str) -> None:
+    """Store a schedule's `text` under its version in `table` (the Rapid Reviews' schedules or the reviews'),
+    the first time it is used; a version already stored with other text is refused (timescales never
+    change under a version cases were opened with)."""
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    checked = (table.name, schedule.version, digest)
+    if checked in uow.checked:
+        return  # an import's every case: stored by the first (or already there), in this transaction
+    row = {
+        "version": schedule.version,
+        "name": schedule.name,
+        "source_text": text,
+        "sha256": digest,
+        "loaded_at": app.moment(),
+    }
+    query = select(table.c.sha256).where(table.c.version == schedule.version)
+    stored = uow.session.execute(query).scalar()
+    if stored is None:  # the first case under this version (or a concurrent command stores it first)
+        stored = digest if uow.insert_once(table, row) else uow.session.execute(query).scalar()
+    if stored != digest:
+        raise BadInput(
+            f"{schedule.source}: schedule.version: version {schedule.version!r} is already in use with "
+            "different timescales; give the changed schedule a new version"
+        )
+    uow.checked.add(checked)

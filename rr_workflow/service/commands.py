@@ -248,7 +248,7 @@ def case_open(
         existing = uow.cases.existing_ref(ref)
         if existing is not None:
             raise BadInput(f"case {ref!r} already exists" + (f" (as {existing})" if existing != ref else ""))
-        _store_schedule(app, uow, schedule, text)
+        case_rules.store_schedule(app, uow, t.schedules, schedule, text)
         child = ChildDetails(child_name, child_address) if (child_name or child_address) else None
         case = Case(
             ref=ref,
@@ -283,29 +283,6 @@ def case_open(
         )
         uow.commit()
         return deadlines
-
-
-def _store_schedule(app: App, uow: UnitOfWork, schedule: Schedule, text: str) -> None:
-    digest = hashlib.sha256(text.encode()).hexdigest()
-    if ("schedule", schedule.version, digest) in uow.checked:
-        return  # an import's every case: stored by the first (or already there), in this transaction
-    row = {
-        "version": schedule.version,
-        "name": schedule.name,
-        "source_text": text,
-        "sha256": digest,
-        "loaded_at": app.moment(),
-    }
-    query = select(t.schedules.c.sha256).where(t.schedules.c.version == schedule.version)
-    stored = uow.session.execute(query).scalar()
-    if stored is None:  # the first case under this version (or a concurrent command stores it first)
-        stored = digest if uow.insert_once(t.schedules, row) else uow.session.execute(query).scalar()
-    if stored != digest:
-        raise BadInput(
-            f"{schedule.source}: schedule.version: version {schedule.version!r} is already in use with "
-            "different timescales; give the changed schedule a new version"
-        )
-    uow.checked.add(("schedule", schedule.version, digest))
 
 
 # -- the steps of the procedure ---------------------------------------------------------------------------

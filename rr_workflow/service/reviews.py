@@ -10,7 +10,6 @@ succeeds.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
@@ -38,7 +37,7 @@ from rr_workflow.domain.review import (
 )
 from rr_workflow.domain.review_record import KINDS, LOCAL_KINDS, Review, ReviewDeviation
 from rr_workflow.domain.schedule import Schedule
-from rr_workflow.service import commands, follow_up, read_models, validate
+from rr_workflow.service import case_rules, commands, follow_up, read_models, validate
 from rr_workflow.service.app import App
 
 CASE_FINISHED = ("closed", "declined")
@@ -147,30 +146,6 @@ def save(
     return deadlines
 
 
-def _store_schedule(app: App, uow: UnitOfWork, schedule: Schedule, text: str) -> None:
-    digest = hashlib.sha256(text.encode()).hexdigest()
-    if ("review_schedule", schedule.version, digest) in uow.checked:
-        return  # an import's every review: stored by the first (or already there), in this transaction
-    row = {
-        "version": schedule.version,
-        "name": schedule.name,
-        "source_text": text,
-        "sha256": digest,
-        "loaded_at": app.moment(),
-    }
-    rs = t.review_schedules
-    query = select(rs.c.sha256).where(rs.c.version == schedule.version)
-    stored = uow.session.execute(query).scalar()
-    if stored is None:
-        stored = digest if uow.insert_once(rs, row) else uow.session.execute(query).scalar()
-    if stored != digest:
-        raise BadInput(
-            f"{schedule.source}: schedule.version: version {schedule.version!r} is already in use with "
-            "different timescales; give the changed schedule a new version"
-        )
-    uow.checked.add(("review_schedule", schedule.version, digest))
-
-
 # -- opening -------------------------------------------------------------------------------------------
 
 
@@ -185,7 +160,7 @@ def open_for_decision(app: App, uow: UnitOfWork, case: Case, case_schedule: Sche
             f"{schedule.source}: deadlines: the key {clash[0]!r} is also a Rapid Review deadline: "
             "give the review's deadline another key"
         )
-    _store_schedule(app, uow, schedule, text)
+    case_rules.store_schedule(app, uow, t.review_schedules, schedule, text)
     review = Review(case.ref, case.outcome, on, schedule.version)
     review.case_id = case.id  # type: ignore[attr-defined]
     review.opened_at = app.moment()  # type: ignore[attr-defined]

@@ -142,7 +142,8 @@ def _run(
     review_schedule: Schedule,
     panel_chase_days: int | None = None,
 ) -> Outcome:
-    from rr_workflow.service import commands, compliance, read_models, setup
+    from rr_workflow.adapters.db import tables as t
+    from rr_workflow.service import case_rules, compliance, read_models, setup
     from rr_workflow.service.app import open_app
 
     setup.init(home=home, training=True, name="Simulator")
@@ -182,7 +183,7 @@ def _run(
         outcome.escalations += sum(_escalations(d, schedule, calendar, finished) for d in deadlines)
         simulated.append((case, deadlines))
     with app.uow() as uow:
-        commands._store_schedule(app, uow, schedule, text)
+        case_rules.store_schedule(app, uow, t.schedules, schedule, text)
         for case, _ in simulated:
             case.allowed = ""  # type: ignore[attr-defined]
             case.opened_at = case.changed_at = app.moment()  # type: ignore[attr-defined]

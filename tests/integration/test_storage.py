@@ -415,6 +415,32 @@ def test_a_schedule_text_is_remembered_once_committed_and_for_its_own_database(
     other.dispose()
 
 
+def test_a_changed_review_schedule_that_keeps_its_version_is_refused(
+    rig: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """The reviews' schedules are held to the same rule as the Rapid Reviews': a version's timescales
+    never change once a review was opened under it. Planted: the review schedule's digest not compared."""
+    for ref in ("RR-1", "RR-2"):
+        rig.to_meeting_day(ref)
+        commands.meeting_held(rig.later().app, ref, ["la:A Smith", "police:DS Jones", "health:Dr Patel"])
+    commands.decide(rig.later().app, "RR-1", "local_cspr", "learning for the area", [])
+    shipped = (shipped_dir("schedules") / "local_review.toml").read_text(encoding="utf-8")
+    changed, n = re.subn(r"(?m)^working_days = 20$", "working_days = 25", shipped, count=1)
+    assert n == 1 and 'version = "review-2026.1"' in changed
+    same_version = tmp_path / "sneaky-review.toml"
+    same_version.write_text(changed, encoding="utf-8")
+    monkeypatch.setenv("RR_REVIEW_SCHEDULE", str(same_version))
+    audit_rows = rig.scalar("SELECT count(*) FROM audit_events")
+
+    with pytest.raises(BadInput, match=r"review-2026\.1.*different timescales.*new version"):
+        commands.decide(rig.later().app, "RR-2", "local_cspr", "learning for the area", [])
+
+    assert rig.scalar("SELECT count(*) FROM review_schedules") == 1
+    assert rig.scalar("SELECT count(*) FROM reviews") == 1
+    assert rig.scalar("SELECT state FROM cases WHERE ref = 'RR-2'") == "meeting_held"
+    assert rig.scalar("SELECT count(*) FROM audit_events") == audit_rows
+
+
 def test_a_changed_schedule_that_keeps_its_version_is_refused(
     rig: Any, tmp_path: Path, monkeypatch: Any
 ) -> None:
