@@ -471,9 +471,7 @@ def machine_for(case: Case, endorsement_required: bool = True) -> RapidReview:
     if machines is None:
         machines = _built.machines = {}
     machine = machines.get(endorsement_required)
-    if machine is not None and machine.is_terminated and not _restarted(machine):
-        machine = None
-    if machine is None:
+    if machine is None or (machine.is_terminated and not _restarted(machine)):
         machine = machines[endorsement_required] = RapidReview(case, endorsement_required)
     else:
         machine.model.case = case

@@ -117,7 +117,7 @@ def _complete(app: App, claim: str, case: Case, mails: Sequence[Any], expected: 
     from rr_workflow.service import letters
 
     with app.uow() as uow:
-        done = uow.session.connection().execute(_completing(), {"claim": claim, "done_at": app.moment()})
+        done = uow.connection.execute(_completing(), {"claim": claim, "done_at": app.moment()})
         if done.rowcount != expected:
             return False  # taken over (this claim went stale): the other process writes them
         letters.store_mails(app, uow, case, mails)

@@ -722,7 +722,7 @@ def _store_many(
                 "recipients": ",".join(recipients),
             }
         )
-    result = uow.session.connection().execute(  # Core: the unit of work's transaction, no ORM on the way
+    result = uow.connection.execute(  # Core: the unit of work's transaction, no ORM on the way
         _inserting(t.documents, returning_ids=True), rows
     )
     return [int(document_id) for document_id in result.scalars()]
@@ -759,7 +759,7 @@ def _queue_many(
                 "created_at": created,
             }
         )
-    connection = uow.session.connection()
+    connection = uow.connection
     result = connection.execute(_inserting(t.mail_outbox, returning_ids=True), rows)
     attached = [
         {"mail_id": int(mail_id), "document_id": document_id, "content_type": content_type}

@@ -340,7 +340,7 @@ def _move_on(uow: UnitOfWork, moved: list[dict[str, Any]], table: Any = None) ->
         update(d).where(d.c.id == bindparam("row_id"), *as_read).values(next_fire_at=bindparam("moment"))
     )
     for start in range(0, len(moved), 1000):
-        uow.session.connection().execute(statement, moved[start : start + 1000])
+        uow.connection.execute(statement, moved[start : start + 1000])
 
 
 def next_moments(app: App, limit: int = 500) -> list[datetime]:
