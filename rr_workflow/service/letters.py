@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 
 from rr_workflow.adapters import documents, templates
 from rr_workflow.adapters.db import lookup
@@ -48,6 +48,7 @@ OUTCOME_WORDS = {
     "alternative_review": "to undertake an alternative learning review",
     "no_review": "that no further review is needed",
 }
+EMAIL_BODY = "email/letter.txt.j2"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF = "application/pdf"
 
@@ -68,6 +69,9 @@ class Mail:
     body: str
     letters: list[Letter] = field(default_factory=list)
     documents: list[int] = field(default_factory=list)  # stored documents to attach as they are
+    # the profile the mail was written with (its subject's marking and its Message-ID's domain come from
+    # it too); None: the profile as it is when the mail is queued
+    profile: Profile | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -80,6 +84,7 @@ class Context:
     agencies: Mapping[str, Mapping[str, Any]]
     profile: Profile
     _people: dict[str, list[Mapping[str, Any]]] = field(default_factory=dict, repr=False)
+    _templates: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def due(self, key: str) -> date | None:
         return next((d.due for d in self.deadlines if d.key == key), None)
@@ -93,14 +98,17 @@ class Context:
         """The active people with `role`, by name (read once per role: every letter of a step names
         the same people)."""
         if role not in self._people:
-            p, r = t.people, t.person_roles
-            query = (
-                select(p.c.name, p.c.email)
-                .join(r, r.c.login == p.c.login)
-                .where(r.c.role == role, p.c.active == 1)  # a deactivated person gets nothing
-            )
-            self._people[role] = [dict(row) for row in self.db.execute(query.order_by(p.c.name)).mappings()]
+            rows = self.db.execute(_people_with_role(), {"role": role}).mappings()
+            self._people[role] = [dict(row) for row in rows]
         return self._people[role]
+
+    def template(self, name: str) -> Any:
+        """The compiled template `name`, looked up once per step's letters (the letters of a step, and
+        its mails' bodies, use the same few templates again and again)."""
+        found = self._templates.get(name)
+        if found is None:
+            found = self._templates[name] = templates.template(name)
+        return found
 
     def values(
         self, addressee: str, title: str, on: date, dated: date | None = None, **more: Any
@@ -142,14 +150,19 @@ class Context:
     ) -> Letter:
         """A letter as a Word document; `procedure` is what its page footer says it is about (the Rapid
         Review, or the review that follows it by its kind)."""
-        html = templates.render(f"letters/{template}.html.j2", **values)
+        html = str(self.template(f"letters/{template}.html.j2").render(**values))
         content = render_letter(html, title, self.case.ref, self.profile, self.app.training, procedure)
         return Letter(kind, file_name(self.case.ref, title, ".docx"), content, DOCX, pdf=pdf)
 
     def mail(self, to: list[str], what: str, paragraphs: Sequence[str], letters: Sequence[Letter]) -> Mail:
-        return Mail(
-            to, f"Rapid Review {self.case.ref}: {what}", email_body(self.profile, paragraphs), list(letters)
-        )
+        return self.mail_about(f"Rapid Review {self.case.ref}: {what}", to, paragraphs, letters)
+
+    def mail_about(
+        self, subject: str, to: list[str], paragraphs: Sequence[str], letters: Sequence[Letter]
+    ) -> Mail:
+        """A mail with `subject` (the marking is put before it when it is queued)."""
+        body = email_body(self.profile, paragraphs, self.template(EMAIL_BODY))
+        return Mail(to, subject, body, list(letters), profile=self.profile)
 
 
 def render_letter(
@@ -172,16 +185,18 @@ def file_name(ref: str, title: str, suffix: str) -> str:
     return re.sub(r"[^A-Za-z0-9 ._()-]+", "-", f"{ref} {title}").strip(" .-") + suffix
 
 
-def email_body(profile: Profile, paragraphs: Sequence[str]) -> str:
-    return templates.render(
-        "email/letter.txt.j2",
-        paragraphs=list(paragraphs),
-        partnership=profile.name,
-        signatory=profile.signatory_name,
-        signatory_title=profile.signatory_title,
-        secure_mailbox=profile.secure_mailbox,
-        phone=profile.phone,
-        marking=profile.marking,
+def email_body(profile: Profile, paragraphs: Sequence[str], template: Any = None) -> str:
+    """A mail's readable text; `template`: the body's template already looked up."""
+    return str(
+        (template or templates.template(EMAIL_BODY)).render(
+            paragraphs=list(paragraphs),
+            partnership=profile.name,
+            signatory=profile.signatory_name,
+            signatory_title=profile.signatory_title,
+            secure_mailbox=profile.secure_mailbox,
+            phone=profile.phone,
+            marking=profile.marking,
+        )
     )
 
 
@@ -621,8 +636,25 @@ def context(
 ) -> Context:
     """What the handlers need; `source`: a unit of work, session or connection to read from."""
     db = getattr(source, "session", source)
-    agencies = {r["key"]: dict(r) for r in db.execute(select(t.agencies)).mappings()}
+    agencies = {r["key"]: dict(r) for r in db.execute(_all_agencies()).mappings()}
     return Context(app, db, case, schedule, deadlines, agencies, load_profile())
+
+
+@functools.cache  # built once per process: every step with letters reads them
+def _all_agencies() -> Any:
+    return select(t.agencies)
+
+
+@functools.cache
+def _people_with_role() -> Any:
+    """The active people with the role $role, by name (a deactivated person gets nothing)."""
+    p, r = t.people, t.person_roles
+    return (
+        select(p.c.name, p.c.email)
+        .join(r, r.c.login == p.c.login)
+        .where(r.c.role == bindparam("role"), p.c.active == 1)
+        .order_by(p.c.name)
+    )
 
 
 def check_ready() -> None:
@@ -739,10 +771,13 @@ def _queue_many(
     """Queue each mail with its stored documents (id, content type) attached, in order."""
     if not mails:
         return
-    profile = load_profile()
     created = app.moment()
     rows = []
+    now_in_force = None  # read once, for mails written without a profile
     for mail, _ in mails:
+        profile = mail.profile
+        if profile is None:
+            profile = now_in_force = now_in_force or load_profile()
         subject = f"{profile.marking}: {mail.subject}"
         rows.append(
             {

@@ -70,10 +70,8 @@ def _mail(
 ) -> Mail:
     """A mail whose subject names the review by its kind ("Local child safeguarding practice review
     REF: ..."), not the Rapid Review it follows."""
-    from rr_workflow.service.letters import Mail, email_body
-
     subject = f"{procedure_name(review['kind'])} {ctx.case.ref}: {what}"
-    return Mail(to, subject, email_body(ctx.profile, paragraphs), [letter])
+    return ctx.mail_about(subject, to, paragraphs, [letter])
 
 
 def _tor_agreed(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
