@@ -686,7 +686,7 @@ def render(
 def store_mails(app: App, uow: UnitOfWork, case: Case, mails: Sequence[Mail]) -> int:
     """Store each mail's letters (files and `documents` rows) and queue the mail; returns how many
     documents were written. Each table's rows go to one INSERT, compiled once per process (PostgreSQL
-    writes them in one round trip; SQLite, whose RETURNING does not keep their order, one by one)."""
+    writes them in one round trip, SQLite in one executemany: `_inserted_ids`)."""
     written = [(letter, mail.to) for mail in mails for letter in mail.letters]
     ids = iter(_store_many(app, uow, case, written))
     queued = []
@@ -754,10 +754,7 @@ def _store_many(
                 "recipients": ",".join(recipients),
             }
         )
-    result = uow.connection.execute(  # Core: the unit of work's transaction, no ORM on the way
-        _inserting(t.documents, returning_ids=True), rows
-    )
-    return [int(document_id) for document_id in result.scalars()]
+    return _inserted_ids(uow.connection, t.documents, rows)  # Core: the unit of work's transaction
 
 
 def queue(app: App, uow: UnitOfWork, ref: str, mail: Mail, stored: Sequence[tuple[int, str]]) -> None:
@@ -795,14 +792,32 @@ def _queue_many(
             }
         )
     connection = uow.connection
-    result = connection.execute(_inserting(t.mail_outbox, returning_ids=True), rows)
     attached = [
-        {"mail_id": int(mail_id), "document_id": document_id, "content_type": content_type}
-        for mail_id, (_, stored) in zip(result.scalars(), mails, strict=True)
+        {"mail_id": mail_id, "document_id": document_id, "content_type": content_type}
+        for mail_id, (_, stored) in zip(_inserted_ids(connection, t.mail_outbox, rows), mails, strict=True)
         for document_id, content_type in stored
     ]
     if attached:
         connection.execute(_inserting(t.mail_attachments), attached)
+
+
+def _inserted_ids(connection: Any, table: t.Table, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """INSERT `rows` into `table` (its `id` an integer key the database gives); their ids, in the order
+    of `rows`. PostgreSQL: one INSERT .. RETURNING, in the rows' order (SQLAlchemy's insertmanyvalues).
+    SQLite, whose RETURNING does not keep the rows' order (SQLAlchemy then sends one INSERT per row):
+    one executemany, then last_insert_rowid(). The ids are the last one and those just before it, as
+    - the unit of work began with BEGIN IMMEDIATE (adapters/db/engine.py): it holds the database's write
+      lock, so no other connection inserts a row meanwhile;
+    - sqlite3's executemany steps the one statement once per row, in order, on this connection;
+    - `id` is an INTEGER PRIMARY KEY (the rowid), not AUTOINCREMENT, and no trigger inserts: SQLite gives
+      each new row the largest rowid + 1 (at random only once a rowid reaches 2**63 - 1, which ids
+      counted from 1 never do). tests/integration/test_letters.py checks each id is its own row's."""
+    if len(rows) > 1 and connection.dialect.name == "sqlite":
+        connection.execute(_inserting(table), rows)
+        last = int(connection.exec_driver_sql("SELECT last_insert_rowid()").scalar_one())
+        return list(range(last - len(rows) + 1, last + 1))
+    result = connection.execute(_inserting(table, returning_ids=True), rows)
+    return [int(row_id) for row_id in result.scalars()]
 
 
 @functools.cache  # built once per process: every step with letters stores them

@@ -236,6 +236,40 @@ def test_the_childs_details_are_read_only_for_the_letters_that_name_them(named: 
     assert len(generated(rig, "scoping_request")) == 3 and generated(rig, "meeting_invitation")
 
 
+def test_each_queued_mail_attaches_its_own_letters_and_each_document_row_is_its_own_file(rig: Any) -> None:
+    """A step's documents and mails are stored with one statement per table (SQLite: an executemany, the
+    ids worked out from the last one): every id must still be its own row's. Scoping to four agencies
+    stores 12 documents and queues 4 mails in one go, after documents stored before (ids not from 1).
+    Planted bugs this catches: the ids taken in the wrong order, or counted from the first id instead of
+    the last."""
+    rig.at(datetime(2026, 11, 2, 10))
+    commands.case_open(rig.app, "RR-0", date(2026, 11, 2), date(2026, 11, 2), "police")
+    commands.scoping_send(rig.later().app, "RR-0", ["la", "police"])  # rows before: ids not from 1
+    commands.case_open(rig.app, "RR-1", date(2026, 11, 2), date(2026, 11, 2), "police")
+    rig.at(datetime(2026, 11, 3, 10))
+    commands.scoping_send(rig.app, "RR-1", ["la", "police", "health", "school"])
+    mails = rig.rows("SELECT m.id, m.to_addrs FROM mail_outbox m WHERE m.case_ref = 'RR-1' ORDER BY m.id")
+    assert len(mails) == 4
+    emails = {r["key"]: r["email"] for r in rig.rows("SELECT key, email FROM agencies")}
+    for mail, agency in zip(mails, ["la", "police", "health", "school"], strict=True):
+        assert mail["to_addrs"] == emails[agency]
+        documents = rig.rows(
+            "SELECT d.kind, d.recipients, d.path, d.sha256 FROM mail_attachments a "
+            "JOIN documents d ON d.id = a.document_id WHERE a.mail_id = :mail ORDER BY a.id",
+            mail=mail["id"],
+        )
+        assert [d["kind"] for d in documents] == ["scoping_request", "scoping_template", "records_securing"]
+        for document in documents:
+            assert document["recipients"] == emails[agency]
+            assert hashlib.sha256(Path(document["path"]).read_bytes()).hexdigest() == document["sha256"]
+    if rig.url.startswith("sqlite"):  # what working the ids out relies on: plain rowids, no trigger
+        for table in ("documents", "mail_outbox"):
+            schema = rig.scalar("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :t", t=table)
+            assert "INTEGER NOT NULL" in schema and "AUTOINCREMENT" not in schema.upper()
+        triggers = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN (:a, :b)"
+        assert rig.rows(triggers, a="documents", b="mail_outbox") == []
+
+
 def test_a_refused_step_writes_no_letter_and_leaves_no_file(rig: Any) -> None:
     rig.to_scoping()
     before = generated(rig)
