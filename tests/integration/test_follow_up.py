@@ -5,13 +5,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from rr_workflow.adapters.db import migrate
 from rr_workflow.service import commands, follow_up
@@ -27,6 +30,9 @@ from rr_workflow.cli.app import main
 main()
 """
 AFTER_COMMIT = "rr_workflow.service.follow_up:_follow_up_now"  # the step is committed, nothing written
+# The letters' files are written and their rows inserted, not committed: what a power cut leaves of the
+# letters' transaction, whose commit does not wait for the disk.
+FILES_WRITTEN = "rr_workflow.service.letters:_queue_many"
 WHILE_WRITING = "rr_workflow.service.letters:render"  # the events are claimed, nothing written
 
 # scoping send to the three partners: a scoping request, the scoping template and the records-securing
@@ -101,6 +107,63 @@ def test_a_step_killed_right_after_its_commit_has_its_letters_written_by_the_nex
     assert again.returncode == 0, again.stderr
     assert follow_up.finish(rig.app) == 0
     assert counts(rig) == written
+
+
+def test_letters_whose_transaction_was_lost_after_their_files_were_written_are_written_once_again(
+    rig: Any,
+) -> None:
+    """The letters' commit does not wait for the disk: a power cut may undo it after its files are on disk.
+    The events are then pending under the claim of a process that no longer runs, and the next tick writes
+    the letters once, over the same files."""
+    opened(rig)
+    killed = crashing(rig, FILES_WRITTEN, "scoping", "send", "RR-1", "la", "police", "health")
+    assert killed.returncode == -9, killed.stderr
+    assert rig.scalar("SELECT state FROM cases WHERE ref = 'RR-1'") == "scoping"
+    assert counts(rig) == {"letters": 0, "mails": 0, "attachments": 0, "pending": EVENTS, "files": LETTERS}
+
+    assert rr(rig, "tick", "--no-send").returncode == 0
+    assert rr(rig, "tick", "--no-send").returncode == 0
+    written = {"letters": LETTERS, "mails": MAILS, "attachments": LETTERS, "pending": 0}
+    assert {k: v for k, v in counts(rig).items() if k != "files"} == written
+    # Each stored letter is on disk as stored. The lost transaction's own files stay beside them,
+    # unreferenced, unless the letters came out the same to the byte (their zip entries carry the second
+    # they were written).
+    stored = rig.rows("SELECT path, sha256 FROM documents")
+    assert all(hashlib.sha256(Path(r["path"]).read_bytes()).hexdigest() == r["sha256"] for r in stored)
+    assert counts(rig)["files"] in (LETTERS, 2 * LETTERS)
+
+
+def _durability_at_each_commit(engine: Any) -> list[str]:
+    """As each transaction commits on `engine`: SQLite's synchronous (2 FULL, 1 NORMAL), PostgreSQL's
+    synchronous_commit (on, off), and whether the transaction stored documents."""
+    seen: list[str] = []
+    query = "PRAGMA synchronous" if engine.dialect.name == "sqlite" else "SHOW synchronous_commit"
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def statement(conn: Any, cursor: Any, sql: str, *args: Any) -> None:
+        if sql.startswith("INSERT INTO documents"):
+            conn.info["stored documents"] = True
+
+    @event.listens_for(engine, "commit")
+    def commit(conn: Any) -> None:
+        value = conn.exec_driver_sql(query).scalar()
+        seen.append(f"{value}{' documents' if conn.info.pop('stored documents', False) else ''}")
+
+    return seen
+
+
+def test_only_the_letters_transaction_commits_without_waiting_for_the_disk(rig: Any) -> None:
+    """The step and every change after the letters (on the same pooled connection) wait for the disk.
+    Planted bugs caught: the step's own transaction made replayable (['1', '1 documents', ...]); SQLite's
+    setting left at NORMAL for the next change on that connection (['2', '1 documents', '1'])."""
+    opened(rig)
+    seen = _durability_at_each_commit(rig.app.engine)
+    commands.scoping_send(rig.app, "RR-1", ["la", "police", "health"])
+    commands.sin_notified(rig.later().app, "RR-1")
+    if rig.url.startswith("sqlite"):
+        assert seen == ["2", "1 documents", "2"]
+    else:
+        assert seen == ["on", "off documents", "on"]
 
 
 def test_a_tick_killed_while_writing_letters_leaves_them_to_the_next_one(rig: Any) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from types import SimpleNamespace, TracebackType
 from typing import Any
 
-from sqlalchemy import Engine, Table, bindparam, delete, func, insert, inspect, select, update
+from sqlalchemy import Engine, Table, bindparam, delete, func, insert, inspect, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, joinedload
@@ -24,7 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from rr_workflow.adapters.db import audit, lookup
 from rr_workflow.adapters.db import tables as t
-from rr_workflow.adapters.db.engine import BUSY, is_concurrent_change
+from rr_workflow.adapters.db.engine import BUSY, REPLAYABLE, is_concurrent_change, is_postgres
 from rr_workflow.adapters.db.orm import start_mappers
 from rr_workflow.domain.case import Case, Meeting
 from rr_workflow.domain.deadlines import Deadline
@@ -95,11 +95,21 @@ def _whole_case() -> Any:
     )
 
 
+@functools.cache
+def _not_waiting_for_the_disk() -> Any:
+    """PostgreSQL: this transaction's commit returns before its log record is flushed (a later commit that
+    waits flushes it too)."""
+    return text("SET LOCAL synchronous_commit TO OFF")
+
+
 class UnitOfWork:
-    def __init__(self, engine: Engine, expected_version: int | None = None) -> None:
+    def __init__(self, engine: Engine, expected_version: int | None = None, replayable: bool = False) -> None:
         start_mappers()
         self.engine = engine
         self.expected_version = expected_version
+        # A change a crash may lose, because it is done again from an earlier durable one (engine.REPLAYABLE):
+        # its commit does not wait for the disk.
+        self.replayable = replayable
         # The deadline rows a step read before replacing them, by (case id, review id or None), so that
         # `materialise_*` writes only what changed; each is used once.
         self._stored_deadlines: dict[tuple[int, int | None], dict[str, Any]] = {}
@@ -107,7 +117,10 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         self.session = Session(self.engine, expire_on_commit=False, autoflush=True)
         with _concurrent_changes_as_conflicts(self.session):
-            self.session.connection()  # begin now (SQLite: the write lock), so a busy database is a Conflict
+            # begin now (SQLite: the write lock), so a busy database is a Conflict
+            self.session.connection(execution_options={REPLAYABLE: True} if self.replayable else None)
+            if self.replayable and is_postgres(self.engine):
+                self.session.execute(_not_waiting_for_the_disk())
         self.cases = CaseRepository(self.session, self.expected_version)
         self._new_files: list[Path] = []
         self._committed = False
