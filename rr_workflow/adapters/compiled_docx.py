@@ -98,6 +98,7 @@ class CompiledForm:
         self.properties = {name: self._compile_text(source, environment) for name, source in sources.items()}
         self.core_name = "docProps/core.xml"
         self._serialize = serialize_part_xml
+        self._splice = self._body_splice(body_source)
 
         replaced = {self.document_name, self.core_name, *(part.name for part in self.parts)}
         saved = io.BytesIO()
@@ -168,14 +169,64 @@ class CompiledForm:
             for element in tree.xpath("//wp:docPr", namespaces=_nsmap()):  # docxtpl's fix_docpr_ids
                 ids += 1
                 element.attrib["id"] = str(ids)
-        root = copy.deepcopy(self.shell)
-        root.replace(root[self.body_index], tree)
-        changed = {self.document_name: self._serialize(root)}
+        changed = {self.document_name: self._document(tree)}
         for part in self.parts:
             changed[part.name] = _part_xml(self._fill(part.template, context))
         if self.core is not None:
             changed[self.core_name] = self.fixed_core or self._core_part(context)
         return self.package.with_parts(changed.items(), self.repeating)
+
+    def _document(self, body: Any) -> bytes:
+        """The document part with `body` (python-docx's serialisation of the document element holding
+        it): the body written on its own and put between the document's text before and after it, as
+        `_body_splice` found them; else the body moved into a copy of the document element (lxml then
+        walks the whole body to fix its namespaces: ~40 us a form) and that written."""
+        from lxml import etree
+
+        if self._splice is not None:
+            alone_start, alone_end, before, after = self._splice
+            alone = etree.tostring(body, encoding="UTF-8", xml_declaration=False)
+            if alone.startswith(alone_start) and alone.endswith(alone_end):
+                return b"".join((before, alone[len(alone_start) : -len(alone_end)], after))
+        root = copy.deepcopy(self.shell)
+        root.replace(root[self.body_index], body)
+        return bytes(self._serialize(root))
+
+    def _body_splice(self, body_source: str) -> tuple[bytes, bytes, bytes, bytes] | None:
+        """How a rendered body, written on its own, becomes the document part: (its start tag and its end
+        tag written on their own, the document's text up to the body's content and from the body's end
+        tag on). Found by doing it once with a body holding one marker element: written on its own the
+        body's start tag declares its namespaces; moved into the document element, lxml drops those the
+        document element declares (by URI), and points the body's elements at the document element's.
+        Everything inside is written the same either way where each namespace the body declares is
+        declared by the document element under the same prefix only, or not at all: otherwise (and for a
+        body with nothing in it, or template tags in its start tag) None, and the body is moved."""
+        from lxml import etree
+
+        start = body_source[: body_source.find(">") + 1]
+        if not start.startswith("<") or start.endswith("/>") or _tagged(start):
+            return None
+        name = start[1:].split(None, 1)[0].rstrip(">")
+        marker = b"<rr-body-marker/>"
+        probe = etree.fromstring(f"{start}{marker.decode()}</{name}>")
+        alone_start, found, alone_end = etree.tostring(
+            probe, encoding="UTF-8", xml_declaration=False
+        ).partition(marker)
+        if not found or alone_end != f"</{name}>".encode():
+            return None
+        for prefix, uri in probe.nsmap.items():
+            declared = [p for p, u in self.shell.nsmap.items() if u == uri]
+            if declared and declared != [prefix]:
+                return None
+        root = copy.deepcopy(self.shell)
+        root.replace(root[self.body_index], probe)
+        whole = bytes(self._serialize(root))
+        if whole.count(marker) != 1:
+            return None
+        before, _, after = whole.partition(marker)
+        if not after.startswith(alone_end):
+            return None
+        return alone_start, alone_end, before, after
 
     def _core_part(self, context: Mapping[str, Any]) -> bytes:
         """The document properties' part with the six properties docxtpl renders."""

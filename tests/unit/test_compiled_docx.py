@@ -147,6 +147,26 @@ def test_the_compiled_form_gives_docxtpls_document(form: str, values: dict[str, 
         assert got[name] == expected[name], name
 
 
+@pytest.mark.parametrize(("form", "values"), CASES.values(), ids=CASES.keys())
+def test_the_body_written_alone_and_put_in_place_is_the_body_moved_into_the_document(
+    form: str, values: dict[str, Any]
+) -> None:
+    """The document part is the rendered body written on its own between the document's text before and
+    after it (`_body_splice`, found once per form); where that cannot be shown the body is moved into the
+    document element and that written: both give the same bytes. Planted bug this catches: the body's
+    start tag kept as written alone (its namespace declarations repeated)."""
+    RENDER[form](values)
+    compiled = next(kept[2] for path, kept in documents._forms.items() if path.name in TEMPLATE[form])
+    assert compiled._splice is not None  # the shipped forms' bodies are put in place
+    spliced = parts(RENDER[form](values))["word/document.xml"]
+    splice, compiled._splice = compiled._splice, None
+    try:
+        moved = parts(RENDER[form](values))["word/document.xml"]
+    finally:
+        compiled._splice = splice
+    assert spliced == moved
+
+
 def test_a_hostile_name_comes_out_as_typed_in_every_cell_it_fills() -> None:
     """Escaping on for XML: the planted bug `autoescape=False` makes the document unreadable (a raw `<`),
     and a finalize that leaves braces makes `{_{ ref }_}` come out as `{{ ref }}`."""
