@@ -80,6 +80,9 @@ PRODID = "-//rr-workflow//Rapid Review//EN"
 
 # Characters XML 1.0 cannot hold, plus \f and \a, which docxtpl would turn into page and paragraph breaks.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# Text that clean_text, escaping and the braces' references leave as it is: none of _NOT_XML's characters,
+# no carriage return, none of the five characters escaped, no brace.
+_UNCHANGED = re.compile("[^\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff\r&<>\"'{}]*")
 
 
 # -- values to text ----------------------------------------------------------------------------------------
@@ -309,7 +312,10 @@ def _as_docx_text(value: Any) -> Any:
         return ""
     if hasattr(value, "__html__"):  # already markup: docxtpl's RichText/Listing, or Markup
         return value
-    escaped = str(escape(clean_text(str(value))))
+    text = str(value)
+    if _UNCHANGED.fullmatch(text):  # nothing below would change it (most values)
+        return Markup(text)
+    escaped = str(escape(clean_text(text)))
     return Markup(escaped.replace("{", "&#123;").replace("}", "&#125;"))
 
 
