@@ -66,12 +66,12 @@ class _Parser(HTMLParser):
         self.in_body = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        classes = tuple((dict(attrs).get("class") or "").split())
         if self.skip:
             if tag == self.skip_tags[-1]:
                 self.skip_tags.append(tag)
                 self.skip += 1
             return
+        classes = tuple((dict(attrs).get("class") or "").split()) if attrs else ()
         if tag in ("head", "style", "title", "script") or "marking" in classes:
             self.skip_tags.append(tag)
             self.skip += 1
@@ -131,17 +131,18 @@ class _Parser(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.skip or not self.in_body:
             return
-        text = " ".join(data.split())
-        if data[:1].isspace() and text:
-            text = " " + text
-        if data[-1:].isspace() and text and not text.endswith(" "):
-            text += " "
-        if not text and data and not data.isspace():
-            return
-        if not text and data:
+        if data.isspace():  # (as below, where the joined text is empty and the data is not)
             text = " "
-        if not text:
-            return
+        else:
+            text = " ".join(data.split())
+            if data[:1].isspace() and text:
+                text = " " + text
+            if data[-1:].isspace() and text and not text.endswith(" "):
+                text += " "
+            if not text and data and not data.isspace():
+                return
+            if not text:
+                return
         if self.table is None and self.current is None and not text.strip():
             return
         if self.table is None and self.current is None:
@@ -545,6 +546,7 @@ def _field(paragraph: Any, code: str) -> None:
 
 _MARK = "rr-letter-body-goes-here"
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_BREAKS = re.compile("([\t\r\n])")  # a run's tabs and line ends, kept by split
 TWIPS_PER_EMU = 635  # python-docx's Length.twips
 RED = "C00000"
 
@@ -729,7 +731,8 @@ def _content(text: str) -> str:
             "All strings must be XML compatible: Unicode or ASCII, no NULL bytes or control characters"
         )
     out = []
-    for piece in re.split(r"([\t\r\n])", text):
+    pieces = _BREAKS.split(text) if "\n" in text or "\t" in text or "\r" in text else (text,)
+    for piece in pieces:
         if piece == "\t":
             out.append("<w:tab/>")
         elif piece in ("\r", "\n"):
