@@ -18,15 +18,15 @@ from typing import Any
 from sqlalchemy import Engine, Table, bindparam, delete, func, insert, inspect, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, joinedload
-from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm import Mapper, Session, class_mapper, joinedload
+from sqlalchemy.orm.attributes import flag_modified, instance_state
 from sqlalchemy.orm.exc import StaleDataError
 
 from rr_workflow.adapters.db import audit, lookup
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.adapters.db.engine import BUSY, REPLAYABLE, is_concurrent_change, is_postgres
 from rr_workflow.adapters.db.orm import start_mappers
-from rr_workflow.domain.case import Case, Meeting
+from rr_workflow.domain.case import Case, ImmediateAction, Involvement, Meeting, RecordedDeviation
 from rr_workflow.domain.deadlines import Deadline
 from rr_workflow.domain.errors import Conflict
 from rr_workflow.domain.events import DomainEvent
@@ -205,11 +205,56 @@ class UnitOfWork:
             self.session.flush()
 
     def touch(self, case: Case, moment: str) -> None:
-        """Mark the case changed, so its row is UPDATEd and its version moves on even when only its
+        """Write the case's changes: its row is UPDATEd and its version moves on even when only its
         child rows changed (or the clock stands still, as on a training database)."""
         case.changed_at = moment  # type: ignore[attr-defined]
-        flag_modified(case, "changed_at")
-        self.flush()
+        if getattr(case, "id", None) is None:  # a new case: the ORM inserts it
+            flag_modified(case, "changed_at")
+            self.flush()
+            return
+        with _concurrent_changes_as_conflicts(self.session):
+            self._write_changes_of(case)
+            self.session.flush()  # what is left: child rows added or removed
+
+    def _write_changes_of(self, case: Case) -> None:
+        """UPDATE the case's row and its changed child rows with prebuilt statements, and mark them saved
+        in the session, so its flush has only rows added or removed left to write (the ORM's flush
+        bookkeeping costs more than the statements). The case's row goes first, with its version check
+        (a concurrent change of the case: `StaleDataError`, as the ORM's would be), so every step locks
+        the case row before its children."""
+        connection = self.session.connection()
+        transaction = self.session._transaction  # a rollback forgets the values, as after a flush
+        modified = self.session.identity_map._modified
+        state = instance_state(case)
+        values = state.dict
+        changed = state.committed_state
+        names = _column_names(state.mapper)
+        version = values["version"]
+        row = {names[key]: values[key] for key in list(changed) if key in names}
+        row["changed_at"] = values["changed_at"]
+        row["version"] = version + 1
+        result = connection.execute(_update_case(), {**row, "_id": values["id"], "_version": version})
+        if result.rowcount != 1:
+            raise StaleDataError("the case's version moved on")
+        for key in names:
+            changed.pop(key, None)
+        values["version"] = version + 1
+        saved = [state]
+        for child in list(modified):
+            if child is state or child.mapper not in _plain_children():
+                continue
+            names = _column_names(child.mapper)
+            if not child.key or any(key not in names for key in child.committed_state):
+                continue  # new, or a collection of its own changed: left to the flush
+            if child.committed_state:
+                row = {names[key]: child.dict[key] for key in child.committed_state}
+                connection.execute(_update_by_id(child.mapper.local_table), {**row, "_id": child.dict["id"]})
+            saved.append(child)
+        for done in saved:
+            if transaction is not None:
+                transaction._dirty[done] = True
+            if not done.committed_state:
+                done._commit_all(done.dict, self.session.identity_map)
 
     def insert_once(self, table: Table, values: Mapping[str, Any]) -> bool:
         """INSERT a row unless its key is already there (a concurrent command may have added it first)."""
@@ -649,6 +694,31 @@ def event_row(
 @functools.cache
 def _insert(table: Table) -> Any:
     return insert(table)
+
+
+@functools.cache
+def _column_names(mapper: Mapper[Any]) -> dict[str, str]:
+    """A mapped class's column attributes, by attribute name: the column each is stored in."""
+    return {prop.key: prop.columns[0].key for prop in mapper.column_attrs}
+
+
+@functools.cache
+def _plain_children() -> frozenset[Mapper[Any]]:
+    """The case's child rows a step changes in place, each by its `id` (no version of their own)."""
+    return frozenset(class_mapper(c) for c in (Involvement, Meeting, ImmediateAction, RecordedDeviation))
+
+
+@functools.cache
+def _update_case() -> Any:
+    """The case's row by `:_id`, only while its version is still `:_version`; executed with the columns
+    to set as parameters."""
+    c = t.cases.c
+    return update(t.cases).where(c.id == bindparam("_id"), c.version == bindparam("_version"))
+
+
+@functools.cache
+def _update_by_id(table: Table) -> Any:
+    return update(table).where(table.c.id == bindparam("_id"))
 
 
 def _may_fire() -> Any:
