@@ -239,7 +239,7 @@ class UnitOfWork:
         for key in names:
             changed.pop(key, None)
         values["version"] = version + 1
-        saved = [state]
+        saved = [] if changed else [state]  # a collection of the case changed: left to the flush
         for child in list(modified):
             if child is state or child.mapper not in _plain_children():
                 continue
@@ -253,8 +253,7 @@ class UnitOfWork:
         for done in saved:
             if transaction is not None:
                 transaction._dirty[done] = True
-            if not done.committed_state:
-                done._commit_all(done.dict, self.session.identity_map)
+            done._commit_all(done.dict, self.session.identity_map)
 
     def insert_once(self, table: Table, values: Mapping[str, Any]) -> bool:
         """INSERT a row unless its key is already there (a concurrent command may have added it first)."""
