@@ -15,18 +15,38 @@ from pathlib import Path
 from types import SimpleNamespace, TracebackType
 from typing import Any
 
-from sqlalchemy import Engine, Table, bindparam, delete, func, insert, inspect, select, text, update
+from sqlalchemy import (
+    LABEL_STYLE_TABLENAME_PLUS_COL,
+    Engine,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Mapper, Session, class_mapper, joinedload
-from sqlalchemy.orm.attributes import flag_modified, instance_state
+from sqlalchemy.orm import Mapper, Session, class_mapper, joinedload, make_transient_to_detached
+from sqlalchemy.orm.attributes import flag_modified, instance_state, set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from rr_workflow.adapters.db import audit, lookup
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.adapters.db.engine import BUSY, REPLAYABLE, is_concurrent_change, is_postgres
 from rr_workflow.adapters.db.orm import start_mappers
-from rr_workflow.domain.case import Case, ImmediateAction, Involvement, Meeting, RecordedDeviation
+from rr_workflow.domain.case import (
+    Attendance,
+    Case,
+    ImmediateAction,
+    Involvement,
+    Meeting,
+    RecordedDeviation,
+)
 from rr_workflow.domain.deadlines import Deadline
 from rr_workflow.domain.errors import Conflict
 from rr_workflow.domain.events import DomainEvent
@@ -55,13 +75,48 @@ class CaseRepository:
         held = self._held.get(ref)
         if held is not None and inspect(held).persistent:  # not gone with a rolled-back savepoint
             return held
-        case = self.session.scalars(_whole_case(), {"ref": ref}).unique().one_or_none()
+        case = self._load(ref)
         if case is None:
             stored = lookup.case_ref(self.session, ref)
-            case = self.session.scalars(_whole_case(), {"ref": stored}).unique().one()
+            case = self._load(stored)
+            assert case is not None
         if self.expected_version is not None and case.version != self.expected_version:  # type: ignore[attr-defined]
             raise Conflict(CHANGED_MEANWHILE)
         self._held[ref] = case
+        return case
+
+    def _load(self, ref: str) -> Case | None:
+        """The case `ref` with everything a step reads. A session holding nothing yet (a step's own) gets
+        it from one Core query, its objects made by hand and added to the session as loaded: the ORM's
+        loading costs twice the query. Otherwise (a batch's session may hold some of its rows already)
+        the ORM loads it."""
+        if len(self.session.identity_map):
+            return self.session.scalars(_whole_case(), {"ref": ref}).unique().one_or_none()
+        rows = self.session.connection().execute(_whole_case_rows(), {"ref": ref, "kind": "action"}).all()
+        if not rows:
+            return None
+        made: list[Any] = []
+        case = _made(Case, rows[0], made)
+        involvements: dict[int, Involvement] = {}
+        meetings: dict[int, tuple[Meeting, dict[int, Attendance]]] = {}
+        actions: dict[int, ImmediateAction] = {}
+        deviations: dict[int, RecordedDeviation] = {}
+        for row in rows:
+            _collect(Involvement, row, involvements, made)
+            meeting = _collect(Meeting, row, meetings, made)
+            if meeting is not None:
+                _collect(Attendance, row, meeting[1], made)
+            _collect(ImmediateAction, row, actions, made)
+            _collect(RecordedDeviation, row, deviations, made)
+        for meeting, attendees in meetings.values():
+            set_committed_value(meeting, "attendees", list(attendees.values()))
+        set_committed_value(case, "involvements", list(involvements.values()))
+        set_committed_value(case, "meetings", [meeting for meeting, _ in meetings.values()])
+        set_committed_value(case, "actions", list(actions.values()))
+        set_committed_value(case, "deviations", list(deviations.values()))
+        for made_object in made:
+            make_transient_to_detached(made_object)  # as loaded: its values committed, `child` lazy
+        self.session.add(case)  # with every row made (a cascade): persistent, as if loaded
         return case
 
     def existing_ref(self, ref: str) -> str | None:
@@ -100,6 +155,79 @@ def _not_waiting_for_the_disk() -> Any:
     """PostgreSQL: this transaction's commit returns before its log record is flushed (a later commit that
     waits flushes it too)."""
     return text("SET LOCAL synchronous_commit TO OFF")
+
+
+# The case's tables in the order `_whole_case_rows` selects their columns.
+_CASE_PARTS: tuple[tuple[type, Table], ...] = (
+    (Case, t.cases),
+    (Involvement, t.involvements),
+    (Meeting, t.meetings),
+    (Attendance, t.attendances),
+    (ImmediateAction, t.actions),
+    (RecordedDeviation, t.deviations),
+)
+
+
+@functools.cache
+def _whole_case_rows() -> Any:
+    """`_whole_case` in Core: the case `:ref` joined with its child rows (`:kind`: the immediate actions'),
+    every column of each table in `_CASE_PARTS`' order, each collection in the order its relationship
+    gives (a meeting's attendees in the order they were recorded)."""
+    c, i, m, a, x, d = (table for _, table in _CASE_PARTS)
+    joined = (
+        c.outerjoin(i, i.c.case_id == c.c.id)
+        .outerjoin(m, m.c.case_id == c.c.id)
+        .outerjoin(a, a.c.meeting_id == m.c.id)
+        .outerjoin(x, and_(x.c.case_id == c.c.id, x.c.kind == bindparam("kind")))
+        .outerjoin(d, d.c.case_id == c.c.id)
+    )
+    return (
+        select(*(column for _, table in _CASE_PARTS for column in table.columns))
+        .set_label_style(LABEL_STYLE_TABLENAME_PLUS_COL)
+        .select_from(joined)
+        .where(c.c.ref == bindparam("ref"))
+        .order_by(i.c.id, m.c.number, a.c.id, x.c.number, d.c.id)
+    )
+
+
+@functools.cache
+def _row_layout(cls: type) -> tuple[int, tuple[tuple[str, int], ...], Any]:
+    """Where a class's columns are in a `_whole_case_rows` row: the position of its `id`, each mapped
+    attribute's position, and the class manager that makes its instances."""
+    start = 0
+    for part, table in _CASE_PARTS:
+        if part is cls:
+            break
+        start += len(table.columns)
+    mapper = class_mapper(cls)
+    names = list(mapper.local_table.columns.keys())
+    attributes = tuple((key, start + names.index(column)) for key, column in _column_names(mapper).items())
+    return start + names.index("id"), attributes, mapper.class_manager
+
+
+def _made(cls: type, row: Any, made: list[Any]) -> Any:
+    """An instance of `cls` with the values of its columns in `row`, made without `__init__` (as the ORM
+    makes what it loads)."""
+    _, attributes, manager = _row_layout(cls)
+    instance = manager.new_instance()
+    values = instance.__dict__
+    for key, position in attributes:
+        values[key] = row[position]
+    made.append(instance)
+    return instance
+
+
+def _collect(cls: type, row: Any, found: dict[int, Any], made: list[Any]) -> Any:
+    """The row's instance of `cls` (None: the outer join found none), made the first time its id is seen;
+    for a meeting, with the dict its attendees are collected in."""
+    row_id = row[_row_layout(cls)[0]]
+    if row_id is None:
+        return None
+    held = found.get(row_id)
+    if held is None:
+        instance = _made(cls, row, made)
+        held = found[row_id] = (instance, {}) if cls is Meeting else instance
+    return held
 
 
 class UnitOfWork:
@@ -294,7 +422,7 @@ class UnitOfWork:
         """The keys of the case's deadlines (or its review's) not yet met, as last materialised. The rows
         read are kept for the step's `materialise_*`, which then writes only what changed."""
         query = _stored_deadlines(review_id is not None)
-        rows = self.session.execute(query, {"case_id": case_id, "review_id": review_id})
+        rows = self.connection.execute(query, {"case_id": case_id, "review_id": review_id})
         stored = self._remember(case_id, review_id, rows)
         return {key for key, row in stored.items() if row.met_on is None}
 
@@ -302,14 +430,14 @@ class UnitOfWork:
         """The stored deadlines of the case that may still fire: its reviews' (`reviews`) or the Rapid
         Review's own; rows with the board's columns (key, label, due, original_due, due_soon_from,
         deviation) and their review's id."""
-        return list(self.session.execute(_live_deadlines(reviews), {"case_id": case_id}))
+        return list(self.connection.execute(_live_deadlines(reviews), {"case_id": case_id}))
 
     def case_deadlines_before(self, case_id: int) -> tuple[set[str], list[Any]]:
         """What a step of the case reads before it replaces the case's own deadlines, in one query: the
         keys of those not yet met (`open_deadline_keys`, its rows kept likewise) and its reviews' live
         rows (`live_deadline_rows` with `reviews`)."""
         own, reviews = [], []
-        for row in self.session.execute(_case_deadlines_before(), {"case_id": case_id}):
+        for row in self.connection.execute(_case_deadlines_before(), {"case_id": case_id}):
             (own if row.review_id is None else reviews).append(row)
         stored = self._remember(case_id, None, own)
         return {key for key, row in stored.items() if row.met_on is None}, reviews
@@ -326,14 +454,14 @@ class UnitOfWork:
         stored = self._stored_deadlines.pop((case_id, review_id), None)
         if stored is None:
             if review_id is None:
-                self.session.execute(_delete_case_deadlines(), {"case_id": case_id})
+                self.connection.execute(_delete_case_deadlines(), {"case_id": case_id})
             else:
-                self.session.execute(_delete_review_deadlines(), {"review_id": review_id})
+                self.connection.execute(_delete_review_deadlines(), {"review_id": review_id})
             new = rows
         else:
             new = self._write_changes(stored, rows)
         if new:
-            self.session.execute(_insert(t.deadlines), [{**row, "review_id": review_id} for row in new])
+            self.connection.execute(_insert(t.deadlines), [{**row, "review_id": review_id} for row in new])
 
     def _write_changes(self, stored: Mapping[str, Any], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Delete the `stored` rows (by key) whose key is not among `rows`, update those whose values
@@ -341,7 +469,7 @@ class UnitOfWork:
         keys = {row["key"] for row in rows}
         gone = [old.id for key, old in stored.items() if key not in keys]
         if gone:
-            self.session.execute(_delete_deadline_ids(), {"ids": gone})
+            self.connection.execute(_delete_deadline_ids(), {"ids": gone})
         new, changed = [], []
         for row in rows:
             old = stored.get(row["key"])
@@ -350,7 +478,7 @@ class UnitOfWork:
             elif _stored_values(tuple(row))(old) != tuple(row.values()):
                 changed.append({**row, "row_id": old.id})
         if changed:
-            self.session.execute(_update_deadline(), changed)
+            self.connection.execute(_update_deadline(), changed)
         return new
 
     def materialise_review_deadlines(
@@ -369,9 +497,9 @@ class UnitOfWork:
 
     def write_board(self, case_id: int, board: Mapping[str, Any] | None) -> None:
         if board is None:
-            self.session.execute(_delete_board(), {"case_id": case_id})
+            self.connection.execute(_delete_board(), {"case_id": case_id})
         else:
-            self.session.execute(_put_board(self.engine.dialect.name), {"case_id": case_id, **board})
+            self.connection.execute(_put_board(self.engine.dialect.name), {"case_id": case_id, **board})
 
     def materialise_deadlines(
         self,
