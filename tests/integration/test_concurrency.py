@@ -35,8 +35,9 @@ BARRIER_TIMEOUT = 20
 class BarrierUnitOfWork(UnitOfWork):
     """A unit of work that waits for the other command at one point (`pause`), once per command.
 
-    By default the point is just before its first explicit flush: the first write of every step, when
-    the case has been loaded and changed in memory but nothing has reached the database yet.
+    By default the point is `before_writing`: just before the first write of every step (its case row,
+    written by `touch`, or an explicit flush), when the case has been loaded and changed in memory but
+    nothing has reached the database yet.
     """
 
     barrier: threading.Barrier | None = None
@@ -46,8 +47,15 @@ class BarrierUnitOfWork(UnitOfWork):
             barrier, self.barrier = self.barrier, None
             barrier.wait(timeout=BARRIER_TIMEOUT)
 
-    def flush(self) -> None:
+    def before_writing(self) -> None:
         self.pause()
+
+    def touch(self, case: Any, moment: str) -> None:
+        self.before_writing()
+        super().touch(case, moment)
+
+    def flush(self) -> None:
+        self.before_writing()
         super().flush()
 
 
@@ -411,8 +419,8 @@ class AfterExistsCheck(BarrierUnitOfWork):
         self.cases = _PausingRepository(self.session, self.pause)
         return self
 
-    def flush(self) -> None:
-        UnitOfWork.flush(self)
+    def before_writing(self) -> None:
+        pass
 
 
 def test_two_cases_opened_at_once_under_a_new_schedule_version(pg_rig: Any) -> None:
@@ -440,8 +448,8 @@ def test_a_document_added_while_a_step_runs_on_the_same_case(pg_rig: Any, tmp_pa
         lock before appending its own row. The document: takes the audit lock once the step holds the row.
         Neither waits long for the other, so a product with one lock order runs straight through."""
 
-        def flush(self) -> None:
-            UnitOfWork.flush(self)
+        def before_writing(self) -> None:
+            pass
 
         def audit(self, **row: Any) -> None:
             if row["action"] == "document_added":
