@@ -30,6 +30,12 @@ def _review(ctx: Context) -> Mapping[str, Any]:
 
 
 def _values(ctx: Context, review: Mapping[str, Any], addressee: str, title: str, on: date) -> dict[str, Any]:
+    return ctx.values(addressee, title, on, **_review_values(ctx, review))
+
+
+def _review_values(ctx: Context, review: Mapping[str, Any]) -> dict[str, Any]:
+    """What a review's letters say of it: the same in each of a step's letters (read and worked out once
+    for all the partners' terms of reference)."""
     d = t.deadlines.c
     due = dict(ctx.db.execute(select(d.key, d.due).where(d.review_id == review["id"])).all())
     text = ctx.db.execute(
@@ -42,10 +48,7 @@ def _values(ctx: Context, review: Mapping[str, Any], addressee: str, title: str,
     )
     checkpoint = next((r for r in schedule.rules if r.repeat_until is not None), None)
     notice = next((r for r in schedule.rules if r.before is not None), None)
-    return ctx.values(
-        addressee,
-        title,
-        on,
+    return dict(
         kind_text=KIND_NAMES.get(review["kind"], review["kind"]),
         decided_on=wording.long_date(review["decided_on"]),
         reviewer=review["reviewer"] or "to be appointed",
@@ -77,10 +80,11 @@ def _mail(
 def _tor_agreed(ctx: Context, event: ev.DomainEvent) -> list[Mail]:
     """The terms of reference to each safeguarding partner (the active agencies that are partners)."""
     review = _review(ctx)
+    about = _review_values(ctx, review)
     mails = []
     for agency in [a for a in ctx.agencies.values() if a["partner"] and a["active"]]:
         title = f"{procedure_name(review['kind'])}: terms of reference"
-        values = _values(ctx, review, str(agency["name"]), title, event.on)
+        values = ctx.values(str(agency["name"]), title, event.on, **about)
         letter = _letter(ctx, review, "review_terms_of_reference", "Terms of reference", values)
         paragraphs = [
             f"The terms of reference of the {values['kind_text']} that follows Rapid Review {ctx.case.ref} "
