@@ -221,7 +221,8 @@ attendances = Table(
     "attendances",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("meeting_id", Integer, ForeignKey("meetings.id", ondelete="CASCADE"), nullable=False),
+    # Indexed: a step loads its case's meetings with their attendances (so do the others below).
+    Column("meeting_id", Integer, ForeignKey("meetings.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("agency", String(64), ForeignKey("agencies.key"), nullable=False),
     Column("name", Text, nullable=False),
 )
@@ -233,7 +234,7 @@ actions = Table(
     "actions",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("number", Integer, nullable=False),
     Column("owner", Text, nullable=False),
     Column("text", Text, nullable=False),
@@ -267,7 +268,7 @@ deviations = Table(
     "deviations",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("deadline_key", String(128), nullable=False),
     Column("reason", Text, nullable=False),
     Column("extended_to", Date),

@@ -1,0 +1,119 @@
+"""How a step loads its case: one Core query, the objects made by hand and added to the session as loaded.
+
+What it makes must be what the ORM would load (every mapped value, every collection in its order), the
+objects persistent and unchanged, the child's details still loaded only when asked for; and the query
+must find each child table's rows through an index, not a scan of every case's rows.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session
+
+from rr_workflow.adapters.db import unit_of_work
+from rr_workflow.adapters.db.unit_of_work import UnitOfWork
+from rr_workflow.service import commands
+
+ATTENDEES = ["la:A Smith", "police:DS Jones", "health:Dr Patel"]
+
+
+def _recorded(rig: Any) -> str:
+    """A case with something in every collection: three agencies, a meeting moved (two meetings, the first
+    superseded) then held with its attendees, a decision with two actions, a deadline extended."""
+    rig.at(datetime(2026, 11, 2, 10, 0))
+    commands.case_open(
+        rig.app, "RR-7", date(2026, 11, 2), date(2026, 11, 2), "police", child_name="Alex Example"
+    )
+    rig.at(datetime(2026, 11, 3, 10, 0))
+    commands.scoping_send(rig.app, "RR-7", ["la", "police", "health"])
+    commands.sin_notified(rig.later().app, "RR-7")
+    commands.meeting_schedule(rig.later().app, "RR-7", date(2026, 11, 11))
+    commands.meeting_schedule(rig.later().app, "RR-7", date(2026, 11, 12))
+    commands.scoping_returned(rig.later().app, "RR-7", "la")
+    commands.extend(rig.later().app, "RR-7", "scoping_returned:police", date(2026, 11, 20), "on leave")
+    rig.at(datetime(2026, 11, 12, 15, 0))
+    commands.meeting_held(rig.app, "RR-7", ATTENDEES)
+    commands.decide(
+        rig.later().app, "RR-7", "no_review", "learning is local", ["la: safety plan", "police: review"]
+    )
+    return "RR-7"
+
+
+def _described(obj: Any, attendees_by_id: bool = False) -> Any:
+    """Every mapped value of `obj` and, in order, of each object in its loaded collections. The ORM's
+    load leaves a meeting's attendees in whatever order the database joins them (PostgreSQL's differs):
+    `attendees_by_id` puts them in the order they were recorded, as the step's load does."""
+    mapper = inspect(obj).mapper
+    values: dict[str, Any] = {prop.key: getattr(obj, prop.key) for prop in mapper.column_attrs}
+    for relationship in mapper.relationships:
+        if relationship.key in obj.__dict__ and relationship.uselist:
+            children = list(getattr(obj, relationship.key))
+            if attendees_by_id and relationship.key == "attendees":
+                children.sort(key=lambda child: child.id)
+            values[relationship.key] = [_described(child, attendees_by_id) for child in children]
+    return values
+
+
+def test_a_step_loads_its_case_as_the_orm_would(rig: Any) -> None:
+    ref = _recorded(rig)
+
+    with UnitOfWork(rig.app.engine) as uow:
+        case = uow.cases.get(ref.lower())  # found without regard to case, as typed
+        made = _described(case)
+        assert inspect(case).persistent and all(inspect(m).persistent for m in case.meetings)
+        assert not uow.session.dirty and not uow.session.new
+        assert "child" not in case.__dict__  # loaded only when a letter asks for it
+        assert case.child.name == "Alex Example"
+    with Session(rig.app.engine) as session:
+        orm_case = session.scalars(unit_of_work._whole_case(), {"ref": ref}).unique().one()
+        loaded = _described(orm_case, attendees_by_id=True)
+
+    assert made == loaded
+    assert [i["agency"] for i in made["involvements"]] == ["la", "police", "health"]
+    assert [(m["on"], m["status"]) for m in made["meetings"]] == [
+        (date(2026, 11, 11), "superseded"),
+        (date(2026, 11, 12), "held"),
+    ]
+    assert [(a["agency"], a["name"]) for a in made["meetings"][1]["attendees"]] == [
+        ("la", "A Smith"),
+        ("police", "DS Jones"),
+        ("health", "Dr Patel"),
+    ]
+    assert [(a["number"], a["owner"], a["text"]) for a in made["actions"]] == [
+        (1, "la", "safety plan"),
+        (2, "police", "review"),
+    ]
+    assert [(d["deadline_key"], d["extended_to"]) for d in made["deviations"]] == [
+        ("scoping_returned:police", date(2026, 11, 20))
+    ]
+
+
+def test_a_case_loaded_by_a_step_is_changed_and_saved(rig: Any) -> None:
+    ref = _recorded(rig)
+    version = rig.case_row(ref)["version"]
+
+    commands.scoping_returned(rig.later().app, ref, "police")
+
+    assert rig.case_row(ref)["version"] == version + 1
+    returned = rig.rows("SELECT agency, returned_on FROM involvements ORDER BY id")
+    assert [(r["agency"], str(r["returned_on"])) for r in returned] == [
+        ("la", "2026-11-03"),
+        ("police", "2026-11-12"),
+        ("health", "None"),
+    ]
+
+
+def test_the_case_load_reads_each_child_table_through_an_index(sqlite_rig: Any) -> None:
+    query = unit_of_work._whole_case_rows()
+    compiled = query.compile(dialect=sqlite_rig.app.engine.dialect)
+    given = {"ref": "RR-1", "kind": "action"}
+    with sqlite_rig.app.engine.connect() as connection:
+        plan = connection.exec_driver_sql(
+            f"EXPLAIN QUERY PLAN {compiled}", tuple(given[name] for name in compiled.positiontup or ())
+        ).all()
+
+    steps = [row[-1] for row in plan]
+    assert not [s for s in steps if "AUTOMATIC" in s or s.startswith("SCAN")], steps
