@@ -8,7 +8,7 @@ must find each child table's rows through an index, not a scan of every case's r
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
@@ -117,3 +117,42 @@ def test_the_case_load_reads_each_child_table_through_an_index(sqlite_rig: Any) 
 
     steps = [row[-1] for row in plan]
     assert not [s for s in steps if "AUTOMATIC" in s or s.startswith("SCAN")], steps
+
+
+class _Watching(UnitOfWork):
+    """Notes, once the case is written (`touch`), what the session still has to flush and the appended
+    rows as the objects hold them."""
+
+    seen: ClassVar[list[dict[str, Any]]] = []
+
+    def touch(self, case: Any, moment: str) -> None:
+        super().touch(case, moment)
+        meeting = case.current_meeting
+        _Watching.seen.append(
+            {
+                "to flush": list(self.session.new) + list(self.session.dirty),
+                "involvements": [(i.id is not None, inspect(i).persistent) for i in case.involvements],
+                "attendees": [(a.id is not None, a.meeting_id) for a in meeting.attendees] if meeting else [],
+                "meeting": meeting and (meeting.id is not None, inspect(meeting).persistent),
+                "actions": [
+                    (a.number, a.__dict__.get("kind"), a.__dict__.get("status")) for a in case.actions
+                ],
+            }
+        )
+
+
+def test_rows_a_step_appends_are_written_with_the_case_and_held_as_stored(rig: Any, monkeypatch: Any) -> None:
+    _Watching.seen = []
+    monkeypatch.setattr(type(rig.app), "uow", lambda app, **options: _Watching(app.engine, **options))
+    ref = _recorded(rig)
+
+    scoping_send, meeting_held, decided = _Watching.seen[1], _Watching.seen[-2], _Watching.seen[-1]
+    assert scoping_send["to flush"] == [] and scoping_send["involvements"] == [(True, True)] * 3
+    meeting_id = rig.rows("SELECT id FROM meetings WHERE number = 2")[0]["id"]
+    assert meeting_held["to flush"] == [] and meeting_held["meeting"] == (True, True)
+    assert meeting_held["attendees"] == [(True, meeting_id)] * 3
+    # The columns the database fills in (kind, status) are held as stored: read after the session closes.
+    assert decided["to flush"] == [] and decided["actions"] == [(1, "action", "open"), (2, "action", "open")]
+    attended = rig.rows("SELECT name FROM attendances WHERE meeting_id = :m ORDER BY id", m=meeting_id)
+    assert [a["name"] for a in attended] == ["A Smith", "DS Jones", "Dr Patel"]
+    assert rig.scalar("SELECT count(*) FROM actions WHERE case_id = :c", c=rig.case_row(ref)["id"]) == 2

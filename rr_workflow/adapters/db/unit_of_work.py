@@ -32,7 +32,13 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Mapper, Session, class_mapper, joinedload, make_transient_to_detached
-from sqlalchemy.orm.attributes import flag_modified, instance_state, set_committed_value
+from sqlalchemy.orm.attributes import (
+    PASSIVE_NO_INITIALIZE,
+    flag_modified,
+    get_history,
+    instance_state,
+    set_committed_value,
+)
 from sqlalchemy.orm.exc import StaleDataError
 
 from rr_workflow.adapters.db import audit, lookup
@@ -367,21 +373,69 @@ class UnitOfWork:
         for key in names:
             changed.pop(key, None)
         values["version"] = version + 1
-        saved = [] if changed else [state]  # a collection of the case changed: left to the flush
+        # The rows appended to its collections, written here too unless a row was removed: then the
+        # collections' changes are left to the flush (which deletes the orphans).
+        added = self._added_to(case)
+        written = {"attendees"} if added is not None else set()
+        saved = [] if changed and added is None else [state]
         for child in list(modified):
             if child is state or child.mapper not in _plain_children():
                 continue
             names = _column_names(child.mapper)
-            if not child.key or any(key not in names for key in child.committed_state):
+            if not child.key or any(key not in names and key not in written for key in child.committed_state):
                 continue  # new, or a collection of its own changed: left to the flush
-            if child.committed_state:
-                row = {names[key]: child.dict[key] for key in child.committed_state}
+            row = {names[key]: child.dict[key] for key in child.committed_state if key in names}
+            if row:
                 connection.execute(_update_by_id(child.mapper.local_table), {**row, "_id": child.dict["id"]})
             saved.append(child)
+        if added:
+            self._insert_added(connection, added)
         for done in saved:
             if transaction is not None:
                 transaction._dirty[done] = True
             done._commit_all(done.dict, self.session.identity_map)
+
+    def _added_to(self, case: Case) -> list[tuple[Any, str, Any]] | None:
+        """The objects appended to the case's collections and to its meetings' attendees, each with the
+        column naming its parent and the parent, parents first; None when a row was removed from one (an
+        orphan the flush deletes) or something else waits to be inserted (left to the flush)."""
+        if self.session.deleted:
+            return None
+        added: list[tuple[Any, str, Any]] = []
+        for key in _CASE_COLLECTIONS:
+            history = get_history(case, key, PASSIVE_NO_INITIALIZE)
+            if history.deleted:
+                return None
+            added += [(child, "case_id", case) for child in history.added]
+        for meeting in case.meetings:
+            history = get_history(meeting, "attendees", PASSIVE_NO_INITIALIZE)
+            if history.deleted:
+                return None
+            added += [(attendance, "meeting_id", meeting) for attendance in history.added]
+        if len(self.session.new) != len(added) or not all(child in self.session.new for child, _, _ in added):
+            return None
+        return added
+
+    def _insert_added(self, connection: Any, added: list[tuple[Any, str, Any]]) -> None:
+        """INSERT the `added` objects' rows (parents first: a new meeting's id before its attendees'), and
+        make each persistent in the session with every column as stored, as the flush would."""
+        stored = []
+        for child, parent_column, parent in added:
+            state = instance_state(child)
+            names = _column_names(state.mapper)
+            row = {names[key]: value for key, value in state.dict.items() if key in names and key != "id"}
+            row[parent_column] = parent.id
+            inserted = connection.execute(_insert_returning(state.mapper.local_table), row).one()
+            stored.append((child, state, inserted._mapping))
+        for child, _, _ in stored:
+            if child in self.session:  # a new meeting's attendees went with it
+                self.session.expunge(child)
+        for child, state, inserted in stored:
+            for key, column in _column_names(state.mapper).items():
+                state.dict[key] = inserted[column]
+            make_transient_to_detached(child)
+        for child, _, _ in stored:
+            self.session.add(child)
 
     def insert_once(self, table: Table, values: Mapping[str, Any]) -> bool:
         """INSERT a row unless its key is already there (a concurrent command may have added it first)."""
@@ -841,6 +895,14 @@ def _update_case() -> Any:
     to set as parameters."""
     c = t.cases.c
     return update(t.cases).where(c.id == bindparam("_id"), c.version == bindparam("_version"))
+
+
+_CASE_COLLECTIONS = ("involvements", "meetings", "actions", "deviations")
+
+
+@functools.cache
+def _insert_returning(table: Table) -> Any:
+    return insert(table).returning(*table.columns)
 
 
 @functools.cache
