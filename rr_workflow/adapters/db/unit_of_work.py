@@ -419,14 +419,27 @@ class UnitOfWork:
     def _insert_added(self, connection: Any, added: list[tuple[Any, str, Any]]) -> None:
         """INSERT the `added` objects' rows (parents first: a new meeting's id before its attendees'), and
         make each persistent in the session with every column as stored, as the flush would."""
-        stored = []
+        stored: list[tuple[Any, Any, Any]] = []
+        batch: list[tuple[Any, Any, dict[str, Any]]] = []  # rows of one table with the same columns
+
+        def write() -> None:  # one INSERT for the batch (PostgreSQL: one round trip)
+            if batch:
+                table = batch[0][1].mapper.local_table
+                result = connection.execute(_insert_returning(table), [row for _, _, row in batch])
+                stored.extend((c, s, r._mapping) for (c, s, _), r in zip(batch, result.all(), strict=True))
+                batch.clear()
+
         for child, parent_column, parent in added:
             state = instance_state(child)
+            if batch and batch[0][1].mapper is not state.mapper:
+                write()  # first the parents: a new meeting's id before its attendees' rows name it
             names = _column_names(state.mapper)
             row = {names[key]: value for key, value in state.dict.items() if key in names and key != "id"}
             row[parent_column] = parent.id
-            inserted = connection.execute(_insert_returning(state.mapper.local_table), row).one()
-            stored.append((child, state, inserted._mapping))
+            if batch and batch[0][2].keys() != row.keys():
+                write()
+            batch.append((child, state, row))
+        write()
         for child, _, _ in stored:
             if child in self.session:  # a new meeting's attendees went with it
                 self.session.expunge(child)
@@ -902,7 +915,8 @@ _CASE_COLLECTIONS = ("involvements", "meetings", "actions", "deviations")
 
 @functools.cache
 def _insert_returning(table: Table) -> Any:
-    return insert(table).returning(*table.columns)
+    """INSERT rows of `table` returning every column, row by row in the order of the parameters."""
+    return insert(table).returning(*table.columns, sort_by_parameter_order=True)
 
 
 @functools.cache
