@@ -156,3 +156,19 @@ def test_rows_a_step_appends_are_written_with_the_case_and_held_as_stored(rig: A
     attended = rig.rows("SELECT name FROM attendances WHERE meeting_id = :m ORDER BY id", m=meeting_id)
     assert [a["name"] for a in attended] == ["A Smith", "DS Jones", "Dr Patel"]
     assert rig.scalar("SELECT count(*) FROM actions WHERE case_id = :c", c=rig.case_row(ref)["id"]) == 2
+
+
+def test_the_childs_details_removed_from_a_case_are_deleted_with_its_row_written(rig: Any) -> None:
+    """No step does this today; `touch` must still write every change of the case, as the flush would."""
+    ref = _recorded(rig)
+    version = rig.case_row(ref)["version"]
+
+    with UnitOfWork(rig.app.engine) as uow:
+        case = uow.cases.get(ref)
+        assert case.child.name == "Alex Example"
+        case.child = None
+        uow.touch(case, "2026-11-12T16:00:00.000000Z")
+        uow.commit()
+
+    assert rig.scalar("SELECT count(*) FROM child_details") == 0
+    assert rig.case_row(ref)["version"] == version + 1

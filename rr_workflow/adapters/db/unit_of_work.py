@@ -399,8 +399,12 @@ class UnitOfWork:
         """The objects appended to the case's collections and to its meetings' attendees, each with the
         column naming its parent and the parent, parents first; None when a row was removed from one (an
         orphan the flush deletes) or something else waits to be inserted (left to the flush)."""
-        if self.session.deleted:
-            return None
+        state = instance_state(case)
+        names = _column_names(state.mapper)
+        if self.session.deleted or any(
+            key not in names and key not in _CASE_COLLECTIONS for key in state.committed_state
+        ):
+            return None  # another relationship changed (the child's details): left to the flush
         added: list[tuple[Any, str, Any]] = []
         for key in _CASE_COLLECTIONS:
             history = get_history(case, key, PASSIVE_NO_INITIALIZE)
