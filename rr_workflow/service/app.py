@@ -60,15 +60,13 @@ class App:
     # case changed since is a Conflict, as a concurrent change is for the CLI.
     expected_version: int | None = None
 
-    def uow(self, replayable: bool = False) -> UnitOfWork:
-        """A unit of work; `replayable`: a change a crash may lose because an earlier durable change has it
-        done again (engine.REPLAYABLE), whose commit need not wait for the disk."""
+    def uow(self) -> UnitOfWork:
         if self.within is not None:
-            return self.within.joined()  # part of the batch's change, as durable as it is
+            return self.within.joined()
         # the ORM: only commands that change need it
         from rr_workflow.adapters.db.unit_of_work import UnitOfWork
 
-        return UnitOfWork(self.engine, self.expected_version, replayable)
+        return UnitOfWork(self.engine, self.expected_version)
 
     @contextmanager
     def reading(self, each_statement: bool = False) -> Iterator[Connection]:

@@ -14,12 +14,6 @@ a transaction of its own (a compare-and-set on the claim it saw), renders them f
 stands, and completes them the same way. Two processes never both complete an event: the completing
 UPDATE names its own claim, so one that lost its claim stores nothing (its files are removed).
 
-That last transaction is the only one whose commit does not wait for the disk (SQLite: synchronous NORMAL,
-PostgreSQL: synchronous_commit off; `engine.REPLAYABLE`). A power cut may undo it, and only it with what
-came after: the events it marked done are then `pending` again, under a claim of a process that no longer
-runs, and `finish` writes their letters as if the process had crashed before it. Nothing outside the
-database acts on it first: the mail sender claims a message in a transaction that waits for the disk before
-it sends, and that commit, being later in the log, makes this one durable too.
 """
 
 from __future__ import annotations
@@ -123,9 +117,7 @@ def _complete(app: App, claim: str, case: Case, mails: Sequence[Any], expected: 
     at all if the claim was lost to another process meanwhile."""
     from rr_workflow.service import letters
 
-    # Replayable: were this commit lost (a power cut before the next durable commit), the events would be
-    # pending still, under a claim of a process that no longer runs, and `finish` would write them.
-    with app.uow(replayable=True) as uow:
+    with app.uow() as uow:
         done = uow.connection.execute(_completing(), {"claim": claim, "done_at": app.moment()})
         if done.rowcount != expected:
             return False  # taken over (this claim went stale): the other process writes them

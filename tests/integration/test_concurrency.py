@@ -64,8 +64,8 @@ class BarrierApp(App):
     barrier: threading.Barrier | None = None
     uow_class: type[BarrierUnitOfWork] = BarrierUnitOfWork
 
-    def uow(self, replayable: bool = False) -> UnitOfWork:
-        uow = self.uow_class(self.engine, replayable=replayable)
+    def uow(self) -> UnitOfWork:
+        uow = self.uow_class(self.engine)
         uow.barrier = self.barrier
         return uow
 

@@ -30,8 +30,7 @@ from rr_workflow.cli.app import main
 main()
 """
 AFTER_COMMIT = "rr_workflow.service.follow_up:_follow_up_now"  # the step is committed, nothing written
-# The letters' files are written and their rows inserted, not committed: what a power cut leaves of the
-# letters' transaction, whose commit does not wait for the disk.
+# The letters' files are written and their rows inserted, not committed.
 FILES_WRITTEN = "rr_workflow.service.letters:_queue_many"
 WHILE_WRITING = "rr_workflow.service.letters:render"  # the events are claimed, nothing written
 
@@ -109,12 +108,11 @@ def test_a_step_killed_right_after_its_commit_has_its_letters_written_by_the_nex
     assert counts(rig) == written
 
 
-def test_letters_whose_transaction_was_lost_after_their_files_were_written_are_written_once_again(
+def test_a_step_killed_after_writing_its_letters_files_has_its_letters_written_once_by_the_next_tick(
     rig: Any,
 ) -> None:
-    """The letters' commit does not wait for the disk: a power cut may undo it after its files are on disk.
-    The events are then pending under the claim of a process that no longer runs, and the next tick writes
-    the letters once, over the same files."""
+    """Killed with the letters' files on disk and their rows not committed: the events are pending under
+    the claim of a process that no longer runs, and the next tick writes the letters once."""
     opened(rig)
     killed = crashing(rig, FILES_WRITTEN, "scoping", "send", "RR-1", "la", "police", "health")
     assert killed.returncode == -9, killed.stderr
@@ -125,7 +123,7 @@ def test_letters_whose_transaction_was_lost_after_their_files_were_written_are_w
     assert rr(rig, "tick", "--no-send").returncode == 0
     written = {"letters": LETTERS, "mails": MAILS, "attachments": LETTERS, "pending": 0}
     assert {k: v for k, v in counts(rig).items() if k != "files"} == written
-    # Each stored letter is on disk as stored. The lost transaction's own files stay beside them,
+    # Each stored letter is on disk as stored. The killed transaction's own files stay beside them,
     # unreferenced, unless a letter came out the same to the byte (its zip entries carry the second it was
     # written: a tick started within the same second writes some of them again the same, not others).
     stored = rig.rows("SELECT path, sha256 FROM documents")
@@ -134,8 +132,8 @@ def test_letters_whose_transaction_was_lost_after_their_files_were_written_are_w
 
 
 def _durability_at_each_commit(engine: Any) -> list[str]:
-    """As each transaction commits on `engine`: SQLite's synchronous (2 FULL, 1 NORMAL), PostgreSQL's
-    synchronous_commit (on, off), and whether the transaction stored documents."""
+    """As each transaction commits on `engine`: SQLite's synchronous (2 FULL), PostgreSQL's
+    synchronous_commit (on), and whether the transaction stored documents."""
     seen: list[str] = []
     query = "PRAGMA synchronous" if engine.dialect.name == "sqlite" else "SHOW synchronous_commit"
 
@@ -152,18 +150,18 @@ def _durability_at_each_commit(engine: Any) -> list[str]:
     return seen
 
 
-def test_only_the_letters_transaction_commits_without_waiting_for_the_disk(rig: Any) -> None:
-    """The step and every change after the letters (on the same pooled connection) wait for the disk.
-    Planted bugs caught: the step's own transaction made replayable (['1', '1 documents', ...]); SQLite's
-    setting left at NORMAL for the next change on that connection (['2', '1 documents', '1'])."""
+def test_every_change_the_letters_too_waits_for_the_disk_as_it_commits(rig: Any) -> None:
+    """A step, its letters and the next step each commit only once their log is on disk. Planted bugs
+    caught: the letters' transaction committing without waiting (['2', '1 documents', '2'] on SQLite,
+    ['on', 'off documents', 'on'] on PostgreSQL); SQLite connections opened with synchronous NORMAL."""
     opened(rig)
     seen = _durability_at_each_commit(rig.app.engine)
     commands.scoping_send(rig.app, "RR-1", ["la", "police", "health"])
     commands.sin_notified(rig.later().app, "RR-1")
     if rig.url.startswith("sqlite"):
-        assert seen == ["2", "1 documents", "2"]
+        assert seen == ["2", "2 documents", "2"]
     else:
-        assert seen == ["on", "off documents", "on"]
+        assert seen == ["on", "on documents", "on"]
 
 
 def test_a_tick_killed_while_writing_letters_leaves_them_to_the_next_one(rig: Any) -> None:

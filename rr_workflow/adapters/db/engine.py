@@ -23,11 +23,6 @@ LOCK_TIMEOUT_ENV = "RR_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT = 5.0  # seconds
 STATEMENT_TIMEOUT = 600  # seconds: a backstop against a statement that never ends
 READ_ONLY = "rr_read_only"  # execution option: this connection only reads
-# Execution option: a change a crash may lose, because what it records is also pending in an earlier durable
-# change and done again from there (the letters' transaction, service/follow_up.py). Its commit does not wait
-# for the disk; the next durable commit, which every act on it outside the database waits for, makes it
-# durable too (docs/operators-guide.md, "Durability").
-REPLAYABLE = "rr_replayable"
 
 
 def database_url(home: Path) -> str:
@@ -52,7 +47,7 @@ def make_engine(url: str) -> Engine:
     try:
         if url.startswith("sqlite"):
             engine = create_engine(url, connect_args={"timeout": wait})
-            event.listen(engine, "connect", lambda conn, record: _sqlite_connect(conn, record, wait))
+            event.listen(engine, "connect", lambda conn, _record: _sqlite_connect(conn, wait))
             event.listen(engine, "begin", _sqlite_begin)
             return engine
         options = f"-c lock_timeout={int(wait * 1000)} -c statement_timeout={STATEMENT_TIMEOUT * 1000}"
@@ -71,23 +66,10 @@ def make_engine(url: str) -> Engine:
 
 def _sqlite_begin(conn: Any) -> None:
     # A change takes the write lock at once; a read (App.reading) reads a snapshot and never waits.
-    options = conn.get_execution_options()
-    if options.get(READ_ONLY):
-        conn.exec_driver_sql("BEGIN")
-        return
-    # synchronous is the connection's, read at each commit: set for this change before it begins (a
-    # pooled connection keeps what its last change set, remembered in its info).
-    synchronous = "NORMAL" if options.get(REPLAYABLE) else "FULL"
-    if conn.info.get(SYNCHRONOUS) != synchronous:
-        conn.exec_driver_sql(f"PRAGMA synchronous = {synchronous}")
-        conn.info[SYNCHRONOUS] = synchronous
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
-SYNCHRONOUS = "rr_synchronous"  # a SQLite connection's info: its synchronous setting
-
-
-def _sqlite_connect(dbapi_connection: Any, record: Any, wait: float) -> None:
+def _sqlite_connect(dbapi_connection: Any, wait: float) -> None:
     dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" event issues BEGIN itself
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")
@@ -96,7 +78,6 @@ def _sqlite_connect(dbapi_connection: Any, record: Any, wait: float) -> None:
     cursor.execute("PRAGMA synchronous = FULL")
     cursor.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
     cursor.close()
-    record.info[SYNCHRONOUS] = "FULL"
 
 
 def is_postgres(engine: Engine) -> bool:

@@ -26,7 +26,6 @@ from sqlalchemy import (
     insert,
     inspect,
     select,
-    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -43,7 +42,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from rr_workflow.adapters.db import audit, lookup
 from rr_workflow.adapters.db import tables as t
-from rr_workflow.adapters.db.engine import BUSY, REPLAYABLE, is_concurrent_change, is_postgres
+from rr_workflow.adapters.db.engine import BUSY, is_concurrent_change
 from rr_workflow.adapters.db.orm import start_mappers
 from rr_workflow.domain.case import (
     Attendance,
@@ -156,13 +155,6 @@ def _whole_case() -> Any:
     )
 
 
-@functools.cache
-def _not_waiting_for_the_disk() -> Any:
-    """PostgreSQL: this transaction's commit returns before its log record is flushed (a later commit that
-    waits flushes it too)."""
-    return text("SET LOCAL synchronous_commit TO OFF")
-
-
 # The case's tables in the order `_whole_case_rows` selects their columns.
 _CASE_PARTS: tuple[tuple[type, Table], ...] = (
     (Case, t.cases),
@@ -237,13 +229,10 @@ def _collect(cls: type, row: Any, found: dict[int, Any], made: list[Any]) -> Any
 
 
 class UnitOfWork:
-    def __init__(self, engine: Engine, expected_version: int | None = None, replayable: bool = False) -> None:
+    def __init__(self, engine: Engine, expected_version: int | None = None) -> None:
         start_mappers()
         self.engine = engine
         self.expected_version = expected_version
-        # A change a crash may lose, because it is done again from an earlier durable one (engine.REPLAYABLE):
-        # its commit does not wait for the disk.
-        self.replayable = replayable
         # The deadline rows a step read before replacing them, by (case id, review id or None), so that
         # `materialise_*` writes only what changed; each is used once.
         self._stored_deadlines: dict[tuple[int, int | None], dict[str, Any]] = {}
@@ -252,9 +241,7 @@ class UnitOfWork:
         self.session = Session(self.engine, expire_on_commit=False, autoflush=True)
         with _concurrent_changes_as_conflicts(self.session):
             # begin now (SQLite: the write lock), so a busy database is a Conflict
-            self.session.connection(execution_options={REPLAYABLE: True} if self.replayable else None)
-            if self.replayable and is_postgres(self.engine):
-                self.session.execute(_not_waiting_for_the_disk())
+            self.session.connection()
         self.cases = CaseRepository(self.session, self.expected_version)
         self._new_files: list[Path] = []
         self._committed = False
