@@ -13,7 +13,6 @@ process on this host that is no longer running, or older than `STALE`. It claims
 a transaction of its own (a compare-and-set on the claim it saw), renders them from the case as it
 stands, and completes them the same way. Two processes never both complete an event: the completing
 UPDATE names its own claim, so one that lost its claim stores nothing (its files are removed).
-
 """
 
 from __future__ import annotations
