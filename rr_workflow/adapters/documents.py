@@ -79,10 +79,11 @@ PRODID = "-//rr-workflow//Rapid Review//EN"
 
 
 # Characters XML 1.0 cannot hold, plus \f and \a, which docxtpl would turn into page and paragraph breaks.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_NOT_XML_CHARACTERS = "\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff"
+_NOT_XML = re.compile(f"[{_NOT_XML_CHARACTERS}]")
 # Text that clean_text, escaping and the braces' references leave as it is: none of _NOT_XML's characters,
 # no carriage return, none of the five characters escaped, no brace.
-_UNCHANGED = re.compile("[^\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff\r&<>\"'{}]*")
+_UNCHANGED = re.compile(f"[^{_NOT_XML_CHARACTERS}\r&<>\"'{{}}]*")
 
 
 # -- values to text ----------------------------------------------------------------------------------------
