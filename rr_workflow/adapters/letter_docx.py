@@ -131,18 +131,16 @@ class _Parser(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.skip or not self.in_body:
             return
-        if data.isspace():  # (as below, where the joined text is empty and the data is not)
+        if not data:
+            return
+        if data.isspace():
             text = " "
-        else:
+        else:  # text with whitespace in it: each stretch of it one space, the ends' kept
             text = " ".join(data.split())
-            if data[:1].isspace() and text:
+            if data[:1].isspace():
                 text = " " + text
-            if data[-1:].isspace() and text and not text.endswith(" "):
+            if data[-1:].isspace():
                 text += " "
-            if not text and data and not data.isspace():
-                return
-            if not text:
-                return
         if self.table is None and self.current is None and not text.strip():
             return
         if self.table is None and self.current is None:
