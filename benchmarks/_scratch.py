@@ -15,8 +15,9 @@ from sqlalchemy.engine import make_url
 
 
 @contextmanager
-def scratch_postgres(server_url: str) -> Iterator[str]:
-    """Create a fresh database on the server of `server_url`, yield its URL, drop it afterwards."""
+def scratch_postgres(server_url: str, export: bool = True) -> Iterator[str]:
+    """Create a fresh database on the server of `server_url`, yield its URL, drop it afterwards. With
+    `export`, RR_DATABASE_URL names it while it lives."""
     server = make_url(server_url)
     name = f"rr_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
@@ -24,10 +25,12 @@ def scratch_postgres(server_url: str) -> Iterator[str]:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
         url = server.set(database=name).render_as_string(hide_password=False)
-        os.environ["RR_DATABASE_URL"] = url
+        if export:
+            os.environ["RR_DATABASE_URL"] = url
         yield url
     finally:
-        os.environ.pop("RR_DATABASE_URL", None)
+        if export:
+            os.environ.pop("RR_DATABASE_URL", None)
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
