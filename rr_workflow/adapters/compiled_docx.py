@@ -18,6 +18,14 @@ tabs in values; only on the paragraphs that have one, as it changes nothing othe
 headers and footers are serialised as python-docx serialises a part, and the package written with the
 kept parts copied and the three or four changed ones compressed.
 
+A body proven text-ready when compiled (adapters/text_ready.py: every rendering well-formed, with nothing
+for `fix_tables` or `fix_docpr_ids` to change, its template data written as lxml writes it; the shipped
+forms are) is also compiled with values written as lxml writes text, and rendered that way: the text is
+then the document's body as parsing and writing it would give (elements left empty aside), so it is put
+in place as it is - half the work of a form. Where a step skipped so would change something in this
+document (a value with a line break or tab, docxtpl's tag escapes, a value that is markup), the body is
+rendered the regular way.
+
 A template with a part this does not compile (footnotes with template tags) is rendered by docxtpl
 itself, as before. tests/unit/test_compiled_docx.py renders every shipped form both ways and compares.
 """
@@ -34,6 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rr_workflow.adapters.text_ready import EmptyElements, NotReady, prove
 from rr_workflow.adapters.zip_package import KeptPackage
 from rr_workflow.domain.errors import ConfigError
 
@@ -54,7 +63,7 @@ class _Part:
 class CompiledForm:
     """One Word template, compiled (see the module's text). `render` may be called from any thread."""
 
-    def __init__(self, path: Path, environment: Any) -> None:
+    def __init__(self, path: Path, environment: Any, text_environment: Any = None) -> None:
         from docx import Document
         from docx.opc.constants import RELATIONSHIP_TYPE as RT
         from docx.opc.exceptions import PackageNotFoundError
@@ -99,6 +108,20 @@ class CompiledForm:
         self.core_name = "docProps/core.xml"
         self._serialize = serialize_part_xml
         self._splice = self._body_splice(body_source)
+        # The body rendered straight to the document's text where that is proven the same (text_ready).
+        self.text_body: Any = None
+        self._empty_elements: EmptyElements | None = None
+        self.text_renders = 0  # documents whose body went that way (for tests)
+        self.not_text_ready: str | None = "no environment for it, or the body is not put in place"
+        if text_environment is not None and self._splice is not None:
+            source = self._source(body_source)
+            try:
+                self._empty_elements = prove(source, environment, *self._splice[:2])
+            except NotReady as reason:
+                self.not_text_ready = str(reason)
+            else:
+                self.not_text_ready = None
+                self.text_body = self._compile_text(source, text_environment)
 
         replaced = {self.document_name, self.core_name, *(part.name for part in self.parts)}
         saved = io.BytesIO()
@@ -118,9 +141,10 @@ class CompiledForm:
 
     def _compile(self, xml: str, environment: Any) -> Any:
         """docxtpl's `patch_xml` and the paragraph markers of its `render_xml_part`, compiled."""
-        return self._compile_text(
-            re.sub(r"<w:p([ >])", r"\n<w:p\1", self._docxtpl.patch_xml(xml)), environment
-        )
+        return self._compile_text(self._source(xml), environment)
+
+    def _source(self, xml: str) -> str:
+        return re.sub(r"<w:p([ >])", r"\n<w:p\1", self._docxtpl.patch_xml(xml))
 
     def _compile_text(self, source: str, environment: Any) -> Any:
         from jinja2 import TemplateError
@@ -162,19 +186,47 @@ class CompiledForm:
 
     def render(self, context: Mapping[str, Any]) -> bytes:
         context = dict(context)
-        xml = self._fill(self.body, context)
-        tree = self._fix_tables(xml)
-        if "docPr" in xml:  # (no element is named so where the text does not hold the name)
-            ids = 1000
-            for element in tree.xpath("//wp:docPr", namespaces=_nsmap()):  # docxtpl's fix_docpr_ids
-                ids += 1
-                element.attrib["id"] = str(ids)
-        changed = {self.document_name: self._document(tree)}
+        document = None if self.text_body is None else self._text_document(context)
+        if document is None:
+            xml = self._fill(self.body, context)
+            tree = self._fix_tables(xml)
+            if "docPr" in xml:  # (no element is named so where the text does not hold the name)
+                ids = 1000
+                for element in tree.xpath("//wp:docPr", namespaces=_nsmap()):  # docxtpl's fix_docpr_ids
+                    ids += 1
+                    element.attrib["id"] = str(ids)
+            document = self._document(tree)
+        changed = {self.document_name: document}
         for part in self.parts:
             changed[part.name] = _part_xml(self._fill(part.template, context))
         if self.core is not None:
             changed[self.core_name] = self.fixed_core or self._core_part(context)
         return self.package.with_parts(changed.items(), self.repeating)
+
+    def _text_document(self, context: Mapping[str, Any]) -> bytes | None:
+        """The document part from the text-ready body (text_ready.py) rendered with values written as
+        lxml writes text: the paragraph markers undone, elements left empty written as lxml writes them,
+        and put in place as `_document` does. None (the document is rendered the regular way) where a
+        step skipped here would change something: a value that is markup (NUL, see documents'
+        `_as_xml_text`), docxtpl's tag escapes, a line break or tab (resolve_listing), or an error
+        (the regular rendering reports it)."""
+        from jinja2 import TemplateError
+
+        if self._splice is None or self._empty_elements is None:  # (a test takes the splice away)
+            return None
+        try:
+            xml = str(self.text_body.render(context))
+        except TemplateError:
+            return None
+        xml = xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
+        if "\x00" in xml or "{_" in xml or "_}" in xml or _listed(xml):
+            return None
+        alone_start, alone_end, before, after = self._splice
+        body = self._empty_elements(xml).encode("utf-8")
+        if not (body.startswith(alone_start) and body.endswith(alone_end)):
+            return None  # (a body left with nothing in it)
+        self.text_renders += 1
+        return b"".join((before, body[len(alone_start) : -len(alone_end)], after))
 
     def _document(self, body: Any) -> bytes:
         """The document part with `body` (python-docx's serialisation of the document element holding

@@ -84,6 +84,8 @@ _NOT_XML = re.compile(f"[{_NOT_XML_CHARACTERS}]")
 # Text that clean_text, escaping and the braces' references leave as it is: none of _NOT_XML's characters,
 # no carriage return, none of the five characters escaped, no brace.
 _UNCHANGED = re.compile(f"[^{_NOT_XML_CHARACTERS}\r&<>\"'{{}}]*")
+# Text that clean_text and lxml's escaping of text leave as it is.
+_AS_XML_TEXT = re.compile(f"[^{_NOT_XML_CHARACTERS}\r&<>]*")
 
 
 # -- values to text ----------------------------------------------------------------------------------------
@@ -276,7 +278,7 @@ def _compiled_form(path: Path, mtime_ns: int, size: int) -> Any:
     with _forms_lock:
         kept = _forms.get(path)
     if kept is None or kept[:2] != (mtime_ns, size):
-        kept = (mtime_ns, size, CompiledForm(path, _docx_environment()))
+        kept = (mtime_ns, size, CompiledForm(path, _docx_environment(), _docx_text_environment()))
         with _forms_lock:
             _forms[path] = kept
     return kept[2]
@@ -318,6 +320,30 @@ def _as_docx_text(value: Any) -> Any:
         return Markup(text)
     escaped = str(escape(clean_text(text)))
     return Markup(escaped.replace("{", "&#123;").replace("}", "&#125;"))
+
+
+@functools.lru_cache(maxsize=1)
+def _docx_text_environment() -> Any:
+    """The same environment with each value written as lxml writes text (`_as_xml_text`): for the form
+    bodies compiled_docx renders straight to the document's text (adapters/text_ready.py)."""
+    return _docx_environment().overlay(finalize=_as_xml_text)
+
+
+def _as_xml_text(value: Any) -> Any:
+    """Every `{{ value }}` as lxml writes the text `_as_docx_text` gives once parsed: clean_text, then
+    only `&`, `<` and `>` escaped (quotes and braces as they are). A value already markup (docxtpl's
+    RichText/Listing, or Markup) becomes NUL, which no other value or template holds (clean_text takes
+    it out): compiled_docx then renders that document the regular way."""
+    from markupsafe import Markup
+
+    if value is None:
+        return Markup("")
+    if hasattr(value, "__html__"):
+        return Markup("\x00")
+    text = str(value)
+    if _AS_XML_TEXT.fullmatch(text):  # nothing below would change it (most values)
+        return Markup(text)
+    return Markup(clean_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
 
 
 # -- meeting invitations -----------------------------------------------------------------------------------

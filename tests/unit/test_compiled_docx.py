@@ -1,10 +1,16 @@
 """The Word forms compiled once (adapters/compiled_docx.py) give the document docxtpl gives.
 
 Every shipped form, with plain values, hostile ones (`& < > " '`, template tags, docxtpl's own tag
-syntax), line breaks and tabs, values not known, training and live: rendered through the compiled form
-and through docxtpl from the file (`documents.render_docxtpl`, every step done again), the packages hold
-the same parts with the same bytes, so document.xml's text and paragraph structure are the same too
-(compared as well, read back by python-docx, to say what differs if the bytes ever do).
+syntax), line breaks and tabs, values not known, training and live, and (a property test) random values
+and lists: rendered through the compiled form and through docxtpl from the file
+(`documents.render_docxtpl`, every step done again), the packages hold the same parts with the same
+bytes, so document.xml's text and paragraph structure are the same too (compared as well, read back by
+python-docx, to say what differs if the bytes ever do).
+
+The shipped forms' bodies are text-ready (adapters/text_ready.py): rendered straight to the document's
+text where the values allow it (checked: the optimisation cannot vanish unseen); partnership templates
+that are not (a tag in an attribute, a statement whose branch closes elements opened outside it, a
+column per agency, a `{% set %}`) are rendered the regular way, and all give docxtpl's document.
 A partnership's own template is compiled from its own file, and compiled again when that file changes.
 """
 
@@ -25,6 +31,8 @@ from rr_workflow.adapters import compiled_docx, documents
 from rr_workflow.adapters.config import shipped_dir
 
 HOSTILE_NAME = 'O\'Brien & <Sons> "Ltd" {{ 7*7 }} {%p if x %} {_{ ref }_} ]]> &amp; Zoë'
+# Hostile but with nothing that sends a body the regular way (no docxtpl tag escape, line break or tab).
+QUOTED_NAME = 'O\'Brien & <Sons> "Ltd" {{ 7*7 }} ]]> &amp; Zoë 🙂 {braces}'
 NAME_AS_SHOWN = HOSTILE_NAME  # exactly as typed: escaped in the XML, never evaluated
 
 
@@ -80,7 +88,13 @@ CASES = {
         scoping(agency=HOSTILE_NAME, child_name=HOSTILE_NAME, child_address="1 High St\nTown\tNorth"),
     ),
     "scoping not known, training": ("scoping", scoping(child_initials=None, child_dob=None, training=True)),
+    "scoping quotes and ampersands": ("scoping", scoping(agency=QUOTED_NAME, child_name=QUOTED_NAME)),
+    "scoping values a document cannot hold": (
+        "scoping",
+        scoping(child_name="\x01\x0b", child_address="\x02"),
+    ),
     "report plain": ("report", report()),
+    "report on one line": ("report", report(summary=QUOTED_NAME, rationale=QUOTED_NAME, referrer="\x01")),
     "report hostile": (
         "report",
         report(
@@ -349,3 +363,167 @@ def test_a_line_break_in_a_paragraph_is_resolved_as_docxtpl_resolves_it() -> Non
         '<w:br/><w:t xml:space="preserve">b</w:t></w:r><w:r><w:rPr><w:b/></w:rPr><w:tab/></w:r>'
         '<w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">c</w:t></w:r></w:p>'
     )
+
+
+def compiled_form(form: str) -> compiled_docx.CompiledForm:
+    path = documents.docx_template(TEMPLATE[form])
+    form_ = documents._compiled_form(path, path.stat().st_mtime_ns, path.stat().st_size)
+    assert isinstance(form_, compiled_docx.CompiledForm)
+    return form_
+
+
+PIECE = st.sampled_from(
+    ["a", "Zoë", "🙂", " ", "'", '"', "&", "<", ">", "{", "}", "{_{", "}_}", "{{ ref }}", "%", "_", "]]>"]
+)
+ODD = st.sampled_from(["&amp;", "&#34;", "\x01", "\ufffe", "\u2028", "\x85", "\u00a0"])
+BREAK = st.sampled_from(["\n", "\t", "\r\n", "\r", "\f", "\a"])
+PLAIN_TEXT = st.one_of(st.lists(st.one_of(PIECE, ODD), max_size=6).map("".join), st.text(max_size=6))
+TEXT = st.one_of(
+    st.none(),
+    st.sampled_from(["", "   ", " \u00a0 ", "\x01", "\x02\x0b"]),  # the last two: cleaned to nothing
+    PLAIN_TEXT,
+    st.lists(st.one_of(PIECE, BREAK), max_size=5).map("".join),
+)
+GIVEN = PLAIN_TEXT.filter(str.strip)  # a required value
+DAY = st.one_of(st.none(), st.sampled_from(["2026-12-21", "2027-01-07"]), TEXT)
+
+
+@st.composite
+def scoping_values(draw: st.DrawFn) -> dict[str, Any]:
+    return {
+        **{key: draw(GIVEN) for key in ("ref", "agency")},
+        **{key: draw(st.one_of(GIVEN, st.just("2026-12-21"))) for key in ("received", "aware", "due")},
+        **{key: draw(TEXT) for key in ("child_initials", "child_name", "child_address", "partnership")},
+        "child_dob": draw(DAY),
+        "return_to": draw(TEXT),
+        "training": draw(st.booleans()),
+    }
+
+
+@st.composite
+def report_values(draw: st.DrawFn) -> dict[str, Any]:
+    agency = st.fixed_dictionaries(
+        {"name": TEXT, "key": TEXT, "sent_on": DAY, "returned_on": DAY, "secured_on": DAY}
+    )
+    action = st.one_of(st.fixed_dictionaries({"owner": TEXT, "text": TEXT}), st.tuples(TEXT, TEXT).map(tuple))
+    texts = ("referrer", "sin_reference", "area", "child_initials", "summary", "meeting_reason")
+    return {
+        "ref": draw(GIVEN),
+        **{key: draw(st.one_of(GIVEN, st.just("2026-12-21"))) for key in ("received", "aware")},
+        **{key: draw(TEXT) for key in (*texts, "rationale", "endorsed_by", "partnership")},
+        **{key: draw(DAY) for key in ("sin_notified", "child_dob", "meeting_date", "endorsed_on")},
+        "meeting_mode": draw(st.sampled_from([None, "remote", "in_person"])),
+        "decision": draw(st.sampled_from([None, *documents.DECISIONS])),
+        "agencies": draw(st.lists(agency, max_size=4)),
+        "attendees": draw(st.lists(st.fixed_dictionaries({"name": TEXT, "agency": TEXT}), max_size=4)),
+        "actions": draw(st.one_of(st.none(), st.lists(action, max_size=4))),
+        "training": draw(st.booleans()),
+    }
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.one_of(scoping_values().map(lambda v: ("scoping", v)), report_values().map(lambda v: ("report", v)))
+)
+def test_random_values_give_docxtpls_document(case: tuple[str, dict[str, Any]]) -> None:
+    """Planted bugs that fail this: elements left empty by a value written `<w:t ...></w:t>` (lxml
+    writes `<w:t .../>`); `"` written `&#34;` on the way straight to text."""
+    form, values = case
+    reference, compiled = both_ways(form, values)
+    assert parts(compiled) == parts(reference)
+
+
+def test_the_shipped_forms_bodies_go_straight_to_text_unless_a_value_has_a_line_break() -> None:
+    """The optimisation cannot vanish unseen: the shipped forms are proven text-ready and a document
+    with values on one line is rendered that way (the text_renders counter); one with a line break is
+    rendered the regular way (resolve_listing), and both give docxtpl's document (above)."""
+    for form, one_line, broken in (
+        ("scoping", scoping(agency=QUOTED_NAME), scoping(child_address="1 High St\nTown")),
+        ("report", report(summary="Admitted.", rationale="Two agencies."), report()),
+    ):
+        RENDER[form](one_line)
+        compiled = compiled_form(form)
+        assert compiled.not_text_ready is None
+        assert compiled.text_body is not None
+        before = compiled.text_renders
+        RENDER[form](one_line)
+        assert compiled.text_renders == before + 1
+        RENDER[form](broken)
+        assert compiled.text_renders == before + 1
+
+
+def own_form_with(folder: Path, change: Any) -> Path:
+    """The shipped scoping form saved as the partnership's own after `change(document)`."""
+    path = folder / "docx" / "scoping_template.docx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(shipped_dir("templates") / "docx" / "scoping_template.docx", path)
+    document = docx.Document(str(path))
+    change(document)
+    document.save(str(path))
+    return path
+
+
+def _tag_in_an_attribute(document: Any) -> None:
+    from docx.oxml.ns import qn
+
+    document.add_paragraph("Sent to {{ agency }}.").runs[0]._r.set(qn("w:rsidR"), "{{ agency }}")
+
+
+def _branch_closing_what_it_did_not_open(document: Any) -> None:
+    """`{% if %}` in a paragraph, `{% endif %}` in a table's cell: the branch closes the paragraph and
+    opens a table, a row and a cell (left unbalanced when training is false)."""
+    document.add_paragraph("Training copy {% if training %}")
+    document.add_table(rows=1, cols=1).rows[0].cells[0].text = "{% endif %} end"
+
+
+def _set_statement(document: Any) -> None:
+    document.add_paragraph("{% set who = agency %}Sent to {{ who }}.")
+
+
+NOT_TEXT_READY = {
+    "a tag in an attribute": ("scoping", _tag_in_an_attribute, "text not as lxml writes it"),
+    "a branch closing what it did not open": (
+        "scoping",
+        _branch_closing_what_it_did_not_open,
+        "an element closed that its branch did not open",
+    ),
+    "a set statement": ("scoping", _set_statement, "statement Assign"),
+    "a column per agency": ("report", None, "a cell a statement can add to a row or take out"),
+}
+
+
+@pytest.mark.parametrize(("form", "change", "reason"), NOT_TEXT_READY.values(), ids=NOT_TEXT_READY.keys())
+def test_a_template_not_proven_text_ready_is_rendered_the_regular_way(
+    shipped_templates_only: Path, form: str, change: Any, reason: str
+) -> None:
+    """Planted bug that fails this: a branch not checked for balance (the unbalanced template taken as
+    text-ready, its body written as it renders: not well-formed where training is false)."""
+    own = shipped_templates_only / "templates"
+    if change is None:
+        own_report_with_a_column_per_agency(own)
+    else:
+        own_form_with(own, change)
+    hostile = {"agency": QUOTED_NAME, "agencies": [{"name": QUOTED_NAME}], "child_name": ""}
+    for training in (False, True):
+        values = (scoping if form == "scoping" else report)(training=training, **hostile)
+        reference, compiled = both_ways(form, values)
+        assert parts(compiled) == parts(reference)
+    assert compiled_form(form).not_text_ready == reason
+    assert compiled_form(form).text_renders == 0
+
+
+def test_a_partnerships_own_text_ready_form_goes_straight_to_text(shipped_templates_only: Path) -> None:
+    """A statement inside a run's text and a value alone in its run (left empty) are text-ready."""
+
+    def change(document: Any) -> None:
+        document.add_paragraph("Sent to {{ agency }}{% if training %} (training){% endif %}.")
+        document.add_paragraph("{{ child_name }}")
+
+    own_form_with(shipped_templates_only / "templates", change)
+    for training in (False, True):
+        for child_name in (None, "\x01", QUOTED_NAME):
+            values = scoping(agency=QUOTED_NAME, child_name=child_name, training=training)
+            reference, compiled = both_ways("scoping", values)
+            assert parts(compiled) == parts(reference)
+    assert compiled_form("scoping").not_text_ready is None
+    assert compiled_form("scoping").text_renders == 6
