@@ -10,12 +10,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import inspect
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
+from rr_workflow.adapters.db import tables as t
 from rr_workflow.adapters.db import unit_of_work
 from rr_workflow.adapters.db.unit_of_work import UnitOfWork
-from rr_workflow.service import commands
+from rr_workflow.service import commands, letters
 
 ATTENDEES = ["la:A Smith", "police:DS Jones", "health:Dr Patel"]
 
@@ -172,3 +173,57 @@ def test_the_childs_details_removed_from_a_case_are_deleted_with_its_row_written
 
     assert rig.scalar("SELECT count(*) FROM child_details") == 0
     assert rig.case_row(ref)["version"] == version + 1
+
+
+# Tables that hold the partnership's set-up, not its cases: read whole, they do not grow with history.
+SET_UP = ("agencies", "people", "person_roles", "settings", "schedules", "review_schedules", "leadership")
+# The audit chain's head: the newest row, read backwards by its key (SQLite shows it as a SCAN).
+CHAIN_HEAD = "SELECT audit_events.hash \nFROM audit_events ORDER BY audit_events.id DESC"
+
+
+def test_every_read_of_a_whole_case_goes_through_an_index(sqlite_rig: Any) -> None:
+    """Every SELECT, UPDATE and DELETE a case runs from its referral to its closure, its letters' and its
+    documents' list and its mails' attachments read for sending, finds its rows through an index: none
+    reads a table that grows with every case recorded. (INSERTs are left out: their plans show only the
+    foreign keys' checks.) Planted bugs that fail this, each index of migration 0016 left out: documents'
+    case (the submit step's look-up of the finished report and the documents' list then read every
+    document stored), cases' folded reference (opening a case reads every reference), attachments' mail
+    (each mail sent reads every attachment queued)."""
+    app = sqlite_rig.app
+    statements: list[tuple[str, Any]] = []
+
+    def noted(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        if not many and statement.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE", "WITH")):
+            statements.append((statement, parameters))
+
+    event.listen(app.engine, "before_cursor_execute", noted)
+    try:
+        ref = _recorded(sqlite_rig)
+        commands.endorse(sqlite_rig.later().app, ref, by="Independent Chair")
+        commands.submit(sqlite_rig.later().app, ref, send_draft=True)
+        commands.outcome_shared(sqlite_rig.later().app, ref)
+        commands.panel_response(sqlite_rig.later().app, ref, agrees=True)
+        commands.close(sqlite_rig.later().app, ref, waive_open="agency left the review")
+        assert sqlite_rig.case_row(ref)["state"] == "closed"
+        assert letters.document_list(app, ref)
+    finally:
+        event.remove(app.engine, "before_cursor_execute", noted)
+    with app.engine.connect() as connection:
+        mails = connection.execute(select(t.mail_outbox.c.id)).scalars().all()
+        assert len(mails) > 5
+        event.listen(connection, "before_cursor_execute", noted)
+        for mail_id in mails:
+            letters.attachments(connection, mail_id)
+
+    scans = set()
+    with app.engine.connect() as connection:
+        for statement, parameters in statements:
+            if statement.startswith(CHAIN_HEAD):
+                continue
+            plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+            for step in (row[-1] for row in plan):
+                table = step.split()[1] if step.startswith(("SCAN", "SEARCH")) else ""
+                if (step.startswith("SCAN") or "AUTOMATIC" in step) and table not in (*SET_UP, "CONSTANT"):
+                    scans.add((step, " ".join(statement.split())[:160]))
+    assert len(statements) > 100  # (the statements were seen)
+    assert sorted(scans) == []

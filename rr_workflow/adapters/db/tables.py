@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    func,
 )
 
 metadata = MetaData(
@@ -110,6 +111,9 @@ cases = Table(
     Column("opened_at", MOMENT, nullable=False),
     Column("changed_at", MOMENT, nullable=False),
 )
+
+# A case found by its reference typed in any case (`rr case open` refuses one differing only in case).
+Index("ix_cases_ref_folded", func.lower(cases.c.ref))
 
 # The schedules reviews were opened under (schedules/local_review.toml), as `schedules` for cases.
 review_schedules = Table(
@@ -333,7 +337,7 @@ documents = Table(
     "documents",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("kind", String(32), nullable=False),
     Column("filename", Text, nullable=False),
     Column("path", Text, nullable=False),
@@ -440,7 +444,7 @@ mail_attachments = Table(
     "mail_attachments",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("mail_id", Integer, ForeignKey("mail_outbox.id", ondelete="CASCADE"), nullable=False),
+    Column("mail_id", Integer, ForeignKey("mail_outbox.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("document_id", Integer, ForeignKey("documents.id"), nullable=False),
     Column("content_type", String(128), nullable=False),
 )
