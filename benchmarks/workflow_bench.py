@@ -24,6 +24,8 @@ Prints, from one run:
     `python -c "import sqlalchemy.orm"`, median of several runs (goal: <= 1.3x).
 
 Run: python benchmarks/workflow_bench.py [--cases N] [--runs R] [--postgres URL] [--pdf]
+Its scratch folder (RR_HOME, the SQLite databases, the letters' files) is made in the system's temporary
+folder: TMPDIR=/var/tmp puts it there instead (see `file_creation_us`).
 """
 
 from __future__ import annotations
@@ -42,8 +44,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from _scratch import scratch_postgres
-from sqlalchemy import Column, Integer, MetaData, String, Table, Text, insert, update
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text, func, insert, select, update
 
+from rr_workflow.adapters.db import tables as t
 from rr_workflow.adapters.db.engine import make_engine
 from rr_workflow.service import commands, follow_up, queries, setup
 from rr_workflow.service.app import App, open_app
@@ -297,6 +300,23 @@ class Baseline:
         self.engine.dispose()
 
 
+def file_creation_us(folder: Path, files: int = 200) -> float:
+    """What writing one new file costs in `folder`, in microseconds: a private `.part` file made, written
+    and renamed, as the product writes each letter (15 kB each). On some machines it depends on the
+    folder: on the one the README's figures are from, 0.3-0.9 ms under /tmp and 0.06 ms under /var/tmp,
+    the same disk; the bare transaction writes no file, so where RR_HOME lies moves the ratio."""
+    content = b"x" * 15_000
+    with tempfile.TemporaryDirectory(dir=folder) as scratch:
+        started = time.perf_counter()
+        for number in range(files):
+            name = os.path.join(scratch, f"{number}.docx")
+            fd = os.open(name + ".part", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.write(fd, content)
+            os.close(fd)
+            os.replace(name + ".part", name)
+        return (time.perf_counter() - started) / files * 1e6
+
+
 def median_seconds(command: list[str], runs: int, env: dict[str, str]) -> float:
     times = []
     for _ in range(runs):
@@ -363,6 +383,8 @@ def main() -> None:
         assert bare.transactions == transitions
         checked, fault = queries.audit_verify(app)
         assert fault is None, fault
+        with app.engine.connect() as connection:
+            documents = connection.execute(select(func.count()).select_from(t.documents)).scalar_one()
         app.engine.dispose()
         per = elapsed / transitions * 1000
         letters = "Word and PDF" if args.pdf else "Word only"
@@ -375,6 +397,9 @@ def main() -> None:
         cpu_each = cpu / transitions * 1000
         print(f"  CPU time                 {cpu:8.3f} s   ({cpu_each:.2f} ms each, this process's own)")
         print(f"  audit chain              {checked:8d} rows, intact")
+        created = file_creation_us(Path(scratch))
+        written = documents / (transitions + TRANSITIONS_PER_CASE)  # the warm-up case's too
+        print(f"  a new file in {scratch}: {created:.0f} us (the letters write {written:.2f} a step)")
 
         base, base_cpu = bare.elapsed, bare.cpu
         days = len(PROCEDURE)
