@@ -302,9 +302,9 @@ class Baseline:
 
 def file_creation_us(folder: Path, files: int = 200) -> float:
     """What writing one new file costs in `folder`, in microseconds: a private `.part` file made, written
-    and renamed, as the product writes each letter (15 kB each). On some machines it depends on the
-    folder: on the one the README's figures are from, 0.3-0.9 ms under /tmp and 0.06 ms under /var/tmp,
-    the same disk; the bare transaction writes no file, so where RR_HOME lies moves the ratio."""
+    and renamed, as the product writes each letter (15 kB each). The bare transaction writes no file, so
+    this moves the ratio; on the machine of the README's figures it moved from minute to minute, from
+    0.07 to 1.2 ms, in any folder of its one disk (higher for a while after many files were deleted)."""
     content = b"x" * 15_000
     with tempfile.TemporaryDirectory(dir=folder) as scratch:
         started = time.perf_counter()
