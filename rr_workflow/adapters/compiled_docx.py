@@ -22,9 +22,10 @@ A body proven text-ready when compiled (adapters/text_ready.py: every rendering 
 for `fix_tables` or `fix_docpr_ids` to change, its template data written as lxml writes it; the shipped
 forms are) is also compiled with values written as lxml writes text, and rendered that way: the text is
 then the document's body as parsing and writing it would give (elements left empty aside), so it is put
-in place as it is - half the work of a form. Where a step skipped so would change something in this
-document (a value with a line break or tab, docxtpl's tag escapes, a value that is markup), the body is
-rendered the regular way.
+in place as it is - half the work of a form. Only the paragraphs where a value brings a line break or a
+tab are resolved as docxtpl resolves them and parsed and written on their own. Where a step skipped so
+would change something in this document (docxtpl's tag escapes, a value that is markup, a paragraph with
+a line break that is not XML on its own), the body is rendered the regular way.
 
 A template with a part this does not compile (footnotes with template tags) is rendered by docxtpl
 itself, as before. tests/unit/test_compiled_docx.py renders every shipped form both ways and compares.
@@ -50,6 +51,10 @@ W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")  # what docxtpl renders
 _TAGS = ("{{", "{%", "{#")
 _PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)  # what resolve_listing calls a paragraph
+
+
+class _NotAlone(Exception):
+    """A paragraph that is not XML on its own."""
 
 
 @dataclass
@@ -108,6 +113,9 @@ class CompiledForm:
         self.core_name = "docProps/core.xml"
         self._serialize = serialize_part_xml
         self._splice = self._body_splice(body_source)
+        self._splice_text = (
+            None if self._splice is None else (self._splice[0].decode(), self._splice[1].decode())
+        )
         # The body rendered straight to the document's text where that is proven the same (text_ready).
         self.text_body: Any = None
         self._empty_elements: EmptyElements | None = None
@@ -176,6 +184,27 @@ class CompiledForm:
         text = paragraph.group(0)
         return str(self._docxtpl.resolve_listing(text)) if _listed(text) else text
 
+    def _resolved_as_written(self, paragraph: re.Match[str]) -> str:
+        """`_resolve_paragraph` on the straight-to-text body, and the paragraph it gives written as lxml
+        writes it (resolve_listing's elements left empty, by a value that ends with a line break say,
+        as lxml writes them): parsed alone inside the body's start tag, which declares every namespace
+        the body uses, as the regular way parses it inside the whole body. _NotAlone where that
+        paragraph is not XML on its own (one holding another, in a text box: the regular way then)."""
+        from lxml import etree
+
+        text = paragraph.group(0)
+        if not _listed(text):
+            return text
+        alone_start, alone_end = self._splice_text  # type: ignore[misc]
+        try:
+            element = etree.fromstring(alone_start + self._resolve_paragraph(paragraph) + alone_end)
+        except etree.XMLSyntaxError:
+            raise _NotAlone from None
+        written = etree.tostring(element, encoding="unicode")
+        if not (written.startswith(alone_start) and written.endswith(alone_end)):
+            raise _NotAlone
+        return written[len(alone_start) : -len(alone_end)]
+
     def _fill_text(self, template: Any, context: Mapping[str, Any]) -> str:
         from jinja2 import TemplateError
 
@@ -206,10 +235,11 @@ class CompiledForm:
     def _text_document(self, context: Mapping[str, Any]) -> bytes | None:
         """The document part from the text-ready body (text_ready.py) rendered with values written as
         lxml writes text: the paragraph markers undone, elements left empty written as lxml writes them,
-        and put in place as `_document` does. None (the document is rendered the regular way) where a
-        step skipped here would change something: a value that is markup (NUL, see documents'
-        `_as_xml_text`), docxtpl's tag escapes, a line break or tab (resolve_listing), or an error
-        (the regular rendering reports it)."""
+        and put in place as `_document` does; a paragraph with a line break or tab in it resolved as
+        docxtpl resolves it and written as lxml writes it (`_resolved_as_written`). None (the document is
+        rendered the regular way) where a step skipped here would change something: a value that is
+        markup (NUL, see documents' `_as_xml_text`), docxtpl's tag escapes, a paragraph with a line break
+        that is not XML on its own, or an error (the regular rendering reports it)."""
         from jinja2 import TemplateError
 
         if self._splice is None or self._empty_elements is None:  # (a test takes the splice away)
@@ -219,9 +249,14 @@ class CompiledForm:
         except TemplateError:
             return None
         xml = xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
-        if "\x00" in xml or "{_" in xml or "_}" in xml or _listed(xml):
+        if "\x00" in xml or "{_" in xml or "_}" in xml:
             return None
         alone_start, alone_end, before, after = self._splice
+        if _listed(xml):
+            try:
+                xml = _PARAGRAPH.sub(self._resolved_as_written, xml)
+            except _NotAlone:
+                return None
         body = self._empty_elements(xml).encode("utf-8")
         if not (body.startswith(alone_start) and body.endswith(alone_end)):
             return None  # (a body left with nothing in it)

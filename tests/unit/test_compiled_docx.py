@@ -433,13 +433,19 @@ def test_random_values_give_docxtpls_document(case: tuple[str, dict[str, Any]]) 
     assert parts(compiled) == parts(reference)
 
 
-def test_the_shipped_forms_bodies_go_straight_to_text_unless_a_value_has_a_line_break() -> None:
+def test_the_shipped_forms_bodies_go_straight_to_text_line_breaks_and_tabs_too() -> None:
     """The optimisation cannot vanish unseen: the shipped forms are proven text-ready and a document
-    with values on one line is rendered that way (the text_renders counter); one with a line break is
-    rendered the regular way (resolve_listing), and both give docxtpl's document (above)."""
-    for form, one_line, broken in (
-        ("scoping", scoping(agency=QUOTED_NAME), scoping(child_address="1 High St\nTown")),
-        ("report", report(summary="Admitted.", rationale="Two agencies."), report()),
+    is rendered that way (the text_renders counter), with values on one line and with line breaks and
+    tabs (their paragraphs resolved on their own), and both give docxtpl's document (above). A value
+    with docxtpl's tag escape in it is rendered the regular way."""
+    for form, one_line, broken, escaped in (
+        (
+            "scoping",
+            scoping(agency=QUOTED_NAME),
+            scoping(child_address="1 High St\nTown\tNorth\n"),
+            scoping(agency="{_{ x }_}"),
+        ),
+        ("report", report(summary="Admitted.", rationale="Two agencies."), report(), report(area="{_%")),
     ):
         RENDER[form](one_line)
         compiled = compiled_form(form)
@@ -449,7 +455,12 @@ def test_the_shipped_forms_bodies_go_straight_to_text_unless_a_value_has_a_line_
         RENDER[form](one_line)
         assert compiled.text_renders == before + 1
         RENDER[form](broken)
-        assert compiled.text_renders == before + 1
+        assert compiled.text_renders == before + 2
+        RENDER[form](escaped)
+        assert compiled.text_renders == before + 2
+        for values in (broken, escaped):
+            reference, compiled_bytes = both_ways(form, values)
+            assert parts(compiled_bytes) == parts(reference)
 
 
 def own_form_with(folder: Path, change: Any) -> Path:
@@ -527,3 +538,21 @@ def test_a_partnerships_own_text_ready_form_goes_straight_to_text(shipped_templa
             assert parts(compiled) == parts(reference)
     assert compiled_form("scoping").not_text_ready is None
     assert compiled_form("scoping").text_renders == 6
+
+
+def test_a_paragraph_with_a_line_break_is_written_as_lxml_writes_it_or_not_at_all() -> None:
+    """On the way straight to text, a paragraph with a line break is resolved as docxtpl resolves it
+    and written as lxml writes it (the element a trailing line break leaves empty: `<w:t .../>`); one
+    that is not XML on its own (a paragraph holding another, in a text box) sends the document the
+    regular way."""
+    form = compiled_form("report")
+    resolved = compiled_docx._PARAGRAPH.sub(
+        form._resolved_as_written, "<w:p><w:r><w:t>a\n</w:t></w:r></w:p><w:p><w:r><w:t>b</w:t></w:r></w:p>"
+    )
+    assert resolved == (
+        '<w:p><w:r><w:t>a</w:t><w:br/><w:t xml:space="preserve"/></w:r></w:p>'
+        "<w:p><w:r><w:t>b</w:t></w:r></w:p>"
+    )
+    nested = "<w:p><w:r><w:t>a\nb</w:t></w:r><w:p><w:r><w:t>box</w:t></w:r></w:p></w:p>"
+    with pytest.raises(compiled_docx._NotAlone):
+        compiled_docx._PARAGRAPH.sub(form._resolved_as_written, nested)
