@@ -25,7 +25,7 @@ Prints, from one run:
 
 Run: python benchmarks/workflow_bench.py [--cases N] [--runs R] [--postgres URL] [--pdf]
 Its scratch folder (RR_HOME, the SQLite databases, the letters' files) is made in the system's temporary
-folder: TMPDIR=/var/tmp puts it there instead (see `file_creation_us`).
+folder; TMPDIR=DIR puts it in DIR instead (what a new file costs there: `file_creation_us`).
 """
 
 from __future__ import annotations
