@@ -475,3 +475,25 @@ def test_a_changed_schedule_that_keeps_its_version_is_refused(
     # The cases already open are unaffected: they read their schedule from the database, not the file.
     commands.scoping_send(rig.later().app, "RR-OLD", ["la"])
     assert _deadlines(rig, "RR-OLD")["scoping_sent"] == date(2026, 11, 4)
+
+
+def test_a_case_folder_someone_opened_up_is_private_again_once_written_to(
+    sqlite_rig: Any, tmp_path: Path
+) -> None:
+    """A case's folders whose mode someone widened are set back to 0700 by the next document stored in
+    them (a letter of a step included); a step that stores nothing leaves them as they are. Planted bug
+    that fails this: the mode set only when the folder is made."""
+    sqlite_rig.to_scoping("RR-1")
+    generated = next(p for p in sqlite_rig.home.rglob("generated") if p.is_dir())
+    case_folder = generated.parent
+    for folder in (generated, case_folder, case_folder.parent):
+        folder.chmod(0o755)
+    letter = tmp_path / "referral.txt"
+    letter.write_text("referral form")
+    commands.doc_add(sqlite_rig.later().app, "RR-1", "referral_form", letter)
+    assert _mode(case_folder) == 0o700
+    assert _mode(case_folder.parent) == 0o700
+    commands.sin_notified(sqlite_rig.later().app, "RR-1")  # no letters: nothing stored under generated
+    assert _mode(generated) == 0o755
+    commands.meeting_schedule(sqlite_rig.later().app, "RR-1", date(2026, 11, 12))  # letters stored
+    assert _mode(generated) == 0o700
