@@ -350,7 +350,8 @@ def test_a_step_takes_the_audit_lock_last_just_before_its_commit(pg_rig: Any) ->
     the commit), so a step takes it after all its other work: the deadlines and the events, then commits.
     Its letters are written after that commit, in a transaction of their own that takes no audit lock.
     Planted bugs caught: appending the audit row where the step records it (work came after the lock);
-    writing the letters inside the step's transaction (they came between the lock and the commit)."""
+    writing the letters inside the step's transaction (they came between the lock and the commit); the
+    head read in a statement of its own again."""
     from rr_workflow.service import commands
 
     rig = pg_rig
@@ -372,13 +373,62 @@ def test_a_step_takes_the_audit_lock_last_just_before_its_commit(pg_rig: Any) ->
         event.remove(rig.app.engine, "commit", committed)
     locks = [i for i, s in enumerate(statements) if "pg_advisory_xact_lock" in s]
     assert len(locks) == 1
+    # the lock and, after it in the same round trip, the read of the trail's head
+    lock, head = statements[locks[0]].split(";")
+    assert lock.strip().startswith("SELECT pg_advisory_xact_lock(")
+    assert "FROM audit_events" in head and "ORDER BY audit_events.id DESC" in head
     step_commit = statements.index("COMMIT", locks[0])
     between = statements[locks[0] + 1 : step_commit]
-    assert len(between) == 2, between
-    assert "FROM audit_events" in between[0] and between[1].startswith("INSERT INTO audit_events")
+    assert len(between) == 1, between
+    assert between[0].startswith("INSERT INTO audit_events")
     # the letters' documents go in with one INSERT (a batch of rows) after the step's commit
     assert any(s.startswith("INSERT INTO documents") for s in statements[step_commit:])
     assert not any(s.startswith("INSERT INTO documents") for s in statements[:step_commit])
+
+
+def test_an_append_waiting_for_the_lock_chains_from_the_row_it_waited_for(pg_rig: Any) -> None:
+    """PostgreSQL: the lock and the read of the head go in one round trip (two statements in one query
+    string). An append that waits for the lock must read the head after it is granted: the row the
+    other transaction committed meanwhile, not the head as it was when its query string arrived.
+    Planted bugs caught: the head read before the lock in the same string; the two in one statement
+    (`SELECT hash, pg_advisory_xact_lock(...)`: its snapshot is taken before the wait)."""
+    rig = pg_rig
+    rig.at(datetime(2026, 11, 2, 10, 0)).open_case("RR-1")
+    engine = rig.app.engine
+    row = {"actor": "coord", "recorded_at": "2026-11-02T10:01:00.000000Z", "case_ref": "RR-1"}
+    holder = engine.connect()
+    holder.begin()
+    audit.append(holder, action="first", **row)  # holds the lock until its commit
+    waited: list[BaseException] = []
+
+    def second() -> None:
+        try:
+            with engine.begin() as connection:
+                audit.append(connection, action="second", **row)
+        except BaseException as error:  # reported below
+            waited.append(error)
+
+    import threading
+    import time
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    try:
+        for _ in range(500):  # bounded: until the second append waits for the lock (at most 5 s)
+            if rig.scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"):
+                break
+            time.sleep(0.01)
+        else:
+            pytest.fail("the second append never waited for the lock")
+        holder.commit()
+    finally:
+        holder.close()
+        thread.join(timeout=10)
+    assert not thread.is_alive() and waited == []
+    rows = chain(rig)
+    assert [r["action"] for r in rows[-2:]] == ["first", "second"]
+    assert rows[-1]["prev_hash"] == rows[-2]["hash"]
+    assert queries.audit_verify(rig.app) == (len(rows), None)
 
 
 # -- replaying each case's trail against its stored state --------------------------------------------

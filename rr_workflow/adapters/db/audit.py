@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, func, select
 
 from rr_workflow.adapters.db import tables as t
 
@@ -77,10 +77,7 @@ def append_many(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> No
     look-up of the head and one INSERT however many rows (an import writes a case's steps at once)."""
     if not rows:
         return
-    head_hash, lock = _head_statements()
-    if connection.dialect.name == "postgresql":
-        connection.execute(lock, {"key": _AUDIT_LOCK})
-    prev_hash = connection.execute(head_hash).scalar() or GENESIS
+    prev_hash = _locked_head(connection) or GENESIS
     values = []
     for given in rows:
         row = entry(**given)
@@ -90,11 +87,41 @@ def append_many(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> No
     connection.execute(_insert(), values)
 
 
+def _locked_head(connection: Connection) -> str | None:
+    """The trail head's hash, read once this transaction alone may append (SQLite: BEGIN IMMEDIATE took
+    the write lock already; PostgreSQL: the advisory lock, held until the commit).
+
+    On PostgreSQL the lock and the read go in one round trip: two statements sent as one query string
+    without parameters (psycopg then sends a simple query). Each statement of such a string reads what
+    is committed when it starts, so the head is read after the lock is granted, including the row of
+    the transaction the lock waited for."""
+    if connection.dialect.name != "postgresql":
+        return connection.execute(_head()).scalar()  # type: ignore[no-any-return]
+    result = connection.exec_driver_sql(_locked_head_sql())
+    try:
+        cursor = result.cursor  # the DBAPI cursor, holding both statements' results
+        if not cursor.nextset():
+            raise RuntimeError("the audit head was not read after its lock")
+        row = cursor.fetchone()
+    finally:
+        result.close()
+    return None if row is None else str(row[0])
+
+
 @functools.cache  # built once: every change appends
-def _head_statements() -> tuple[Any, Any]:
-    """The trail head's hash, and (PostgreSQL) the lock that serialises appends."""
+def _head() -> Any:
     a = t.audit_events.c
-    return select(a.hash).order_by(a.id.desc()).limit(1), text("SELECT pg_advisory_xact_lock(:key)")
+    return select(a.hash).order_by(a.id.desc()).limit(1)
+
+
+@functools.cache
+def _locked_head_sql() -> str:
+    """PostgreSQL's advisory lock, then `_head`, as one string (no parameters: the lock's key and the
+    limit are written into it)."""
+    from sqlalchemy.dialects import postgresql
+
+    head = _head().compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+    return f"SELECT pg_advisory_xact_lock({_AUDIT_LOCK}); {head}"
 
 
 @functools.cache
