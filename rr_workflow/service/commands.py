@@ -34,7 +34,7 @@ from rr_workflow.domain.deadlines import (
     meeting_window,
 )
 from rr_workflow.domain.documents import DOCUMENT_KINDS
-from rr_workflow.domain.errors import BadInput, Refused
+from rr_workflow.domain.errors import BadInput, Conflict, Refused
 from rr_workflow.domain.machine import COMMANDS, RapidReview, allowed_events, state_label
 from rr_workflow.domain.names import did_you_mean
 from rr_workflow.domain.schedule import Schedule
@@ -57,9 +57,15 @@ def case_schedule(uow: UnitOfWork, case: Case) -> Schedule:
 
 def recording_case(app: App, uow: UnitOfWork, ref: str, action: str = "record") -> Case:
     """The start of every recording command (the Rapid Review's and the review's): the acting person
-    may `action` (refused first, before the case is looked at), and the case `ref` (refused if none)."""
-    permissions.require(uow, app.actor, action)
-    return uow.cases.get(ref)
+    may `action` (refused first, whatever the case), and the case `ref` (refused if none). The person's
+    roles are read with the case, in its query."""
+    try:
+        case = uow.cases.get(ref, actor=app.actor)
+    except (BadInput, Conflict):
+        permissions.require(uow, app.actor, action)  # someone who may not act learns nothing of the case
+        raise
+    permissions.require(uow, app.actor, action, uow.cases.actor_roles(app.actor))
+    return case
 
 
 def on_or_today(app: App, on: date | None, floor: date, what: str) -> date:

@@ -72,10 +72,10 @@ def _roles_and_active_query() -> Any:
     )
 
 
-def require(db: Any, login: str, action: str) -> set[str]:
+def require(db: Any, login: str, action: str, known: tuple[set[str], bool] | None = None) -> set[str]:
     """The acting person's roles, if one of them allows `action`; otherwise `Refused`. A deactivated
-    person can do nothing."""
-    roles, active = _roles_and_active(db, login)
+    person can do nothing. `known`: their roles and active flag, already read in this transaction."""
+    roles, active = known if known is not None else _roles_and_active(db, login)
     if not roles:
         raise Refused(f"{login!r} is not registered: an admin must add them (rr person add {login} ...)")
     if not active:

@@ -109,8 +109,10 @@ def test_a_case_loaded_by_a_step_is_changed_and_saved(rig: Any) -> None:
 
 def test_the_case_load_reads_each_child_table_through_an_index(sqlite_rig: Any) -> None:
     query = unit_of_work._whole_case_rows()
-    compiled = query.compile(dialect=sqlite_rig.app.engine.dialect)
-    given = {"ref": "RR-1", "kind": "action"}
+    given = {"ref": "RR-1", "kind": "action", "login": "coord"}
+    compiled = query.params(**given).compile(
+        dialect=sqlite_rig.app.engine.dialect, compile_kwargs={"render_postcompile": True}
+    )
     with sqlite_rig.app.engine.connect() as connection:
         plan = connection.exec_driver_sql(
             f"EXPLAIN QUERY PLAN {compiled}", tuple(given[name] for name in compiled.positiontup or ())

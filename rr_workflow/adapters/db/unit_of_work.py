@@ -74,32 +74,47 @@ class CaseRepository:
         self.expected_version = expected_version
         # Cases this session already holds: many steps in one unit of work (rr import) load each once.
         self._held: dict[str, Case] = {}
+        # The roles and active flag of people read with a case (`get(..., actor=)`), by login.
+        self._actors: dict[str, tuple[set[str], bool]] = {}
 
-    def get(self, ref: str) -> Case:
-        """The case `ref` names, matched without regard to case; BadInput naming close matches if none."""
+    def get(self, ref: str, actor: str | None = None) -> Case:
+        """The case `ref` names, matched without regard to case; BadInput naming close matches if none.
+        `actor`: a login whose roles are read in the same query, when the case is read with one (see
+        `actor_roles`)."""
         held = self._held.get(ref)
         if held is not None and inspect(held).persistent:  # not gone with a rolled-back savepoint
             return held
-        case = self._load(ref)
+        case = self._load(ref, actor)
         if case is None:
             stored = lookup.case_ref(self.session, ref)
-            case = self._load(stored)
+            case = self._load(stored, actor)
             assert case is not None
         if self.expected_version is not None and case.version != self.expected_version:  # type: ignore[attr-defined]
             raise Conflict(CHANGED_MEANWHILE)
         self._held[ref] = case
         return case
 
-    def _load(self, ref: str) -> Case | None:
+    def actor_roles(self, login: str) -> tuple[set[str], bool] | None:
+        """The roles of `login` and whether they are active, as read with a case this unit of work loaded
+        (`get(..., actor=login)`); None if they were not (the ORM loaded the case, or none was found)."""
+        found = self._actors.get(login)
+        return None if found is None else (set(found[0]), found[1])
+
+    def _load(self, ref: str, actor: str | None = None) -> Case | None:
         """The case `ref` with everything a step reads. A session holding nothing yet (a step's own) gets
         it from one Core query, its objects made by hand and added to the session as loaded: the ORM's
         loading costs twice the query. Otherwise (a batch's session may hold some of its rows already)
-        the ORM loads it."""
+        the ORM loads it. With `actor`, that query also reads the person's roles (`actor_roles`): one
+        round trip fewer for a step, which checks them first."""
         if len(self.session.identity_map):
             return self.session.scalars(_whole_case(), {"ref": ref}).unique().one_or_none()
-        rows = self.session.connection().execute(_whole_case_rows(), {"ref": ref, "kind": "action"}).all()
+        values = {"ref": ref, "kind": "action", "login": actor}
+        rows = self.session.connection().execute(_whole_case_rows(), values).all()
         if not rows:
             return None
+        if actor is not None:
+            roles, active = rows[0][-2:]
+            self._actors[actor] = ({role for role in (roles or "").split(",") if role}, bool(active))
         made: list[Any] = []
         case = _made(Case, rows[0], made)
         involvements: dict[int, Involvement] = {}
@@ -179,8 +194,16 @@ def _whole_case_rows() -> Any:
         .outerjoin(x, and_(x.c.case_id == c.c.id, x.c.kind == bindparam("kind")))
         .outerjoin(d, d.c.case_id == c.c.id)
     )
+    r, p = t.person_roles, t.people
+    # last: the roles of `:login` (none: NULL) and whether they are active, for `actor_roles`
+    roles = select(func.aggregate_strings(r.c.role, ",")).where(r.c.login == bindparam("login"))
+    active = select(p.c.active).where(p.c.login == bindparam("login"))
     return (
-        select(*(column for _, table in _CASE_PARTS for column in table.columns))
+        select(
+            *(column for _, table in _CASE_PARTS for column in table.columns),
+            roles.scalar_subquery().label("actor_roles"),
+            active.scalar_subquery().label("actor_active"),
+        )
         .set_label_style(LABEL_STYLE_TABLENAME_PLUS_COL)
         .select_from(joined)
         .where(c.c.ref == bindparam("ref"))
