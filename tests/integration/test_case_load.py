@@ -229,3 +229,24 @@ def test_every_read_of_a_whole_case_goes_through_an_index(sqlite_rig: Any) -> No
                     scans.add((step, " ".join(statement.split())[:160]))
     assert len(statements) > 100  # (the statements were seen)
     assert sorted(scans) == []
+
+
+def test_opening_a_case_inserts_its_deadlines_without_deleting_first(rig: Any) -> None:
+    """A case just inserted has no deadline rows, so opening it writes them with one INSERT and no DELETE
+    (a later step replaces only the rows that changed). Planted bug caught: the new case's deadlines not
+    noted as none stored (opening ran a DELETE that found nothing)."""
+    statements: list[str] = []
+
+    def noted(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(rig.app.engine, "before_cursor_execute", noted)
+    try:
+        rig.at(datetime(2026, 11, 2, 10, 0)).open_case("RR-1")
+    finally:
+        event.remove(rig.app.engine, "before_cursor_execute", noted)
+    on_deadlines = [s.split(" (")[0] for s in statements if " deadlines " in f"{s} "]
+    assert on_deadlines == ["INSERT INTO deadlines"], on_deadlines
+    with rig.app.engine.connect() as connection:
+        keys = connection.execute(select(t.deadlines.c.key).order_by(t.deadlines.c.key)).scalars().all()
+    assert keys == ["meeting_held", "review_complete", "scoping_sent", "sin_notified"]

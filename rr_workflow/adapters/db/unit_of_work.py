@@ -355,6 +355,7 @@ class UnitOfWork:
         if getattr(case, "id", None) is None:  # a new case: the ORM inserts it
             flag_modified(case, "changed_at")
             self.flush()
+            self._remember(case.id, None, [])  # type: ignore[attr-defined]  # it has no deadline rows to replace
             return
         with _concurrent_changes_as_conflicts(self.session):
             self._write_changes_of(case)
