@@ -7,6 +7,7 @@ that creates it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Iterator
@@ -88,15 +89,20 @@ class App:
         return iso_moment(self.clock)
 
     def documents_folder(self, ref: str, *below: str) -> Path:
-        """RR_HOME/documents/<case>/..., each folder readable by the service user only (docs/security.md)."""
-        folder = self.home / "documents"
-        for part in (re.sub(r"[^A-Za-z0-9_.-]", "_", ref), *below):
-            folder.mkdir(exist_ok=True, mode=0o700)
-            folder.chmod(0o700)
-            folder = folder / part
-        folder.mkdir(exist_ok=True, mode=0o700)
-        folder.chmod(0o700)
-        return folder
+        """RR_HOME/documents/<case>/..., each folder readable by the service user only (docs/security.md):
+        made where missing, and set back to that where someone widened it. One system call a folder
+        that exists (its mode set), three for one made."""
+        folder = os.path.join(self.home, "documents")
+        for part in (None, re.sub(r"[^A-Za-z0-9_.-]", "_", ref), *below):
+            if part is not None:
+                folder = os.path.join(folder, part)
+            try:
+                os.chmod(folder, 0o700)
+            except FileNotFoundError:
+                with contextlib.suppress(FileExistsError):  # made meanwhile by another process
+                    os.mkdir(folder, 0o700)
+                os.chmod(folder, 0o700)  # exactly, whatever the umask took away
+        return Path(folder)
 
     @cached_property
     def calendar(self) -> WorkingCalendar:

@@ -37,6 +37,7 @@ from rr_workflow.service.failures import describe
 
 if TYPE_CHECKING:  # the ORM is loaded only where there is something to follow up (`rr tick` stays light)
     from rr_workflow.adapters.db.unit_of_work import UnitOfWork
+    from rr_workflow.adapters.profile import Profile
     from rr_workflow.domain.case import Case
     from rr_workflow.domain.deadlines import Deadline
     from rr_workflow.domain.schedule import Schedule
@@ -72,12 +73,12 @@ def publish(app: App, uow: UnitOfWork, case: Case, schedule: Schedule, deadlines
         return
     from rr_workflow.service import letters
 
-    letters.check_ready()  # refused before anything is saved
+    profile = letters.check_ready()  # refused before anything is saved
     if any(e.kind in letters.NAMING_THE_CHILD for e in pending):
         case.child  # noqa: B018  loaded now: the letters are written after the session has closed
     claim = claim_token()
     uow.publish(events, app.moment(), kinds, (claim, _wall()))
-    uow.after_commit(lambda: _follow_up_now(app, claim, case, schedule, deadlines, pending))
+    uow.after_commit(lambda: _follow_up_now(app, claim, case, schedule, deadlines, pending, profile))
 
 
 def claim_token() -> str:
@@ -96,12 +97,14 @@ def _follow_up_now(
     schedule: Schedule,
     deadlines: list[Deadline],
     events: Sequence[DomainEvent],
+    profile: Profile | None = None,
 ) -> None:
+    """`profile`: the partnership profile the step read (its letters follow it)."""
     from rr_workflow.service import letters
 
     try:
         with app.reading(each_statement=True) as connection:  # the letters read what is committed
-            mails = letters.render(app, connection, case, schedule, deadlines, events)
+            mails = letters.render(app, connection, case, schedule, deadlines, events, profile)
         _complete(app, claim, case, mails, len(events))
     except Exception as error:
         _release(app, claim)  # for the daemon or the next `rr tick` to take over at once

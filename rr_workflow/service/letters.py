@@ -633,11 +633,13 @@ def context(
     case: Case,
     schedule: Schedule,
     deadlines: Sequence[Deadline],
+    profile: Profile | None = None,
 ) -> Context:
-    """What the handlers need; `source`: a unit of work, session or connection to read from."""
+    """What the handlers need; `source`: a unit of work, session or connection to read from; `profile`:
+    the partnership profile already read (default: read now)."""
     db = getattr(source, "session", source)
     agencies = {r["key"]: dict(r) for r in db.execute(_all_agencies()).mappings()}
-    return Context(app, db, case, schedule, deadlines, agencies, load_profile())
+    return Context(app, db, case, schedule, deadlines, agencies, profile or load_profile())
 
 
 @functools.cache  # built once per process: every step with letters reads them
@@ -657,12 +659,14 @@ def _people_with_role() -> Any:
     )
 
 
-def check_ready() -> None:
+def check_ready() -> Profile:
     """Refuse a step whose letters could not be written, before it is saved (PDF copies `always`
-    without LibreOffice)."""
+    without LibreOffice); the profile read, for the step's letters."""
     from rr_workflow.adapters import pdf
 
-    pdf.wanted(load_profile().pdf)
+    profile = load_profile()
+    pdf.wanted(profile.pdf)
+    return profile
 
 
 def render(
@@ -672,12 +676,14 @@ def render(
     schedule: Schedule,
     deadlines: Sequence[Deadline],
     events: Sequence[ev.DomainEvent],
+    profile: Profile | None = None,
 ) -> list[Mail]:
-    """The letters and mail for `events` (with their PDF copies), read through `db`; nothing stored."""
+    """The letters and mail for `events` (with their PDF copies), read through `db`; nothing stored.
+    `profile`: the partnership profile as the step read it (default: read now)."""
     relevant = [e for e in events if e.kind in HANDLERS]
     if not relevant:
         return []
-    ctx = context(app, db, case, schedule, deadlines)
+    ctx = context(app, db, case, schedule, deadlines, profile)
     mails = [mail for event in relevant for mail in HANDLERS[event.kind](ctx, event)]
     _add_pdf_copies(ctx.profile, [(mail, letter) for mail in mails if mail.to for letter in mail.letters])
     return mails
