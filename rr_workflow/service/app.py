@@ -92,17 +92,17 @@ class App:
         """RR_HOME/documents/<case>/..., each folder readable by the service user only (docs/security.md):
         made where missing, and set back to that where someone widened it. One system call a folder
         that exists (its mode set), three for one made."""
-        folder = os.path.join(self.home, "documents")
-        for part in (None, re.sub(r"[^A-Za-z0-9_.-]", "_", ref), *below):
-            if part is not None:
-                folder = os.path.join(folder, part)
+        folders = [os.path.join(self.home, "documents")]
+        for part in (re.sub(r"[^A-Za-z0-9_.-]", "_", ref), *below):
+            folders.append(os.path.join(folders[-1], part))
+        for folder in folders:
             try:
                 os.chmod(folder, 0o700)
             except FileNotFoundError:
                 with contextlib.suppress(FileExistsError):  # made meanwhile by another process
                     os.mkdir(folder, 0o700)
                 os.chmod(folder, 0o700)  # exactly, whatever the umask took away
-        return Path(folder)
+        return Path(folders[-1])
 
     @cached_property
     def calendar(self) -> WorkingCalendar:
