@@ -17,6 +17,7 @@ UPDATE names its own claim, so one that lost its claim stores nothing (its files
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -41,6 +42,7 @@ if TYPE_CHECKING:  # the ORM is loaded only where there is something to follow u
     from rr_workflow.domain.case import Case
     from rr_workflow.domain.deadlines import Deadline
     from rr_workflow.domain.schedule import Schedule
+    from rr_workflow.service.letters import Directory
 
 STALE = timedelta(minutes=10)  # a claim older than this is taken over (a LibreOffice run ends within 2)
 PENDING, DONE = "pending", "done"
@@ -76,9 +78,13 @@ def publish(app: App, uow: UnitOfWork, case: Case, schedule: Schedule, deadlines
     profile = letters.check_ready()  # refused before anything is saved
     if any(e.kind in letters.NAMING_THE_CHILD for e in pending):
         case.child  # noqa: B018  loaded now: the letters are written after the session has closed
+    # read now, in the step's transaction (no connection of their own for the letters)
+    directory = letters.read_directory(uow.connection)
     claim = claim_token()
     uow.publish(events, app.moment(), kinds, (claim, _wall()))
-    uow.after_commit(lambda: _follow_up_now(app, claim, case, schedule, deadlines, pending, profile))
+    uow.after_commit(
+        lambda: _follow_up_now(app, claim, case, schedule, deadlines, pending, profile, directory)
+    )
 
 
 def claim_token() -> str:
@@ -98,13 +104,15 @@ def _follow_up_now(
     deadlines: list[Deadline],
     events: Sequence[DomainEvent],
     profile: Profile | None = None,
+    directory: Directory | None = None,
 ) -> None:
-    """`profile`: the partnership profile the step read (its letters follow it)."""
+    """`profile` and `directory`: the partnership profile and the agencies and people the step read (its
+    letters follow them)."""
     from rr_workflow.service import letters
 
     try:
-        with app.reading(each_statement=True) as connection:  # the letters read what is committed
-            mails = letters.render(app, connection, case, schedule, deadlines, events, profile)
+        with _ReadingWhenAsked(app) as reading:  # what else the letters read: what is committed
+            mails = letters.render(app, reading, case, schedule, deadlines, events, profile, directory)
         _complete(app, claim, case, mails, len(events))
     except Exception as error:
         _release(app, claim)  # for the daemon or the next `rr tick` to take over at once
@@ -112,6 +120,21 @@ def _follow_up_now(
             f"the step is saved, but its letters are not written yet ({describe(error)}); "
             "`rr tick` or the daemon writes them"
         ) from error
+
+
+class _ReadingWhenAsked(contextlib.ExitStack):
+    """A connection for reading what is committed (`App.reading`), opened at its first `execute`: most
+    steps' letters read nothing past what the step gave them."""
+
+    def __init__(self, app: App) -> None:
+        super().__init__()
+        self._app = app
+        self._connection: Any = None
+
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
+        if self._connection is None:
+            self._connection = self.enter_context(self._app.reading(each_statement=True))
+        return self._connection.execute(*args, **kwargs)
 
 
 def _complete(app: App, claim: str, case: Case, mails: Sequence[Any], expected: int) -> bool:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import insert, select
 
 from rr_workflow.adapters import documents, templates
 from rr_workflow.adapters.db import lookup
@@ -74,16 +74,34 @@ class Mail:
     profile: Profile | None = field(default=None, repr=False, compare=False)
 
 
+@dataclass(frozen=True)
+class Directory:
+    """Who the letters of a step write to and name: every agency (by key, in the order stored) and the
+    active people with each role (by name)."""
+
+    agencies: Mapping[str, Mapping[str, Any]]
+    people: Mapping[str, list[Mapping[str, Any]]]
+
+
+def read_directory(db: Any) -> Directory:
+    """The directory as `db` (a connection or session) sees it: two queries, whatever the letters need."""
+    agencies = {r["key"]: dict(r) for r in db.execute(_all_agencies()).mappings()}
+    people: dict[str, list[Mapping[str, Any]]] = {}
+    for row in db.execute(_active_people_roles()).mappings():
+        people.setdefault(row["role"], []).append({"name": row["name"], "email": row["email"]})
+    return Directory(agencies, people)
+
+
 @dataclass
 class Context:
     app: App
-    db: Any  # a session or connection the letters read people from
+    db: Any  # a session or connection the letters read what else they need from (a review's letters)
     case: Case
     schedule: Schedule
     deadlines: Sequence[Deadline]
     agencies: Mapping[str, Mapping[str, Any]]
     profile: Profile
-    _people: dict[str, list[Mapping[str, Any]]] = field(default_factory=dict, repr=False)
+    _people: Mapping[str, list[Mapping[str, Any]]] = field(default_factory=dict, repr=False)
     _templates: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def due(self, key: str) -> date | None:
@@ -95,12 +113,8 @@ class Context:
         return str(row["name"]) if row else key
 
     def people(self, role: str) -> list[Mapping[str, Any]]:
-        """The active people with `role`, by name (read once per role: every letter of a step names
-        the same people)."""
-        if role not in self._people:
-            rows = self.db.execute(_people_with_role(), {"role": role}).mappings()
-            self._people[role] = [dict(row) for row in rows]
-        return self._people[role]
+        """The active people with `role`, by name."""
+        return self._people.get(role, [])
 
     def template(self, name: str) -> Any:
         """The compiled template `name`, looked up once per step's letters (the letters of a step, and
@@ -634,12 +648,16 @@ def context(
     schedule: Schedule,
     deadlines: Sequence[Deadline],
     profile: Profile | None = None,
+    directory: Directory | None = None,
 ) -> Context:
     """What the handlers need; `source`: a unit of work, session or connection to read from; `profile`:
-    the partnership profile already read (default: read now)."""
+    the partnership profile already read (default: read now); `directory`: the agencies and people
+    already read (default: read now, through `source`)."""
     db = getattr(source, "session", source)
-    agencies = {r["key"]: dict(r) for r in db.execute(_all_agencies()).mappings()}
-    return Context(app, db, case, schedule, deadlines, agencies, profile or load_profile())
+    found = directory or read_directory(db)
+    return Context(
+        app, db, case, schedule, deadlines, found.agencies, profile or load_profile(), found.people
+    )
 
 
 @functools.cache  # built once per process: every step with letters reads them
@@ -648,13 +666,13 @@ def _all_agencies() -> Any:
 
 
 @functools.cache
-def _people_with_role() -> Any:
-    """The active people with the role $role, by name (a deactivated person gets nothing)."""
+def _active_people_roles() -> Any:
+    """Each active person's roles (a row a role), by name (a deactivated person gets nothing)."""
     p, r = t.people, t.person_roles
     return (
-        select(p.c.name, p.c.email)
+        select(r.c.role, p.c.name, p.c.email)
         .join(r, r.c.login == p.c.login)
-        .where(r.c.role == bindparam("role"), p.c.active == 1)
+        .where(p.c.active == 1)
         .order_by(p.c.name)
     )
 
@@ -677,13 +695,15 @@ def render(
     deadlines: Sequence[Deadline],
     events: Sequence[ev.DomainEvent],
     profile: Profile | None = None,
+    directory: Directory | None = None,
 ) -> list[Mail]:
     """The letters and mail for `events` (with their PDF copies), read through `db`; nothing stored.
-    `profile`: the partnership profile as the step read it (default: read now)."""
+    `profile` and `directory`: the partnership profile and the directory as the step read them (default:
+    read now)."""
     relevant = [e for e in events if e.kind in HANDLERS]
     if not relevant:
         return []
-    ctx = context(app, db, case, schedule, deadlines, profile)
+    ctx = context(app, db, case, schedule, deadlines, profile, directory)
     mails = [mail for event in relevant for mail in HANDLERS[event.kind](ctx, event)]
     _add_pdf_copies(ctx.profile, [(mail, letter) for mail in mails if mail.to for letter in mail.letters])
     return mails

@@ -25,7 +25,7 @@ from icalendar import Calendar
 
 from rr_workflow.adapters.mail import FileTransport, SmtpTransport
 from rr_workflow.domain.errors import BadInput, Refused
-from rr_workflow.service import commands, delivery, setup
+from rr_workflow.service import commands, delivery, directory, setup
 
 HOSTILE_NAME = "Zoë <script>alert(1)</script> & {{ 7*7 }}"
 NAMES = {
@@ -330,6 +330,25 @@ def test_an_invitation_names_its_organiser_and_everyone_invited_with_place_and_l
     start = event.decoded("DTSTART")
     assert (start.date(), start.hour, str(start.tzinfo)) == (date(2026, 11, 12), 10, "Europe/London")
     assert event.decoded("DTEND") - start == (datetime(2026, 1, 1, 12) - datetime(2026, 1, 1, 10))
+
+
+def test_an_invitation_goes_to_the_active_chairs_only(named: Any) -> None:
+    """The chairs invited are the people active with the role `chair` when the meeting is set. Planted
+    bugs this catches: deactivated people read with the rest; every person read under every role."""
+    rig = named
+    setup.person_add(rig.app, "chair2", "Dr Bea Second", "bea@lscp.example", ["chair"])
+    setup.person_add(rig.app, "mgr", "Cy Manager", "cy@lscp.example", ["manager"])
+    directory.person_set_active(rig.app, "chair", False, reason="left the partnership")
+    rig.to_scoping()
+    commands.meeting_schedule(rig.later().app, "RR-1", date(2026, 11, 12), time(10))
+    (calendar,) = _calendars(rig)
+    invited = {str(a).removeprefix("mailto:") for a in _event(calendar)["ATTENDEE"]}
+    assert invited == {
+        "la@agency.example",
+        "police@agency.example",
+        "health@agency.example",
+        "bea@lscp.example",
+    }
 
 
 def test_the_uid_is_fixed_when_the_meeting_is_set_and_survives_a_change_of_mail_settings(
