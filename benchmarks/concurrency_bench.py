@@ -2,7 +2,7 @@
 
 Prints, from one run on a scratch database of the PostgreSQL server given:
   - for 1, 2 and 4 processes (--processes to change), each driving its own --cases cases (default 12)
-    from referral to closure through the service layer (16 transitions a case, each one transaction, with
+    from referral to closure through the service layer (17 transitions a case, each one transaction, with
     all its work: the letters, Word only, rendered and stored and their mail queued right after the
     commit), started together after each process has warmed up on a case of its own: transitions/s over
     the wall-clock time from the start to the last process's end;
@@ -39,7 +39,7 @@ def worker(home: str, prefix: str, cases: int, barrier: Any, results: Any) -> No
     drive(app, clock, [f"{prefix}-WARM"])  # untimed: imports, mappers, holidays, templates
     barrier.wait()
     started, cpu = time.perf_counter(), time.process_time()
-    transitions = drive(app, clock, [f"{prefix}-{n:03d}" for n in range(cases)])
+    transitions, _, _ = drive(app, clock, [f"{prefix}-{n:03d}" for n in range(cases)])
     results.put((started, time.perf_counter(), transitions, time.process_time() - cpu))
     app.engine.dispose()
 

@@ -156,14 +156,14 @@ def in_process(call: Callable[[], object], requests: int, in_flight: int) -> lis
     return times
 
 
-def reads(name: str, home: Path, url: str | None, requests: int) -> None:
+def reads(name: str, home: Path, url: str | None, requests: int, cases: int) -> None:
     from rr_workflow.service import letters
 
     clock = FixedClock(datetime.fromisoformat(NOW).replace(tzinfo=LONDON))
     app = open_app(home=home, clock=clock, actor="bench")
-    ref = "RR-00500"
+    ref = f"RR-{cases // 2:05d}"  # one in the middle of those seeded
     baselines = {
-        "board (1,000 open cases)": ("/board", lambda: board.board_data(app, False)),
+        f"board ({cases:,} open cases)": ("/board", lambda: board.board_data(app, False)),
         f"case page ({ref})": (
             f"/case/{ref}",
             lambda: (views.case_show(app, ref), letters.document_list(app, ref)),
@@ -289,17 +289,21 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--postgres", default=os.environ.get("RR_TEST_DATABASE_URL"))
     args = parser.parse_args()
+    if args.cases < 10 or args.requests < 1:
+        parser.error(
+            "--cases must be at least 10 (50 users record steps on the first 10), --requests at least 1"
+        )
     with tempfile.TemporaryDirectory(prefix="rr-web-") as folder:
         home = Path(folder) / "sqlite"
         seed(home, args.cases, RECEIVED)
-        reads("SQLite", home, None, args.requests)
+        reads("SQLite", home, None, args.requests, args.cases)
     if not args.postgres:
         print("PostgreSQL: skipped (no --postgres URL)")
         return
     with scratch_postgres(args.postgres) as url, tempfile.TemporaryDirectory(prefix="rr-web-") as folder:
         home = Path(folder) / "pg"
         seed(home, args.cases, RECEIVED)
-        reads("PostgreSQL", home, url, args.requests)
+        reads("PostgreSQL", home, url, args.requests, args.cases)
         fifty_users(home, url)
 
 
