@@ -7,8 +7,7 @@ from typing import Any
 
 import click
 
-from rr_workflow.cli.params import DATE, echo_case_step, on_option, open_app
-from rr_workflow.domain import corrections as fix
+from rr_workflow.cli.params import DATE, LazyChoice, echo_case_step, on_option, open_app
 
 REASON = click.option("--reason", required=True, help="Why (kept in the audit trail with the change).")
 
@@ -30,9 +29,15 @@ def _value(value: Any) -> str:
     return "(not recorded)" if value is None else str(value)
 
 
+def _fact_names() -> tuple[str, ...]:
+    from rr_workflow.domain import corrections as fix  # the domain model: not for `rr --help`
+
+    return fix.NAMES
+
+
 @click.command()
 @click.argument("ref")
-@click.argument("fact", type=click.Choice(fix.NAMES, case_sensitive=False), metavar="FACT")
+@click.argument("fact", type=LazyChoice(_fact_names, case_sensitive=False), metavar="FACT")
 @click.argument("agency", required=False)
 @click.option("--to", "to", metavar="VALUE", help="The right value: a date, or an agency key for referrer.")
 @click.option("--withdraw", is_flag=True, help="The fact was recorded by mistake: remove it.")
@@ -74,6 +79,7 @@ def correct(
       $ rr correct RR-2026-014 meeting-date --to 2027-01-08 --reason "the 7th was a typing slip"
       $ rr correct RR-2026-014 received --to 2026-12-14 --reason "typed the 21st" --on 2026-12-23
     """
+    from rr_workflow.domain import corrections as fix
     from rr_workflow.service import corrections
 
     fact = fact.lower()

@@ -8,7 +8,6 @@ import click
 
 from rr_workflow.cli.params import echo_json, json_option, open_app
 from rr_workflow.domain.errors import BadInput
-from rr_workflow.domain.machine import state_label
 
 
 @click.command("import")
@@ -32,6 +31,7 @@ def import_register(file: Path, dry_run: bool, as_json: bool) -> None:
       $ rr import examples/register-2025.csv --dry-run
       $ rr import examples/register-2025.csv
     """
+    from rr_workflow.domain.machine import state_label  # the state machine library: not for --help
     from rr_workflow.service.importing import import_register as run
 
     outcome = run(open_app(), file, dry_run)

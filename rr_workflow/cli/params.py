@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -44,6 +44,25 @@ def _today() -> date:
 
 
 DATE = DateType()
+
+
+class LazyChoice(click.Choice):
+    """A `click.Choice` whose choices are looked up when first needed (a value checked, completed or
+    refused), not when its command is defined: `rr --help` imports every command's module, and the
+    choices may live in a module that is slow to import."""
+
+    def __init__(self, load: Callable[[], Iterable[str]], case_sensitive: bool = True) -> None:
+        self._load = load
+        self._loaded: tuple[str, ...] | None = None
+        self.case_sensitive = case_sensitive
+
+    @property  # type: ignore[override]
+    def choices(self) -> tuple[str, ...]:
+        if self._loaded is None:
+            self._loaded = tuple(self._load())
+        return self._loaded
+
+
 WORKING_DAYS = click.IntRange(0, 3650)
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (stable keys, ISO dates).")
