@@ -31,7 +31,7 @@ def import_register(file: Path, dry_run: bool, as_json: bool) -> None:
       $ rr import examples/register-2025.csv --dry-run
       $ rr import examples/register-2025.csv
     """
-    from rr_workflow.domain.machine import state_label  # the state machine library: not for --help
+    from rr_workflow.domain.stages import state_label
     from rr_workflow.service.importing import import_register as run
 
     outcome = run(open_app(), file, dry_run)

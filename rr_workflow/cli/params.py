@@ -122,7 +122,7 @@ def short_day(day: date) -> str:
 def echo_case_step(case: Any, what: str) -> None:
     """After a recording command: what was recorded, the state now, any deadline it met late, and what
     may come next."""
-    from rr_workflow.domain.machine import COMMANDS, state_label
+    from rr_workflow.domain.stages import COMMANDS, state_label
 
     allowed = [COMMANDS[e] for e in (case.allowed or "").split(",") if e]
     click.echo(f"{case.ref}: {what}. Now: {state_label(case.state)}.")

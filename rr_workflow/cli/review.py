@@ -28,7 +28,8 @@ on_option = click.option(
 
 def echo_review_step(review: Any, what: str) -> None:
     """After a recording command: what was recorded, the stage now, any deadline met late, what may follow."""
-    from rr_workflow.domain.review import COMMANDS, state_label
+    from rr_workflow.domain.stages import REVIEW_COMMANDS as COMMANDS
+    from rr_workflow.domain.stages import review_state_label as state_label
 
     click.echo(f"{review.case_ref}: review: {what}. Now: {state_label(str(review.state))}.")
     for late in getattr(review, "met_late", []):

@@ -28,6 +28,7 @@ from rr_workflow.domain.case import (
 )
 from rr_workflow.domain.deadlines import Deadline
 from rr_workflow.domain.errors import BadInput, Refused
+from rr_workflow.domain.stages import RAPID_REVIEW as STAGES
 
 
 def _not_before(on: date, earliest: date | None, what: str) -> None:
@@ -61,18 +62,18 @@ class RapidReview(StateMachine):
     """Referral → scoping → meeting → decision → endorsement → report to the Panel → the Panel's
     response (and the answer to its questions) → closed."""
 
-    referred = State("referral received", value="referred", initial=True)
-    scoping = State("scoping with agencies", value="scoping")
-    meeting_scheduled = State("meeting scheduled", value="meeting_scheduled")
-    inquorate = State("meeting inquorate: new date needed", value="inquorate")
-    meeting_held = State("meeting held", value="meeting_held")
-    decided = State("decision made", value="decided")
-    endorsed = State("outcome endorsed", value="endorsed")
-    submitted = State("report sent to the Panel", value="submitted")
-    panel_questions = State("the Panel asks: answer due", value="panel_questions")
-    response_handled = State("the Panel's response handled", value="response_handled")
-    closed = State("closed", value="closed", final=True)
-    declined = State("declined", value="declined", final=True)
+    referred = State(STAGES["referred"], value="referred", initial=True)
+    scoping = State(STAGES["scoping"], value="scoping")
+    meeting_scheduled = State(STAGES["meeting_scheduled"], value="meeting_scheduled")
+    inquorate = State(STAGES["inquorate"], value="inquorate")
+    meeting_held = State(STAGES["meeting_held"], value="meeting_held")
+    decided = State(STAGES["decided"], value="decided")
+    endorsed = State(STAGES["endorsed"], value="endorsed")
+    submitted = State(STAGES["submitted"], value="submitted")
+    panel_questions = State(STAGES["panel_questions"], value="panel_questions")
+    response_handled = State(STAGES["response_handled"], value="response_handled")
+    closed = State(STAGES["closed"], value="closed", final=True)
+    declined = State(STAGES["declined"], value="declined", final=True)
 
     # Steps that record a fact without changing the stage ("internal" self-transitions), by stage.
     record_sin = _recorded_in(
@@ -422,26 +423,6 @@ class RapidReview(StateMachine):
         self.case.raise_event(ev.DomainEvent(ev.CASE_DECLINED, self.case.ref, on))
 
 
-# What a coordinator types for each event: named in refusals and in `allowed`.
-COMMANDS: Mapping[str, str] = {
-    "record_sin": "sin notified",
-    "send_scoping": "scoping send",
-    "return_scoping": "scoping returned",
-    "secure_records": "records secured",
-    "schedule_meeting": "meeting schedule",
-    "hold_meeting": "meeting held",
-    "record_inquorate": "meeting inquorate",
-    "decide": "decide",
-    "endorse": "endorse",
-    "submit": "submit",
-    "share_outcome": "outcome shared",
-    "record_panel_response": "panel response",
-    "answer_panel": "panel answered",
-    "close": "close",
-    "decline": "decline",
-}
-
-
 # The milestone each event records: where a timescale of the schedule is met (`met_by`).
 MILESTONES: Mapping[str, str] = {
     "record_sin": "sin_notified",
@@ -494,13 +475,6 @@ def _restarted(machine: RapidReview) -> bool:
         return False
     engine.running = True
     return not machine.is_terminated
-
-
-def state_label(value: str) -> str:
-    for state in RapidReview.states:
-        if state.value == value:
-            return str(state.name)
-    return value
 
 
 def allowed_events(machine: RapidReview) -> list[str]:

@@ -20,6 +20,7 @@ from statemachine.transition_list import TransitionList
 from rr_workflow.domain import events as ev
 from rr_workflow.domain.errors import BadInput, Refused
 from rr_workflow.domain.review_record import Checkpoint, Review
+from rr_workflow.domain.stages import REVIEW as STAGES
 
 
 def _not_before(on: date, earliest: date | None, what: str) -> None:
@@ -35,13 +36,13 @@ class LocalReview(StateMachine):
     """Decision → reviewer appointed → terms of reference → (checkpoints) → draft → final report to the
     Panel → published, or ended without publication (with its reason)."""
 
-    opened = State("opened: reviewer to appoint", value="review_opened", initial=True)
-    reviewer_appointed = State("reviewer appointed: terms of reference to agree", value="reviewer_appointed")
-    underway = State("under way", value="review_underway")
-    draft = State("draft report received", value="review_draft")
-    final_sent = State("final report with the Panel: to publish", value="final_report_sent")
-    published = State("published", value="review_published", final=True)
-    not_published = State("ended without publication", value="review_not_published", final=True)
+    opened = State(STAGES["review_opened"], value="review_opened", initial=True)
+    reviewer_appointed = State(STAGES["reviewer_appointed"], value="reviewer_appointed")
+    underway = State(STAGES["review_underway"], value="review_underway")
+    draft = State(STAGES["review_draft"], value="review_draft")
+    final_sent = State(STAGES["final_report_sent"], value="final_report_sent")
+    published = State(STAGES["review_published"], value="review_published", final=True)
+    not_published = State(STAGES["review_not_published"], value="review_not_published", final=True)
 
     appoint = opened.to(reviewer_appointed)
     agree_tor = reviewer_appointed.to(underway)
@@ -141,9 +142,9 @@ class LocalReview(StateMachine):
 class NationalReview(StateMachine):
     """The Rapid Review recommended a national review: the Panel decides whether it undertakes one."""
 
-    awaiting_panel = State("awaiting the Panel's decision", value="national_awaiting_panel", initial=True)
-    undertaken = State("the Panel undertakes a national review", value="national_undertaken", final=True)
-    declined = State("the Panel does not undertake a national review", value="national_declined", final=True)
+    awaiting_panel = State(STAGES["national_awaiting_panel"], value="national_awaiting_panel", initial=True)
+    undertaken = State(STAGES["national_undertaken"], value="national_undertaken", final=True)
+    declined = State(STAGES["national_declined"], value="national_declined", final=True)
 
     panel_decides = awaiting_panel.to(undertaken, cond="undertakes") | awaiting_panel.to(
         declined, unless="undertakes"
@@ -170,18 +171,6 @@ class NationalReview(StateMachine):
 
 
 ReviewMachine = LocalReview | NationalReview
-
-# What a coordinator types for each event: named in refusals and in `allowed`.
-COMMANDS: Mapping[str, str] = {
-    "appoint": "review appoint",
-    "agree_tor": "review tor-agreed",
-    "checkpoint": "review checkpoint",
-    "receive_draft": "review draft",
-    "send_final": "review final-sent",
-    "publish": "review published",
-    "not_publish": "review not-published",
-    "panel_decides": "review panel-decision",
-}
 
 # The milestone each event records: where a timescale of the review's schedule is met (`met_by`).
 MILESTONES: Mapping[str, str] = {
@@ -220,14 +209,6 @@ def start(review: Review) -> None:
     initial = machine_class(review).initial_state
     assert initial is not None
     review.state = initial.value
-
-
-def state_label(value: str) -> str:
-    for machine in (LocalReview, NationalReview):
-        for state in machine.states:
-            if state.value == value:
-                return str(state.name)
-    return value
 
 
 def allowed_events(machine: ReviewMachine) -> list[str]:

@@ -21,7 +21,7 @@ from rr_workflow.domain import events as ev
 from rr_workflow.domain.case import Case, Meeting
 from rr_workflow.domain.corrections import DATE, MEETING_DATE, Change, correct, fact, move_meeting, restore
 from rr_workflow.domain.errors import Refused
-from rr_workflow.domain.machine import COMMANDS
+from rr_workflow.domain.stages import COMMANDS
 
 UNDO = "step_undone"  # the audit action of an undo; its details name the row undone (`undoes`)
 CORRECTIONS = ("fact_corrected", "fact_withdrawn")

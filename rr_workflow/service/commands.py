@@ -35,9 +35,10 @@ from rr_workflow.domain.deadlines import (
 )
 from rr_workflow.domain.documents import DOCUMENT_KINDS
 from rr_workflow.domain.errors import BadInput, Conflict, Refused
-from rr_workflow.domain.machine import COMMANDS, RapidReview, allowed_events, state_label
+from rr_workflow.domain.machine import RapidReview, allowed_events
 from rr_workflow.domain.names import did_you_mean
 from rr_workflow.domain.schedule import Schedule
+from rr_workflow.domain.stages import COMMANDS, state_label
 from rr_workflow.service import actions as actions_register
 from rr_workflow.service import case_rules, follow_up, permissions, read_models, validate
 from rr_workflow.service.app import App

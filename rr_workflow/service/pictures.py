@@ -29,7 +29,7 @@ from rr_workflow.adapters.db import tables as t
 from rr_workflow.domain.calendar import WorkingCalendar
 from rr_workflow.domain.deadlines import Status, deadline_status
 from rr_workflow.domain.errors import BadInput, RRError
-from rr_workflow.domain.machine import state_label
+from rr_workflow.domain.stages import state_label
 from rr_workflow.service import permissions
 from rr_workflow.service.app import App
 

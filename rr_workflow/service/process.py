@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from rr_workflow.domain.errors import BadInput
-from rr_workflow.domain.machine import COMMANDS, MILESTONES, RapidReview
+from rr_workflow.domain.machine import MILESTONES, RapidReview
 from rr_workflow.domain.schedule import MILESTONE_PHRASES, Schedule
+from rr_workflow.domain.stages import COMMANDS
 
 # What a guard on a transition means, said beside its command (a guard not listed needs no words).
 GUARD_WORDS = {

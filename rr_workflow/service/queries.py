@@ -14,8 +14,7 @@ from sqlalchemy import cast, exists, func, null, or_, select, union_all
 from rr_workflow.adapters.db import audit, lookup
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.domain.deadlines import deadline_status
-from rr_workflow.domain.machine import state_label
-from rr_workflow.domain.review import state_label as review_state_label
+from rr_workflow.domain.stages import review_state_label, state_label
 from rr_workflow.service import permissions, views
 from rr_workflow.service.app import App
 from rr_workflow.service.mail_status import failing_by_case

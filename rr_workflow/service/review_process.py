@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from rr_workflow.domain.calendar import NEXT, PREVIOUS
-from rr_workflow.domain.review import COMMANDS, MILESTONES, LocalReview, NationalReview
+from rr_workflow.domain.review import MILESTONES, LocalReview, NationalReview
 from rr_workflow.domain.schedule import MILESTONE_PHRASES, DeadlineRule, Schedule
+from rr_workflow.domain.stages import REVIEW_COMMANDS as COMMANDS
 from rr_workflow.service.process import Edge, render_dot, render_mermaid, svg_of
 
 STATES = [*LocalReview.states, *NationalReview.states]

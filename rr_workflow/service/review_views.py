@@ -10,8 +10,10 @@ from sqlalchemy import Connection, select
 from rr_workflow.adapters.db import lookup
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.domain.errors import BadInput
-from rr_workflow.domain.review import COMMANDS, FINISHED, state_label
+from rr_workflow.domain.review import FINISHED
 from rr_workflow.domain.review_record import KIND_NAMES
+from rr_workflow.domain.stages import REVIEW_COMMANDS as COMMANDS
+from rr_workflow.domain.stages import review_state_label as state_label
 from rr_workflow.service import permissions, views
 from rr_workflow.service.app import App
 

@@ -25,18 +25,11 @@ from rr_workflow.domain import names
 from rr_workflow.domain.case import Case
 from rr_workflow.domain.deadlines import Deadline, Status, compute_deadlines, lateness
 from rr_workflow.domain.errors import BadInput, Refused
-from rr_workflow.domain.review import (
-    COMMANDS,
-    FINISHED,
-    ReviewMachine,
-    allowed_events,
-    allowed_in,
-    machine_for,
-    start,
-    state_label,
-)
+from rr_workflow.domain.review import FINISHED, ReviewMachine, allowed_events, allowed_in, machine_for, start
 from rr_workflow.domain.review_record import KINDS, LOCAL_KINDS, Review, ReviewDeviation
 from rr_workflow.domain.schedule import Schedule
+from rr_workflow.domain.stages import REVIEW_COMMANDS as COMMANDS
+from rr_workflow.domain.stages import review_state_label as state_label
 from rr_workflow.service import case_rules, commands, follow_up, read_models, validate
 from rr_workflow.service.app import App
 

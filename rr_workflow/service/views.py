@@ -15,7 +15,7 @@ from rr_workflow.adapters.db import audit, lookup
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.domain.case import Meeting
 from rr_workflow.domain.deadlines import Status, action_status, deadline_status
-from rr_workflow.domain.machine import COMMANDS, state_label
+from rr_workflow.domain.stages import COMMANDS, review_state_label, state_label
 from rr_workflow.service import permissions
 from rr_workflow.service.app import App
 from rr_workflow.service.mail_status import failing_by_case
@@ -58,7 +58,6 @@ def deadlines(
 
 def review_summary(connection: Connection, case_id: int) -> dict[str, Any] | None:
     """The review that follows the case (its latest), in brief: `rr review show` has the rest."""
-    from rr_workflow.domain.review import state_label as review_state_label
 
     r = t.reviews.c
     query = select(r.kind, r.state, r.decided_on).where(r.case_id == case_id).order_by(r.id.desc())

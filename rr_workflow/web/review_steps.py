@@ -54,7 +54,7 @@ def offered(review: dict[str, Any] | None, can_record: bool) -> list[str]:
 
 def _said(review: Any, what: str) -> list[str]:
     """What the CLI's `echo_review_step` says."""
-    from rr_workflow.domain.review import state_label
+    from rr_workflow.domain.stages import review_state_label as state_label
 
     said = [f"{review.case_ref}: review: {what}. Now: {state_label(str(review.state))}."]
     for late in getattr(review, "met_late", []):

@@ -29,7 +29,7 @@ Step = Callable[[App, str, FormData], list[str]]
 
 def _said(case: Any, what: str) -> list[str]:
     """What the CLI's `echo_case_step` says: the step, the state now, any deadline met late."""
-    from rr_workflow.domain.machine import state_label
+    from rr_workflow.domain.stages import state_label
 
     said = [f"{case.ref}: {what}. Now: {state_label(case.state)}."]
     for late in case.met_late:

@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.e2e.test_cli_help import TREE
@@ -66,3 +69,31 @@ def test_schedule_and_templates_check_json(tmp_path: Path) -> None:
     results = json.loads(run.stdout)
     assert results and all(set(r) == {"name", "file", "result"} for r in results)
     assert all(r["result"] == "ok" for r in results)
+
+
+def test_reading_a_case_loads_no_state_machine(rr) -> None:
+    """`rr case show` and `rr case list` name each stage without the state machine library (whose import
+    costs every cold read a few milliseconds): the stage names are plain data (domain/stages.py). Planted
+    bug this catches: the views taking `state_label` from the machine's module again."""
+    set_up_partnership(rr)
+    rr.ok("case", "open", "RR-1", "--received", "2026-12-21", "--aware", "2026-12-21", "--referrer", "police")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RR_")}
+    env.update({k: v for k, v in rr.env().items() if v is not None})
+    for args in (["case", "show", "RR-1", "--json"], ["case", "list", "--json"]):
+        program = (
+            "import sys\n"
+            f"sys.argv = ['rr', *{args!r}]\n"
+            "from rr_workflow.cli.app import main\n"
+            "try:\n"
+            "    main()\n"
+            "except SystemExit as exit:\n"
+            "    assert not exit.code, exit.code\n"
+            "heavy = ('statemachine', 'rr_workflow.domain.machine')\n"
+            "print('LOADED', sorted(m for m in heavy if m in sys.modules))\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", program], capture_output=True, text=True, env=env, timeout=60
+        )
+        assert done.returncode == 0, done.stderr
+        assert "referral received" in done.stdout, done.stdout
+        assert done.stdout.strip().splitlines()[-1] == "LOADED []", (args, done.stdout[-300:])

@@ -14,8 +14,7 @@ from click.testing import CliRunner
 from web_rig import COORD_EMAIL, Client, step_form
 
 from rr_workflow.cli.app import cli
-from rr_workflow.domain import review
-from rr_workflow.domain.machine import COMMANDS
+from rr_workflow.domain.stages import COMMANDS, REVIEW_COMMANDS
 from rr_workflow.service import commands
 from rr_workflow.web import forms, render, review_steps, steps
 
@@ -133,7 +132,7 @@ def test_every_recording_command_of_the_cli_has_a_form() -> None:
             page = case_page if route.startswith("/step/") else action_page
             assert f'"{step}"' in page, command  # a branch of the page draws its form
     assert set(COMMANDS.values()) == set(forms.STEP_OF_COMMAND)
-    assert set(review.COMMANDS.values()) == set(review_steps.STEP_OF_COMMAND)
+    assert set(REVIEW_COMMANDS.values()) == set(review_steps.STEP_OF_COMMAND)
 
 
 def test_a_step_recorded_says_what_the_cli_says(web: str, people: Any) -> None:

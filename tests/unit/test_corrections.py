@@ -15,7 +15,8 @@ from rr_workflow.domain import events as ev
 from rr_workflow.domain.case import Case, Meeting, RecordedDeviation
 from rr_workflow.domain.corrections import FACTS, correct, move_meeting, problems, withdraw
 from rr_workflow.domain.errors import BadInput, Refused
-from rr_workflow.domain.machine import COMMANDS, RapidReview
+from rr_workflow.domain.machine import RapidReview
+from rr_workflow.domain.stages import COMMANDS
 from rr_workflow.domain.undo import RecordedStep, last_step, undo
 
 TODAY = date(2027, 1, 11)

@@ -18,14 +18,8 @@ from statemachine.exceptions import TransitionNotAllowed
 from rr_workflow.domain.case import Case, Meeting
 from rr_workflow.domain.errors import BadInput, Refused
 from rr_workflow.domain.events import DomainEvent
-from rr_workflow.domain.machine import (
-    COMMANDS,
-    MILESTONES,
-    RapidReview,
-    allowed_events,
-    machine_for,
-    state_label,
-)
+from rr_workflow.domain.machine import MILESTONES, RapidReview, allowed_events, machine_for
+from rr_workflow.domain.stages import COMMANDS, state_label
 
 RECEIVED = date(2026, 12, 21)  # Monday
 AWARE = date(2026, 12, 18)
@@ -962,26 +956,31 @@ def test_each_milestone_step_names_the_milestone_it_meets() -> None:
     }
 
 
-@pytest.mark.parametrize(
-    ("value", "label"),
-    [
-        ("referred", "referral received"),
-        ("scoping", "scoping with agencies"),
-        ("meeting_scheduled", "meeting scheduled"),
-        ("inquorate", "meeting inquorate: new date needed"),
-        ("meeting_held", "meeting held"),
-        ("decided", "decision made"),
-        ("endorsed", "outcome endorsed"),
-        ("submitted", "report sent to the Panel"),
-        ("panel_questions", "the Panel asks: answer due"),
-        ("response_handled", "the Panel's response handled"),
-        ("closed", "closed"),
-        ("declined", "declined"),
-        ("no_such_stage", "no_such_stage"),
-    ],
-)
+STAGES = [
+    ("referred", "referral received"),
+    ("scoping", "scoping with agencies"),
+    ("meeting_scheduled", "meeting scheduled"),
+    ("inquorate", "meeting inquorate: new date needed"),
+    ("meeting_held", "meeting held"),
+    ("decided", "decision made"),
+    ("endorsed", "outcome endorsed"),
+    ("submitted", "report sent to the Panel"),
+    ("panel_questions", "the Panel asks: answer due"),
+    ("response_handled", "the Panel's response handled"),
+    ("closed", "closed"),
+    ("declined", "declined"),
+]
+
+
+@pytest.mark.parametrize(("value", "label"), [*STAGES, ("no_such_stage", "no_such_stage")])
 def test_state_label(value: str, label: str) -> None:
     assert state_label(value) == label
+
+
+def test_the_machines_stages_are_named_as_the_views_name_them() -> None:
+    """The views name a stage without the state machine (domain/stages.py); the machine's own names are
+    the same, for every one of its states and no other."""
+    assert {state.value: state.name for state in RapidReview.states} == dict(STAGES)
 
 
 def test_meeting_statuses_are_the_stored_strings() -> None:

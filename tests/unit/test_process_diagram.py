@@ -11,7 +11,8 @@ from required_tools import needs_tool
 
 from rr_workflow.adapters.config import load_schedule, shipped_dir
 from rr_workflow.cli.app import cli
-from rr_workflow.domain.machine import COMMANDS, RapidReview
+from rr_workflow.domain.machine import RapidReview
+from rr_workflow.domain.stages import COMMANDS
 from rr_workflow.service import process
 
 SCHEDULE = load_schedule(shipped_dir("schedules") / "rapid_review.toml")

@@ -9,7 +9,8 @@ from click.testing import CliRunner
 
 from rr_workflow.adapters.config import load_review_schedule, shipped_dir
 from rr_workflow.cli.app import cli
-from rr_workflow.domain.review import COMMANDS, LocalReview, NationalReview
+from rr_workflow.domain.review import LocalReview, NationalReview
+from rr_workflow.domain.stages import REVIEW_COMMANDS as COMMANDS
 from rr_workflow.service import review_process
 
 SCHEDULE = load_review_schedule(shipped_dir("schedules") / "local_review.toml")

@@ -15,8 +15,9 @@ import pytest
 from rr_workflow.domain.deadlines import Deviation, Milestones
 from rr_workflow.domain.errors import BadInput
 from rr_workflow.domain.events import DomainEvent
-from rr_workflow.domain.review import machine_for, state_label
+from rr_workflow.domain.review import LocalReview, NationalReview, machine_for
 from rr_workflow.domain.review_record import Review, ReviewDeviation, procedure_name
+from rr_workflow.domain.stages import review_state_label as state_label
 
 D = date
 DECIDED = D(2026, 11, 3)
@@ -209,6 +210,24 @@ def test_a_stage_reads_as_its_name() -> None:
     assert state_label("review_draft") == "draft report received"
     assert state_label("national_declined") == "the Panel does not undertake a national review"
     assert state_label("no_such_stage") == "no_such_stage"
+
+
+def test_the_review_machines_stages_are_named_as_the_views_name_them() -> None:
+    """The views name a stage without the state machine (domain/stages.py); the machines' own names are
+    the same, for every one of their states and no other."""
+    named = {state.value: state.name for machine in (LocalReview, NationalReview) for state in machine.states}
+    assert named == {
+        "review_opened": "opened: reviewer to appoint",
+        "reviewer_appointed": "reviewer appointed: terms of reference to agree",
+        "review_underway": "under way",
+        "review_draft": "draft report received",
+        "final_report_sent": "final report with the Panel: to publish",
+        "review_published": "published",
+        "review_not_published": "ended without publication",
+        "national_awaiting_panel": "awaiting the Panel's decision",
+        "national_undertaken": "the Panel undertakes a national review",
+        "national_declined": "the Panel does not undertake a national review",
+    }
 
 
 def test_a_subject_line_names_the_procedure_by_its_kind() -> None:
