@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from rr_workflow.cli.app import cli
+from tests.e2e.loaded_modules import run_cold
 
 SCHEDULES = Path(__file__).resolve().parents[2] / "schedules"
 SHIPPED_SCHEDULE = SCHEDULES / "rapid_review.toml"
@@ -363,27 +362,8 @@ def test_help_loads_no_database_or_scheduler(tmp_path: Path, args: list[str]) ->
     model: 13 ms). Planted bugs this catches: a command module that imports the state machine, or the
     correctable facts' module, at its top (`rr --help` lists every command, so it imports every
     command's module)."""
-    program = (
-        "import sys\n"
-        f"sys.argv = ['rr', *{args!r}]\n"
-        "from rr_workflow.cli.app import main\n"
-        "try:\n"
-        "    main()\n"
-        "except SystemExit as exit:\n"
-        "    code = exit.code\n"
-        "else:\n"
-        "    code = 0\n"
-        "heavy = ('sqlalchemy', 'apscheduler', 'alembic', 'holidays', 'statemachine',"
-        " 'rr_workflow.domain.case')\n"
-        "heavy = sorted(m for m in heavy if m in sys.modules)\n"
-        "print(f'LOADED {code} [{\",\".join(heavy)}]')\n"
-    )
-    env = {**os.environ, "RR_HOME": str(tmp_path)}
-    done = subprocess.run(
-        [sys.executable, "-c", program], capture_output=True, text=True, env=env, timeout=60, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    last = done.stdout.strip().splitlines()[-1]
-    assert last.startswith("LOADED 0 "), done.stdout
-    assert last == "LOADED 0 []", f"rr {' '.join(args)} loaded {last.split()[-1]}"
-    assert "Usage:" in done.stdout
+    heavy = ("sqlalchemy", "apscheduler", "alembic", "holidays", "statemachine", "rr_workflow.domain.case")
+    code, loaded, printed = run_cold(args, {**os.environ, "RR_HOME": str(tmp_path)}, heavy)
+    assert code == 0, printed
+    assert loaded == [], f"rr {' '.join(args)} loaded {loaded}"
+    assert "Usage:" in printed

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
+from tests.e2e.loaded_modules import run_cold
 from tests.e2e.test_cli_help import TREE
 from tests.e2e.test_cli_workflow import set_up_partnership
 
@@ -80,20 +79,6 @@ def test_reading_a_case_loads_no_state_machine(rr) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RR_")}
     env.update({k: v for k, v in rr.env().items() if v is not None})
     for args in (["case", "show", "RR-1", "--json"], ["case", "list", "--json"]):
-        program = (
-            "import sys\n"
-            f"sys.argv = ['rr', *{args!r}]\n"
-            "from rr_workflow.cli.app import main\n"
-            "try:\n"
-            "    main()\n"
-            "except SystemExit as exit:\n"
-            "    assert not exit.code, exit.code\n"
-            "heavy = ('statemachine', 'rr_workflow.domain.machine')\n"
-            "print('LOADED', sorted(m for m in heavy if m in sys.modules))\n"
-        )
-        done = subprocess.run(
-            [sys.executable, "-c", program], capture_output=True, text=True, env=env, timeout=60
-        )
-        assert done.returncode == 0, done.stderr
-        assert "referral received" in done.stdout, done.stdout
-        assert done.stdout.strip().splitlines()[-1] == "LOADED []", (args, done.stdout[-300:])
+        code, loaded, printed = run_cold(args, env, ("statemachine", "rr_workflow.domain.machine"))
+        assert code == 0 and "referral received" in printed, printed
+        assert loaded == [], (args, loaded)
