@@ -58,7 +58,6 @@ def deadlines(
 
 def review_summary(connection: Connection, case_id: int) -> dict[str, Any] | None:
     """The review that follows the case (its latest), in brief: `rr review show` has the rest."""
-
     r = t.reviews.c
     query = select(r.kind, r.state, r.decided_on).where(r.case_id == case_id).order_by(r.id.desc())
     row = connection.execute(query.limit(1)).first()
