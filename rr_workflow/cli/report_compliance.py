@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import operator
 import tempfile
 from collections.abc import Sequence
 from datetime import date
@@ -86,25 +87,60 @@ def write_csv(report: Report, out: BinaryIO) -> None:
     """One row per case and deadline, with a header: UTF-8 with a BOM (Excel then reads it as UTF-8),
     ISO dates, CRLF line ends (the csv module's own), empty cells for what does not apply.
 
-    A hot loop (a row per deadline of every case): the csv module itself writes None as an empty cell
-    and a date as its ISO text; only yes/no and text from outside the product (which could start a
-    formula) are converted here."""
+    A hot loop (a row per deadline of every case): a row's values are taken in column order in one call,
+    a date's ISO text is made once per date (a few hundred dates come back in thousands of rows), and
+    the text of the deadline rules and agencies (few and repeated) is checked for a formula once per value.
+    The csv module itself writes None as an empty cell and a number as its text."""
     from rr_workflow.service.compliance import ROW_KEYS
 
-    typed = ("ref", "key", "label", "agency", "reason")  # text from outside; the rest are the product's words
+    columns = {key: n for n, key in enumerate(ROW_KEYS)}
+    dates = [columns[k] for k in ("received", "counts_from", "due", "extended_to", "met_on")]
+    repeated = [columns[k] for k in ("key", "label", "agency")]  # the schedule's and the directory's
+    once_each = [columns[k] for k in ("ref", "reason")]  # one a case, or typed for one deadline
+    on_time = columns["on_time"]
+    values_of = operator.itemgetter(*ROW_KEYS)
+    iso, safe = _IsoDates(), _SpreadsheetSafe()
+    yes_no = {True: "yes", False: "no", None: ""}
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=False)
     writer = csv.writer(text)
     writer.writerow(ROW_KEYS)
-    yes_no = {True: "yes", False: "no", None: ""}
     for row in report.rows():
-        row["on_time"] = yes_no[row["on_time"]]
-        for key in typed:
-            value = row[key]
-            if value and value.startswith(FORMULA_START):
-                row[key] = "'" + value
-        writer.writerow([row[key] for key in ROW_KEYS])
+        values = list(values_of(row))
+        for n in dates:
+            values[n] = iso[values[n]]
+        for n in repeated:
+            values[n] = safe[values[n]]
+        for n in once_each:
+            values[n] = spreadsheet_safe(values[n])
+        values[on_time] = yes_no[values[on_time]]
+        writer.writerow(values)
     text.flush()
     text.detach()
+
+
+def spreadsheet_safe(value: str | None) -> str | None:
+    """Text from outside the product as a spreadsheet shows it and never runs it: with a leading
+    apostrophe where it starts as a formula would."""
+    return "'" + value if value and value.startswith(FORMULA_START) else value
+
+
+class _SpreadsheetSafe(dict[str | None, str | None]):
+    """`spreadsheet_safe` of each value, worked out once (for values that come back row after row)."""
+
+    def __missing__(self, value: str | None) -> str | None:
+        made = self[value] = spreadsheet_safe(value)
+        return made
+
+
+class _IsoDates(dict[date | None, str | None]):
+    """Each date's ISO text (None for no date), made once."""
+
+    def __init__(self) -> None:
+        super().__init__({None: None})
+
+    def __missing__(self, day: date) -> str:
+        made = self[day] = day.isoformat()
+        return made
 
 
 # -- JSON -----------------------------------------------------------------------------------------------

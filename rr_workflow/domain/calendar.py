@@ -160,9 +160,11 @@ class WorkingCalendar:
     def between(self, start: date, end: date) -> int:
         """Working days after `start` up to and including `end`: add(start, between(start, end)) == end
         whenever `end` is a working day. Negative when `end` is before `start`."""
-        if end < start:
-            return -self.between(end, start)
-        self._cover(start.year, end.year)
+        if start <= end:
+            self._cover(start.year, end.year)
+        else:
+            self._cover(end.year, start.year)
+        # the working days up to `end` less those up to `start`: negative when `end` comes first
         return bisect.bisect_right(self._working, end.toordinal()) - bisect.bisect_right(
             self._working, start.toordinal()
         )
