@@ -59,7 +59,8 @@ def compliance(start: date | None, end: date | None, fmt: str, out: Path | None)
     report = Report(open_app(), start, end)
     write = {"csv": write_csv, "json": write_json}.get(fmt, write_table)
     if out is None:
-        write(report, click.get_binary_stream("stdout"))
+        with click.open_file("-", "wb") as stdout:  # standard output's bytes, left open
+            write(report, stdout)
         return
     write_whole(out, lambda file: write(report, file))
     click.echo(f"{out}: the compliance report ({fmt}), {report.count} deadlines of {report.cases} cases")
