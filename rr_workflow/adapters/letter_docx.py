@@ -65,6 +65,35 @@ class _Parser(HTMLParser):
         self.skip_tags: list[str] = []
         self.in_body = False
 
+    def at_rest(self) -> tuple[Any, ...] | None:
+        """Everything the rest of the HTML is read with, as values, where no table is open (None where
+        one is). An open paragraph is part of it (the space between a table's rows opens one)."""
+        if self.table is not None or self.cell is not None:
+            return None
+        current = self.current
+        if current is not None:
+            runs = tuple((r.text, r.bold, r.italic, r.br) for r in current.runs)
+            current = (current.kind, runs, current.classes)  # type: ignore[assignment]
+        return (
+            self.bold,
+            self.italic,
+            tuple(self.lists),
+            self.cell_header,
+            self.skip,
+            tuple(self.skip_tags),
+            self.in_body,
+            current,
+        )
+
+    def rest_at(self, state: tuple[Any, ...]) -> None:
+        """Be as `at_rest` found a parser that read what this one has not."""
+        bold, italic, lists, self.cell_header, self.skip, skip_tags, self.in_body, current = state
+        self.bold, self.italic, self.lists, self.skip_tags = bold, italic, list(lists), list(skip_tags)
+        self.current = None
+        if current is not None:
+            kind, runs, classes = current
+            self.current = Block(kind, [Run(*run) for run in runs], classes)
+
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self.skip:
             if tag == self.skip_tags[-1]:
@@ -261,10 +290,64 @@ def parse(html: str) -> list[Block | TableBlock]:
         parser = _Parser()
         parser.feed(html)
         parser.close()
-    if parser.current is not None:
-        parser.current.runs = _trim(parser.current.runs)
-        parser.blocks.append(parser.current)
-    return [b for b in parser.blocks if isinstance(b, TableBlock) or b.runs or b.kind in ("img", "box")]
+    return _shown(parser.blocks + _ended(parser))
+
+
+def _ended(parser: _Parser) -> list[Block | TableBlock]:
+    """The paragraph left open at the end of the HTML, as a block."""
+    if parser.current is None:
+        return []
+    parser.current.runs = _trim(parser.current.runs)
+    return [parser.current]
+
+
+def _shown(blocks: list[Block | TableBlock]) -> list[Block | TableBlock]:
+    return [b for b in blocks if isinstance(b, TableBlock) or b.runs or b.kind in ("img", "box")]
+
+
+# -- a letter's body read and written a piece at a time, each piece's XML remembered -----------------------
+
+# A piece ends after each end tag of a paragraph, heading, list, table or div: letters are mostly the same
+# pieces (the letterhead, the procedure's wording, the same letter to the next agency).
+_PIECE_END = re.compile(r"</(?:p|h[123]|ul|ol|table|div|title|style|head)[\t\n\r\f ]*>", re.IGNORECASE)
+_REMEMBERED = 4096  # pieces (a few hundred kB); all forgotten at once beyond that
+_pieces: dict[tuple[str, tuple[Any, ...], bool], tuple[str, tuple[Any, ...]]] = {}
+
+
+def _body(html: str, training: bool) -> str:
+    """The letter's body as `_Skeleton.blocks` writes `parse(html)`, read a piece at a time by one parser
+    (`_feed_plain`, called on each piece as on the whole: a piece ends just after a tag, so no tag or
+    text is cut). A piece read from rest to rest (`_Parser.at_rest`) is remembered with the XML of its
+    blocks and the state it leaves: read again from the same state, it is that XML and that state. HTML
+    `_feed_plain` cannot read is read whole, as `parse` reads it."""
+    skeleton, parser = _skeleton(), _Parser()
+    out: list[str] = []
+    start = 0
+    ends = [m.end() for m in _PIECE_END.finditer(html)]
+    for end in [*ends, len(html)]:
+        piece = html[start:end]
+        start = end
+        if not piece:
+            continue
+        before = parser.at_rest()
+        key = (piece, before, training) if before is not None else None
+        known = _pieces.get(key) if key is not None else None
+        if known is not None:
+            out.append(known[0])
+            parser.rest_at(known[1])
+            continue
+        read = len(parser.blocks)
+        if not _feed_plain(parser, piece):
+            return skeleton.blocks(parse(html), training)
+        written = skeleton.blocks(_shown(parser.blocks[read:]), training)
+        out.append(written)
+        after = parser.at_rest()
+        if key is not None and after is not None:
+            if len(_pieces) >= _REMEMBERED:
+                _pieces.clear()
+            _pieces[key] = (written, after)
+    out.append(skeleton.blocks(_shown(_ended(parser)), training))
+    return "".join(out)
 
 
 def html_to_docx(
@@ -287,7 +370,7 @@ def html_to_docx(
         return python_docx_letter(
             html, title=title, marking=marking, footer=footer, training=training, logo=logo
         )
-    return _skeleton().letter(parse(html), title, marking, footer, training)
+    return _skeleton().letter(_body(html, training), title, marking, footer, training)
 
 
 def python_docx_letter(
@@ -594,9 +677,8 @@ class _Skeleton:
         self.block_emu = int(section.page_width - section.left_margin - section.right_margin)
         self.package = KeptPackage(letter.base)
 
-    def letter(
-        self, blocks: list[Block | TableBlock], title: str, marking: str, footer: str, training: bool
-    ) -> bytes:
+    def blocks(self, blocks: list[Block | TableBlock], training: bool) -> str:
+        """The body's XML for `blocks`: each block's on its own (none depends on another)."""
         out: list[str] = []
         for block in blocks:
             if isinstance(block, TableBlock):
@@ -614,7 +696,12 @@ class _Skeleton:
                 continue  # the page header of every page says so already
             else:
                 out.append(_paragraph(block))
-        document = self.document[0] + "".join(out) + self.document[1]
+        return "".join(out)
+
+    def letter(self, body: str, title: str, marking: str, footer: str, training: bool) -> bytes:
+        """The letter's package with `body` (`blocks`' XML) in its document, the marking and footer in
+        its page header and footer, `title` and the marking in its properties."""
+        document = self.document[0] + body + self.document[1]
         header = [f"<w:r><w:rPr><w:b/></w:rPr>{_content(marking)}</w:r>"]
         if training:
             header.append(
