@@ -307,10 +307,10 @@ def _shown(blocks: list[Block | TableBlock]) -> list[Block | TableBlock]:
 
 # -- a letter's body read and written a piece at a time, each piece's XML remembered -----------------------
 
-# A piece ends after each end tag of a paragraph, heading, list, table or div: letters are mostly the same
-# pieces (the letterhead, the procedure's wording, the same letter to the next agency).
+# A piece ends after each end tag of a paragraph, heading, list, table, div, title, style or head: letters
+# are mostly the same pieces (the letterhead, the procedure's wording, the same letter to the next agency).
 _PIECE_END = re.compile(r"</(?:p|h[123]|ul|ol|table|div|title|style|head)[\t\n\r\f ]*>", re.IGNORECASE)
-_REMEMBERED = 4096  # pieces (a few hundred kB); all forgotten at once beyond that
+_REMEMBERED = 4096  # pieces (a few MB at most); all forgotten at once beyond that
 _pieces: dict[tuple[str, tuple[Any, ...], bool], tuple[str, tuple[Any, ...]]] = {}
 
 
