@@ -1,10 +1,14 @@
 """The schema, as SQLAlchemy Core tables. Alembic migrations (migrations/versions) create and change it.
+The two partial indexes are declared by `whole_metadata` (what compares the schema with a database asks for
+them), not with the tables.
 
 Dates are dates (local, Europe/London); moments are ISO-8601 UTC strings, so that the audit hash of a
 row is the same on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
+
+import functools
 
 from sqlalchemy import (
     Boolean,
@@ -258,16 +262,6 @@ actions = Table(
     Column("next_fire_at", MOMENT, nullable=True, index=True),
 )
 
-# The open actions by case and due date: the board's overdue actions, of closed cases too, in its one query
-# (only the open ones, so the index does not grow with the register's history).
-Index(
-    "ix_actions_open_due",
-    actions.c.case_id,
-    actions.c.due,
-    sqlite_where=actions.c.status == "open",
-    postgresql_where=actions.c.status == "open",
-)
-
 deviations = Table(
     "deviations",
     metadata,
@@ -306,15 +300,6 @@ deadlines = Table(
     # The review the deadline belongs to; NULL: the Rapid Review's own. Each is rewritten by its own steps.
     Column("review_id", Integer, ForeignKey("reviews.id", ondelete="CASCADE"), nullable=True, index=True),
     UniqueConstraint("case_id", "key", name="uq_deadlines_case_key"),
-)
-
-# The open deadlines by due date (`rr due`): only the rows that may still fire, so the index does not
-# grow with history.
-Index(
-    "ix_deadlines_open_due",
-    deadlines.c.due,
-    sqlite_where=deadlines.c.next_fire_at.is_not(None),
-    postgresql_where=deadlines.c.next_fire_at.is_not(None),
 )
 
 # The board's row for each case that is not finished, written with its deadlines by every change: the
@@ -448,3 +433,33 @@ mail_attachments = Table(
     Column("document_id", Integer, ForeignKey("documents.id"), nullable=False),
     Column("content_type", String(128), nullable=False),
 )
+
+
+def whole_metadata() -> MetaData:
+    """`metadata` with the partial indexes too, for what compares the schema with a database (the
+    migrations' environment, the schema test). They are declared only when asked for: a partial index's
+    PostgreSQL predicate loads SQLAlchemy's PostgreSQL dialect (about 25 ms), which no command on the
+    SQLite default needs; the migrations create the indexes themselves."""
+    _declare_partial_indexes()
+    return metadata
+
+
+@functools.cache
+def _declare_partial_indexes() -> None:
+    # The open actions by case and due date: the board's overdue actions, of closed cases too, in its one
+    # query (only the open ones, so the index does not grow with the register's history).
+    Index(
+        "ix_actions_open_due",
+        actions.c.case_id,
+        actions.c.due,
+        sqlite_where=actions.c.status == "open",
+        postgresql_where=actions.c.status == "open",
+    )
+    # The open deadlines by due date (`rr due`): only the rows that may still fire, so the index does not
+    # grow with history.
+    Index(
+        "ix_deadlines_open_due",
+        deadlines.c.due,
+        sqlite_where=deadlines.c.next_fire_at.is_not(None),
+        postgresql_where=deadlines.c.next_fire_at.is_not(None),
+    )

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from rr_workflow.adapters.db.tables import metadata
+from rr_workflow.adapters.db.tables import whole_metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # `alembic` run by hand: use the URL in the config
@@ -10,10 +10,10 @@ if connection is None:  # `alembic` run by hand: use the URL in the config
 
     engine = create_engine(context.config.get_main_option("sqlalchemy.url"))
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+        context.configure(connection=connection, target_metadata=whole_metadata(), render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()
 else:
-    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+    context.configure(connection=connection, target_metadata=whole_metadata(), render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
