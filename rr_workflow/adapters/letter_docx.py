@@ -310,7 +310,7 @@ def _shown(blocks: list[Block | TableBlock]) -> list[Block | TableBlock]:
 # A piece ends after each end tag of a paragraph, heading, list, table, div, title, style or head: letters
 # are mostly the same pieces (the letterhead, the procedure's wording, the same letter to the next agency).
 _PIECE_END = re.compile(r"</(?:p|h[123]|ul|ol|table|div|title|style|head)[\t\n\r\f ]*>", re.IGNORECASE)
-_REMEMBERED = 4096  # pieces (a few MB at most); all forgotten at once beyond that
+_REMEMBERED = 4096  # pieces (about 2 MB of the shipped letters'); all forgotten at once beyond that
 _pieces: dict[tuple[str, tuple[Any, ...], bool], tuple[str, tuple[Any, ...]]] = {}
 
 
