@@ -7,7 +7,7 @@ import io
 import json
 import operator
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
@@ -100,7 +100,9 @@ def write_csv(report: Report, out: BinaryIO) -> None:
     once_each = [columns[k] for k in ("ref", "reason")]  # one a case, or typed for one deadline
     on_time = columns["on_time"]
     values_of = operator.itemgetter(*ROW_KEYS)
-    iso, safe = _IsoDates(), _SpreadsheetSafe()
+    iso = _Remembered(date.isoformat)  # each date's ISO text
+    iso[None] = None
+    safe = _Remembered(spreadsheet_safe)
     yes_no = {True: "yes", False: "no", None: ""}
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=False)
     writer = csv.writer(text)
@@ -125,22 +127,15 @@ def spreadsheet_safe(value: str | None) -> str | None:
     return "'" + value if value and value.startswith(FORMULA_START) else value
 
 
-class _SpreadsheetSafe(dict[str | None, str | None]):
-    """`spreadsheet_safe` of each value, worked out once (for values that come back row after row)."""
+class _Remembered(dict[Any, Any]):
+    """`made(value)` for each value, worked out once (for values that come back row after row)."""
 
-    def __missing__(self, value: str | None) -> str | None:
-        made = self[value] = spreadsheet_safe(value)
-        return made
+    def __init__(self, made: Callable[[Any], Any], **known: Any) -> None:
+        super().__init__(known)
+        self._made = made
 
-
-class _IsoDates(dict[date | None, str | None]):
-    """Each date's ISO text (None for no date), made once."""
-
-    def __init__(self) -> None:
-        super().__init__({None: None})
-
-    def __missing__(self, day: date) -> str:
-        made = self[day] = day.isoformat()
+    def __missing__(self, value: Any) -> Any:
+        made = self[value] = self._made(value)
         return made
 
 
