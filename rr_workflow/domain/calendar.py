@@ -5,13 +5,15 @@ substitute days included), the partnership's annual closure days and its extra n
 
 "Within N working days of X" is the N-th working day strictly after the date of X; X itself need not
 be a working day. The calendar keeps a sorted list of working days (as ordinals) for a span of years
-and answers every question with one binary search, so a scalar `add` costs well under a microsecond
-instead of N look-ups in the (slow) holiday tables. The span grows on demand.
+and answers every question with one binary search (`between` with two look-ups in a running count of
+them), so a scalar `add` costs well under a microsecond instead of N look-ups in the (slow) holiday
+tables. The span grows on demand.
 """
 
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -74,6 +76,10 @@ class WorkingCalendar:
         self._first_year = 0
         self._last_year = -1  # empty span
         self._working: list[int] = []  # ordinals of working days in the span, ascending
+        # For each day of the span from its first (ordinal `_base`), the working days up to and including
+        # it: `between` in two look-ups (a report asks it twice for each of tens of thousands of rows).
+        self._base = 0
+        self._counted: list[int] = []
         # Answers already given, by (ordinal, n): the same few dozen sums come back for every step of a
         # case (each deadline's due date, reminder days, window). The working days never change for one
         # calendar, so an answer never goes stale; the memo is emptied when it grows large.
@@ -160,14 +166,14 @@ class WorkingCalendar:
     def between(self, start: date, end: date) -> int:
         """Working days after `start` up to and including `end`: add(start, between(start, end)) == end
         whenever `end` is a working day. Negative when `end` is before `start`."""
-        if start <= end:
-            self._cover(start.year, end.year)
-        else:
-            self._cover(end.year, start.year)
+        counted, base = self._counted, self._base
+        first, last = start.toordinal() - base, end.toordinal() - base
+        if not (0 <= first < len(counted) and 0 <= last < len(counted)):
+            self._cover(min(start.year, end.year), max(start.year, end.year))
+            counted, base = self._counted, self._base
+            first, last = start.toordinal() - base, end.toordinal() - base
         # the working days up to `end` less those up to `start`: negative when `end` comes first
-        return bisect.bisect_right(self._working, end.toordinal()) - bisect.bisect_right(
-            self._working, start.toordinal()
-        )
+        return counted[last] - counted[first]
 
     def non_working_days(self, year: int) -> list[tuple[date, str]]:
         """The weekday bank holidays, closures and extra days of `year` with their names, in date order.
@@ -204,6 +210,11 @@ class WorkingCalendar:
         lo, hi = max(lo, FIRST_YEAR), min(hi, LAST_YEAR)
         closed = {d: n for d, n in self._named_days(range(lo, hi + 1)).items() if d.weekday() < 5}
         self._working = list(_working_ordinals(lo, hi, closed))
+        self._base = date(lo, 1, 1).toordinal()
+        working_day = bytearray(max(date(hi, 12, 31).toordinal() - self._base + 1, 0))  # empty: lo > hi
+        for ordinal in self._working:
+            working_day[ordinal - self._base] = 1
+        self._counted = list(itertools.accumulate(working_day))
         self._first_year, self._last_year = lo, hi
 
 
