@@ -90,9 +90,9 @@ def _entry(
 
 
 def _deflated(content: bytes) -> tuple[int, bytes]:
-    """Its CRC and its data deflated as zipfile deflates an entry (the default level, raw deflate)."""
-    compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
-    return zlib.crc32(content), compressor.compress(content) + compressor.flush()
+    """Its CRC and its data deflated as zipfile deflates an entry (the default level, raw deflate). In one
+    call: the same bytes as zipfile's compressor object, in about half the time for a letter's part."""
+    return zlib.crc32(content), zlib.compress(content, zlib.Z_DEFAULT_COMPRESSION, -15)
 
 
 _remembered = functools.lru_cache(maxsize=64)(_deflated)
