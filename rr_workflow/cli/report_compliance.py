@@ -86,39 +86,50 @@ def _copy(spool: IO[str], out: BinaryIO) -> None:
 
 def write_csv(report: Report, out: BinaryIO) -> None:
     """One row per case and deadline, with a header: UTF-8 with a BOM (Excel then reads it as UTF-8),
-    ISO dates, CRLF line ends (the csv module's own), empty cells for what does not apply.
+    ISO dates, CRLF line ends and the quoting of the csv module, empty cells for what does not apply.
 
-    A hot loop (a row per deadline of every case): a row's values are taken in column order in one call,
-    a date's ISO text is made once per date (a few hundred dates come back in thousands of rows), and
-    the text of the deadline rules and agencies (few and repeated) is checked for a formula once per value.
-    The csv module itself writes None as an empty cell and a number as its text."""
+    A hot loop (a row per deadline of every case). Each value's cell, its text as the csv module writes
+    it (text from outside the product made safe first), is worked out once per column and value: a few
+    hundred dates, the deadline rules' words and the agencies, a few numbers come back in thousands of
+    rows. A row is then its cells joined, and rows go out a thousand at a time. The columns whose values
+    do not come back (a case's reference, a deadline's reason) forget what they made every thousand
+    values, so memory stays the same however long the history."""
     from rr_workflow.service.compliance import ROW_KEYS
 
-    columns = {key: n for n, key in enumerate(ROW_KEYS)}
-    dates = [columns[k] for k in ("received", "counts_from", "due", "extended_to", "met_on")]
-    repeated = [columns[k] for k in ("key", "label", "agency")]  # the schedule's and the directory's
-    once_each = [columns[k] for k in ("ref", "reason")]  # one a case, or typed for one deadline
-    on_time = columns["on_time"]
+    from_outside = {"ref", "key", "label", "agency", "reason"}
+    unbounded = {"ref", "reason"}
+    cells_of: dict[str, dict[Any, str]] = {
+        key: _Remembered(
+            _safe_cell if key in from_outside else _cell, limit=1000 if key in unbounded else None
+        )
+        for key in ROW_KEYS
+    }
+    cells_of["on_time"] = {True: "yes", False: "no", None: ""}
+    by_column = [cells_of[key] for key in ROW_KEYS]
     values_of = operator.itemgetter(*ROW_KEYS)
-    iso = _Remembered(date.isoformat)  # each date's ISO text
-    iso[None] = None
-    safe = _Remembered(spreadsheet_safe)
-    yes_no = {True: "yes", False: "no", None: ""}
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=False)
-    writer = csv.writer(text)
-    writer.writerow(ROW_KEYS)
+    csv.writer(text).writerow(ROW_KEYS)
+    lines: list[str] = []
     for row in report.rows():
-        values = list(values_of(row))
-        for n in dates:
-            values[n] = iso[values[n]]
-        for n in repeated:
-            values[n] = safe[values[n]]
-        for n in once_each:
-            values[n] = spreadsheet_safe(values[n])
-        values[on_time] = yes_no[values[on_time]]
-        writer.writerow(values)
+        lines.append(",".join([cells[value] for cells, value in zip(by_column, values_of(row), strict=True)]))
+        if len(lines) == 1000:
+            text.write("\r\n".join(lines) + "\r\n")
+            lines.clear()
+    if lines:
+        text.write("\r\n".join(lines) + "\r\n")
     text.flush()
     text.detach()
+
+
+def _cell(value: Any) -> str:
+    """`value` as the csv module writes it in a row (quoted where it must be; None empty)."""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow((value, None))
+    return buffer.getvalue()[: -len(",\r\n")]  # less the empty cell after it and the line end
+
+
+def _safe_cell(value: str | None) -> str:
+    return _cell(spreadsheet_safe(value))
 
 
 def spreadsheet_safe(value: str | None) -> str | None:
@@ -128,13 +139,17 @@ def spreadsheet_safe(value: str | None) -> str | None:
 
 
 class _Remembered(dict[Any, Any]):
-    """`made(value)` for each value, worked out once (for values that come back row after row)."""
+    """`made(value)` for each value, worked out once (for values that come back row after row); with a
+    `limit`, forgotten all at once when that many are held."""
 
-    def __init__(self, made: Callable[[Any], Any], **known: Any) -> None:
-        super().__init__(known)
+    def __init__(self, made: Callable[[Any], Any], limit: int | None = None) -> None:
+        super().__init__()
         self._made = made
+        self._limit = limit
 
     def __missing__(self, value: Any) -> Any:
+        if self._limit is not None and len(self) >= self._limit:
+            self.clear()
         made = self[value] = self._made(value)
         return made
 

@@ -112,3 +112,27 @@ def test_no_text_from_outside_starts_a_formula_however_often_it_comes() -> None:
         line,
         "",
     ]
+
+
+def test_cells_are_quoted_as_the_csv_module_quotes_them_however_often_they_come() -> None:
+    """A comma, a double quote or a line end in a cell: the cell in double quotes, a double quote
+    doubled; in a column whose values the writer remembers (the label) and in those it does not (the
+    reference, the reason), each twice."""
+    odd = _row(ref="RR,1", label='Said "no"', reason="first line\nsecond, line")
+    line = (
+        '"RR,1",2026-11-02,closed,sin_notified,sin_notified,"Said ""no""",,2026-11-02,2026-11-09,,2026-11-06,'
+        'met,yes,-1,4,,"first line\nsecond, line"'
+    )
+    assert _written([odd, odd]).split("\r\n")[1:] == [line, line, ""]
+
+
+def test_what_the_writer_remembers_of_values_that_do_not_come_back_stays_bounded() -> None:
+    """A column with a limit forgets what it made once that many values are held, and still gives each
+    value's cell right after."""
+    from rr_workflow.cli.report_compliance import _Remembered
+
+    made: list[str] = []
+    cells = _Remembered(lambda value: made.append(value) or value.upper(), limit=3)
+    assert [cells[v] for v in ("a", "b", "a", "c", "d", "d", "e")] == ["A", "B", "A", "C", "D", "D", "E"]
+    assert made == ["a", "b", "c", "d", "e"]  # "a" and "d" made once each
+    assert len(cells) <= 3
