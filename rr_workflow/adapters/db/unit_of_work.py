@@ -67,8 +67,8 @@ _stored_schedules: weakref.WeakKeyDictionary[Engine, dict[str, str]] = weakref.W
 
 
 class _Connected:
-    """The connection of a session's transaction, asked of the session once per transaction: asking
-    costs about 9 us, and a step asks about ten times. Asked again once that connection is closed or its
+    """The connection of a session's transaction, asked of the session once per transaction: a step
+    asked about eleven times, at about 2 us each. Asked again once that connection is closed or its
     transaction has ended (a rollback, a commit)."""
 
     def __init__(self, session: Session) -> None:
