@@ -98,14 +98,15 @@ def write_csv(report: Report, out: BinaryIO) -> None:
 
     from_outside = {"ref", "key", "label", "agency", "reason"}
     unbounded = {"ref", "reason"}
-    cells_of: dict[str, dict[Any, str]] = {
-        key: _Remembered(
+    yes_no: dict[Any, str] = {True: "yes", False: "no", None: ""}
+    by_column = [
+        yes_no
+        if key == "on_time"
+        else _Remembered(
             _safe_cell if key in from_outside else _cell, limit=1000 if key in unbounded else None
         )
         for key in ROW_KEYS
-    }
-    cells_of["on_time"] = {True: "yes", False: "no", None: ""}
-    by_column = [cells_of[key] for key in ROW_KEYS]
+    ]
     values_of = operator.itemgetter(*ROW_KEYS)
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=False)
     csv.writer(text).writerow(ROW_KEYS)
