@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import bindparam, select, update
 
 from rr_workflow.adapters.db import tables as t
+from rr_workflow.adapters.db.prepared import Prepared
 from rr_workflow.domain.errors import RRError
 from rr_workflow.domain.events import DomainEvent
 from rr_workflow.service.app import App
@@ -143,7 +144,7 @@ def _complete(app: App, claim: str, case: Case, mails: Sequence[Any], expected: 
     from rr_workflow.service import letters
 
     with app.uow() as uow:
-        done = uow.connection.execute(_completing(), {"claim": claim, "done_at": app.moment()})
+        done = _completing().run(uow.connection, {"claim": claim, "done_at": app.moment()})
         if done.rowcount != expected:
             return False  # taken over (this claim went stale): the other process writes them
         letters.store_mails(app, uow, case, mails)
@@ -152,10 +153,10 @@ def _complete(app: App, claim: str, case: Case, mails: Sequence[Any], expected: 
 
 
 @functools.cache
-def _completing() -> Any:
+def _completing() -> Prepared:
     """The UPDATE marking a claim's pending events done (built once per process)."""
     o = t.outbox
-    return (
+    return Prepared(
         update(o)
         .where(o.c.claimed_by == bindparam("claim"), o.c.status == PENDING)
         .values(status=DONE, done_at=bindparam("done_at"))

@@ -26,11 +26,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from rr_workflow.adapters import documents, templates
 from rr_workflow.adapters.db import lookup
 from rr_workflow.adapters.db import tables as t
+from rr_workflow.adapters.db.prepared import Prepared
 from rr_workflow.adapters.db.unit_of_work import UnitOfWork
 from rr_workflow.adapters.profile import Profile, load_profile
 from rr_workflow.domain import events as ev
@@ -824,7 +825,7 @@ def _queue_many(
         for document_id, content_type in stored
     ]
     if attached:
-        connection.execute(_inserting(t.mail_attachments), attached)
+        _inserting(t.mail_attachments).run_many(connection, attached)
 
 
 def _inserted_ids(connection: Any, table: t.Table, rows: Sequence[Mapping[str, Any]]) -> list[int]:
@@ -838,19 +839,28 @@ def _inserted_ids(connection: Any, table: t.Table, rows: Sequence[Mapping[str, A
     - `id` is an INTEGER PRIMARY KEY (the rowid), not AUTOINCREMENT, and no trigger inserts: SQLite gives
       each new row the largest rowid + 1 (at random only once a rowid reaches 2**63 - 1, which ids
       counted from 1 never do). tests/integration/test_letters.py checks each id is its own row's."""
-    if len(rows) > 1 and connection.dialect.name == "sqlite":
-        connection.execute(_inserting(table), rows)
-        last = int(connection.exec_driver_sql("SELECT last_insert_rowid()").scalar_one())
+    if len(rows) == 1:
+        return [int(_inserting(table, returning_ids=True).run(connection, rows[0]).scalar())]
+    if connection.dialect.name == "sqlite":
+        _inserting(table).run_many(connection, rows)
+        last = int(_last_rowid().run(connection).scalar())
         return list(range(last - len(rows) + 1, last + 1))
-    result = connection.execute(_inserting(table, returning_ids=True), rows)
+    result = connection.execute(_inserting(table, returning_ids=True).statement, rows)
     return [int(row_id) for row_id in result.scalars()]
 
 
 @functools.cache  # built once per process: every step with letters stores them
-def _inserting(table: t.Table, returning_ids: bool = False) -> Any:
+def _inserting(table: t.Table, returning_ids: bool = False) -> Prepared:
     """An INSERT of `table`'s rows; `returning_ids`: returning their ids in the order of the rows."""
     statement = insert(table)
-    return statement.returning(table.c.id, sort_by_parameter_order=True) if returning_ids else statement
+    if returning_ids:
+        statement = statement.returning(table.c.id, sort_by_parameter_order=True)  # type: ignore[assignment]
+    return Prepared(statement)
+
+
+@functools.cache
+def _last_rowid() -> Prepared:
+    return Prepared(select(func.last_insert_rowid().label("id")))
 
 
 def attachments(connection: Any, mail_id: int) -> list[tuple[str, str, bytes]]:

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from rr_workflow.adapters.db import tables as t
+from rr_workflow.adapters.db.prepared import Prepared
 
 GENESIS = "0" * 64
 _AUDIT_LOCK = 0x5252_4155  # "RRAU": the advisory lock key that serialises appends on PostgreSQL
@@ -84,7 +85,7 @@ def append_many(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> No
         digest = row_hash(prev_hash, row)
         values.append({**row, "prev_hash": prev_hash, "hash": digest})
         prev_hash = digest
-    connection.execute(_insert(), values)
+    _insert().run_many(connection, values)
 
 
 def _locked_head(connection: Connection) -> str | None:
@@ -96,7 +97,7 @@ def _locked_head(connection: Connection) -> str | None:
     is committed when it starts, so the head is read after the lock is granted, including the row of
     the transaction the lock waited for."""
     if connection.dialect.name != "postgresql":
-        return connection.execute(_head()).scalar()  # type: ignore[no-any-return]
+        return _prepared_head().run(connection).scalar()  # type: ignore[no-any-return]
     result = connection.exec_driver_sql(_locked_head_sql())
     try:
         cursor = result.cursor  # the DBAPI cursor, holding both statements' results
@@ -115,6 +116,11 @@ def _head() -> Any:
 
 
 @functools.cache
+def _prepared_head() -> Prepared:
+    return Prepared(_head())
+
+
+@functools.cache
 def _locked_head_sql() -> str:
     """PostgreSQL's advisory lock, then `_head`, as one string (no parameters: the lock's key and the
     limit are written into it)."""
@@ -125,8 +131,8 @@ def _locked_head_sql() -> str:
 
 
 @functools.cache
-def _insert() -> Any:
-    return t.audit_events.insert()
+def _insert() -> Prepared:
+    return Prepared(t.audit_events.insert())
 
 
 @dataclass(frozen=True)

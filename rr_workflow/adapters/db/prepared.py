@@ -134,7 +134,8 @@ def _compiled(statement: Any, dialect: Dialect, keys: tuple[str, ...]) -> _Plan:
     row, converters = None, ()
     columns = list(statement.exported_columns)  # a SELECT's columns, or what an INSERT returns
     if columns:
-        row = namedtuple("Row", [c.key for c in columns])  # type: ignore[misc]
+        # a column without a usable name (an unlabelled function) is reached by position
+        row = namedtuple("Row", [str(c.key) for c in columns], rename=True)  # type: ignore[misc]
         converters = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
     return _Plan(compiled.string, bool(compiled.positional), binds, row, converters)
 

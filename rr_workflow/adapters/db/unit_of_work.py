@@ -44,6 +44,7 @@ from rr_workflow.adapters.db import audit, lookup
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.adapters.db.engine import BUSY, is_concurrent_change
 from rr_workflow.adapters.db.orm import start_mappers
+from rr_workflow.adapters.db.prepared import Prepared
 from rr_workflow.domain.case import (
     Attendance,
     Case,
@@ -398,7 +399,7 @@ class UnitOfWork:
         row = {names[key]: values[key] for key in list(changed) if key in names}
         row["changed_at"] = values["changed_at"]
         row["version"] = version + 1
-        result = connection.execute(_update_case(), {**row, "_id": values["id"], "_version": version})
+        result = _update_case().run(connection, {**row, "_id": values["id"], "_version": version})
         if result.rowcount != 1:
             raise StaleDataError("the case's version moved on")
         for key in names:
@@ -417,7 +418,7 @@ class UnitOfWork:
                 continue  # new, or a collection of its own changed: left to the flush
             row = {names[key]: child.dict[key] for key in child.committed_state if key in names}
             if row:
-                connection.execute(_update_by_id(child.mapper.local_table), {**row, "_id": child.dict["id"]})
+                _update_by_id(child.mapper.local_table).run(connection, {**row, "_id": child.dict["id"]})
             saved.append(child)
         if added:
             self._insert_added(connection, added)
@@ -518,7 +519,7 @@ class UnitOfWork:
         (who, wall-clock moment) when given; the others are done."""
         rows = [event_row(e, created_at, pending, claim) for e in events]
         if rows:  # the outbox is not mapped: past the ORM, nothing to flush first
-            self.connection.execute(_insert(t.outbox), rows)
+            _insert(t.outbox).run_many(self.connection, rows)
 
     def open_deadline_keys(self, case_id: int, review_id: int | None = None) -> set[str]:
         """The keys of the case's deadlines (or its review's) not yet met, as last materialised. The rows
@@ -539,7 +540,7 @@ class UnitOfWork:
         keys of those not yet met (`open_deadline_keys`, its rows kept likewise) and its reviews' live
         rows (`live_deadline_rows` with `reviews`)."""
         own, reviews = [], []
-        for row in self.connection.execute(_case_deadlines_before(), {"case_id": case_id}):
+        for row in _case_deadlines_before().run(self.connection, {"case_id": case_id}).rows:
             (own if row.review_id is None else reviews).append(row)
         stored = self._remember(case_id, None, own)
         return {key for key, row in stored.items() if row.met_on is None}, reviews
@@ -563,7 +564,7 @@ class UnitOfWork:
         else:
             new = self._write_changes(stored, rows)
         if new:
-            self.connection.execute(_insert(t.deadlines), [{**row, "review_id": review_id} for row in new])
+            _insert(t.deadlines).run_many(self.connection, [{**row, "review_id": review_id} for row in new])
 
     def _write_changes(self, stored: Mapping[str, Any], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Delete the `stored` rows (by key) whose key is not among `rows`, update those whose values
@@ -580,7 +581,7 @@ class UnitOfWork:
             elif _stored_values(tuple(row))(old) != tuple(row.values()):
                 changed.append({**row, "row_id": old.id})
         if changed:
-            self.connection.execute(_update_deadline(), changed)
+            _update_deadline().run_many(self.connection, changed)
         return new
 
     def materialise_review_deadlines(
@@ -599,9 +600,9 @@ class UnitOfWork:
 
     def write_board(self, case_id: int, board: Mapping[str, Any] | None) -> None:
         if board is None:
-            self.connection.execute(_delete_board(), {"case_id": case_id})
+            _delete_board().run(self.connection, {"case_id": case_id})
         else:
-            self.connection.execute(_put_board(self.engine.dialect.name), {"case_id": case_id, **board})
+            _put_board(self.engine.dialect.name).run(self.connection, {"case_id": case_id, **board})
 
     def materialise_deadlines(
         self,
@@ -922,8 +923,8 @@ def event_row(
 
 
 @functools.cache
-def _insert(table: Table) -> Any:
-    return insert(table)
+def _insert(table: Table) -> Prepared:
+    return Prepared(insert(table))
 
 
 @functools.cache
@@ -939,11 +940,11 @@ def _plain_children() -> frozenset[Mapper[Any]]:
 
 
 @functools.cache
-def _update_case() -> Any:
-    """The case's row by `:_id`, only while its version is still `:_version`; executed with the columns
-    to set as parameters."""
+def _update_case() -> Prepared:
+    """The case's row by `:_id`, only while its version is still `:_version`; run with the columns to
+    set as parameters."""
     c = t.cases.c
-    return update(t.cases).where(c.id == bindparam("_id"), c.version == bindparam("_version"))
+    return Prepared(update(t.cases).where(c.id == bindparam("_id"), c.version == bindparam("_version")))
 
 
 _CASE_COLLECTIONS = ("involvements", "meetings", "actions", "deviations")
@@ -956,8 +957,8 @@ def _insert_returning(table: Table) -> Any:
 
 
 @functools.cache
-def _update_by_id(table: Table) -> Any:
-    return update(table).where(table.c.id == bindparam("_id"))
+def _update_by_id(table: Table) -> Prepared:
+    return Prepared(update(table).where(table.c.id == bindparam("_id")))
 
 
 def _may_fire() -> Any:
@@ -988,10 +989,12 @@ def _live_deadlines(reviews: bool) -> Any:
 
 
 @functools.cache
-def _case_deadlines_before() -> Any:
+def _case_deadlines_before() -> Prepared:
     """The case's own deadline rows and its reviews' live ones (`:case_id`), every column."""
     d = t.deadlines.c
-    return select(t.deadlines).where(d.case_id == bindparam("case_id"), d.review_id.is_(None) | _may_fire())
+    return Prepared(
+        select(t.deadlines).where(d.case_id == bindparam("case_id"), d.review_id.is_(None) | _may_fire())
+    )
 
 
 @functools.cache
@@ -1011,9 +1014,9 @@ def _delete_deadline_ids() -> Any:
 
 
 @functools.cache
-def _update_deadline() -> Any:
-    """A deadline row by `:row_id`; executed with the row's columns as parameters, which it sets."""
-    return update(t.deadlines).where(t.deadlines.c.id == bindparam("row_id"))
+def _update_deadline() -> Prepared:
+    """A deadline row by `:row_id`; run with the row's columns as parameters, which it sets."""
+    return Prepared(update(t.deadlines).where(t.deadlines.c.id == bindparam("row_id")))
 
 
 @functools.cache
@@ -1025,12 +1028,12 @@ def _stored_values(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
 
 
 @functools.cache
-def _delete_board() -> Any:
-    return delete(t.case_board).where(t.case_board.c.case_id == bindparam("case_id"))
+def _delete_board() -> Prepared:
+    return Prepared(delete(t.case_board).where(t.case_board.c.case_id == bindparam("case_id")))
 
 
 @functools.cache
-def _put_board(dialect: str) -> Any:
+def _put_board(dialect: str) -> Prepared:
     """The case's board row, inserted or replaced in one statement (`:case_id` and the board's columns)."""
     if dialect == "postgresql":  # imported here: the PostgreSQL dialect costs a cold command ~25 ms on SQLite
         from sqlalchemy.dialects.postgresql import insert as upsert_into
@@ -1039,8 +1042,10 @@ def _put_board(dialect: str) -> Any:
     board = t.case_board
     upsert = upsert_into(board)
     columns = [c.name for c in board.columns if c.name != "case_id"]
-    return upsert.on_conflict_do_update(
-        index_elements=[board.c.case_id], set_={name: upsert.excluded[name] for name in columns}
+    return Prepared(
+        upsert.on_conflict_do_update(
+            index_elements=[board.c.case_id], set_={name: upsert.excluded[name] for name in columns}
+        )
     )
 
 
