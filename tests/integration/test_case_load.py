@@ -108,7 +108,7 @@ def test_a_case_loaded_by_a_step_is_changed_and_saved(rig: Any) -> None:
 
 
 def test_the_case_load_reads_each_child_table_through_an_index(sqlite_rig: Any) -> None:
-    query = unit_of_work._whole_case_rows()
+    query = unit_of_work._whole_case_rows().statement
     given = {"ref": "RR-1", "kind": "action", "login": "coord"}
     compiled = query.params(**given).compile(
         dialect=sqlite_rig.app.engine.dialect, compile_kwargs={"render_postcompile": True}

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Time,
     bindparam,
     event,
+    func,
     insert,
     select,
     update,
@@ -113,6 +114,21 @@ def test_rows_read_are_named_tuples_of_python_values(engine: Engine) -> None:
         assert (row.name, row.due, row.met) == ("x", date(2026, 12, 28), True)
         assert query.run(connection, {"n": "y"}).rows == []
         assert query.run(connection, {"n": "x"}).scalar() == "x"
+
+
+def test_a_value_the_statement_fixes_in_its_sql_is_written_in(engine: Engine) -> None:
+    """SQLAlchemy writes `aggregate_strings`' separator into the SQL when it runs a statement; prepared,
+    it is written in once. Planted bug caught: such statements refused like an expanding IN list."""
+    with engine.begin() as connection:
+        connection.execute(insert(things), [{"name": n, "met": False} for n in ("a", "b", "c")])
+    names = Prepared(
+        select(func.aggregate_strings(things.c.name, "+").label("all")).where(
+            things.c.met == bindparam("met")
+        )
+    )
+    with engine.connect() as connection:
+        assert sorted(names.run(connection, {"met": False}).scalar().split("+")) == ["a", "b", "c"]
+        assert names.run(connection, {"met": True}).scalar() is None
 
 
 def test_errors_are_sqlalchemys_and_the_transaction_can_roll_back(engine: Engine) -> None:

@@ -12,9 +12,10 @@ keeps from `Connection.execute`:
   connection invalidated, as `Connection.execute` does (both through the connection's own handling);
 - it runs in the connection's transaction, like any statement.
 
-What it does not do: statements whose SQL depends on their values (`expanding` IN lists, literal
-execution) or that need defaults worked out in Python are refused when compiled; they go through
-`Connection.execute`. PostgreSQL's driver (psycopg) prepares a statement on the server once it has run a
+What it does not do: statements whose SQL depends on the values given (`expanding` IN lists) or that
+need defaults worked out in Python are refused when compiled; they go through `Connection.execute`. A
+value the statement itself fixes and SQLAlchemy writes into the SQL (`aggregate_strings`' separator) is
+written in once. PostgreSQL's driver (psycopg) prepares a statement on the server once it has run a
 few times, so there the SQL text is parsed once too.
 """
 
@@ -42,7 +43,8 @@ class _Plan:
     # parameters (None: the value bound in the statement, `fixed`), that value, the type's converter
     binds: tuple[tuple[str, str | None, Any, _Processor], ...]
     row: Any  # the namedtuple a returned row is made into (None: the statement returns no rows)
-    converters: tuple[_Processor, ...]  # each returned column's converter from the driver's value
+    # the returned columns the driver's value is converted for (SQLite's dates, say): position, converter
+    converting: tuple[tuple[int, Callable[[Any], Any]], ...]
 
     def driver_parameters(self, values: Mapping[str, Any]) -> Any:
         if self.positional:
@@ -56,13 +58,16 @@ class _Plan:
         }
 
     def rows(self, cursor: Any) -> list[Any]:
-        make, converters = self.row._make, self.converters
-        if not any(converters):
+        make, converting = self.row._make, self.converting
+        if not converting:
             return [make(raw) for raw in cursor.fetchall()]
-        return [
-            make(convert(v) if convert else v for v, convert in zip(raw, converters, strict=True))
-            for raw in cursor.fetchall()
-        ]
+        rows = []
+        for raw in cursor.fetchall():
+            values = list(raw)
+            for position, convert in converting:
+                values[position] = convert(values[position])
+            rows.append(make(values))
+        return rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +119,6 @@ class Prepared:
 
 def _compiled(statement: Any, dialect: Dialect, keys: tuple[str, ...]) -> _Plan:
     compiled: Any = statement.compile(dialect=dialect, column_keys=list(keys))
-    if compiled.literal_execute_params or compiled.post_compile_params:
-        raise ValueError("a statement whose SQL depends on its values cannot be prepared")
     if compiled.insert_prefetch or compiled.update_prefetch:
         raise ValueError("a statement needing column defaults worked out in Python cannot be prepared")
     given = set(keys)
@@ -128,16 +131,24 @@ def _compiled(statement: Any, dialect: Dialect, keys: tuple[str, ...]) -> _Plan:
             raise ValueError(f"the parameter {bind.key!r} is worked out when run: it cannot be prepared")
         convert = bind.type.dialect_impl(dialect).bind_processor(dialect)
         by_name[name] = (key, bind.value, convert)
+    sql, order = compiled.string, compiled.positiontup if compiled.positional else list(by_name)
+    late = compiled.literal_execute_params | compiled.post_compile_params
+    if late:  # values written into the SQL when run: only those fixed in the statement (a separator)
+        if any(bind.expanding or bind.key in given or bind.value is None for bind in late):
+            raise ValueError("a statement whose SQL depends on its values cannot be prepared")
+        stand_ins = {bind.key: None for bind in compiled.bind_names if bind.required}
+        expanded = compiled.construct_expanded_state(stand_ins, escape_names=False)
+        sql, order = expanded.statement, expanded.positiontup or list(expanded.parameters)
     escaped = compiled.escaped_bind_names or {}
-    order = compiled.positiontup if compiled.positional else list(by_name)
     binds = tuple((escaped.get(name, name), *by_name[name]) for name in order)
-    row, converters = None, ()
-    columns = list(statement.exported_columns)  # a SELECT's columns, or what an INSERT returns
+    row, converting = None, ()
+    columns = list(getattr(statement, "exported_columns", ()))  # a SELECT's, or what an INSERT returns
     if columns:
         # a column without a usable name (an unlabelled function) is reached by position
         row = namedtuple("Row", [str(c.key) for c in columns], rename=True)  # type: ignore[misc]
-        converters = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
-    return _Plan(compiled.string, bool(compiled.positional), binds, row, converters)
+        converters = (c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
+        converting = tuple((i, convert) for i, convert in enumerate(converters) if convert is not None)
+    return _Plan(sql, bool(compiled.positional), binds, row, converting)
 
 
 def _execute(connection: Connection, plan: _Plan, parameters: Any, many: bool) -> Ran:

@@ -129,7 +129,7 @@ class CaseRepository:
         if len(self.session.identity_map):
             return self.session.scalars(_whole_case(), {"ref": ref}).unique().one_or_none()
         values = {"ref": ref, "kind": "action", "login": actor}
-        rows = self._connection().execute(_whole_case_rows(), values).all()
+        rows = _whole_case_rows().run(self._connection(), values).rows
         if not rows:
             return None
         if actor is not None:
@@ -202,7 +202,7 @@ _CASE_PARTS: tuple[tuple[type, Table], ...] = (
 
 
 @functools.cache
-def _whole_case_rows() -> Any:
+def _whole_case_rows() -> Prepared:
     """`_whole_case` in Core: the case `:ref` joined with its child rows (`:kind`: the immediate actions'),
     every column of each table in `_CASE_PARTS`' order, each collection in the order its relationship
     gives (a meeting's attendees in the order they were recorded)."""
@@ -218,7 +218,7 @@ def _whole_case_rows() -> Any:
     # last: the roles of `:login` (none: NULL) and whether they are active, for `actor_roles`
     roles = select(func.aggregate_strings(r.c.role, ",")).where(r.c.login == bindparam("login"))
     active = select(p.c.active).where(p.c.login == bindparam("login"))
-    return (
+    return Prepared(
         select(
             *(column for _, table in _CASE_PARTS for column in table.columns),
             roles.scalar_subquery().label("actor_roles"),
