@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Connection, func, insert, select
 
 from rr_workflow.adapters import documents, templates
 from rr_workflow.adapters.db import lookup
@@ -86,9 +86,15 @@ class Directory:
 
 def read_directory(db: Any) -> Directory:
     """The directory as `db` (a connection or session) sees it: two queries, whatever the letters need."""
-    agencies = {r["key"]: dict(r) for r in db.execute(_all_agencies()).mappings()}
+    if isinstance(db, Connection):  # a step's: prepared
+        agency_rows = [r._asdict() for r in _all_agencies().run(db).rows]
+        people_rows = [r._asdict() for r in _active_people_roles().run(db).rows]
+    else:
+        agency_rows = [dict(r) for r in db.execute(_all_agencies().statement).mappings()]
+        people_rows = [dict(r) for r in db.execute(_active_people_roles().statement).mappings()]
+    agencies = {r["key"]: r for r in agency_rows}
     people: dict[str, list[Mapping[str, Any]]] = {}
-    for row in db.execute(_active_people_roles()).mappings():
+    for row in people_rows:
         people.setdefault(row["role"], []).append({"name": row["name"], "email": row["email"]})
     return Directory(agencies, people)
 
@@ -662,15 +668,15 @@ def context(
 
 
 @functools.cache  # built once per process: every step with letters reads them
-def _all_agencies() -> Any:
-    return select(t.agencies)
+def _all_agencies() -> Prepared:
+    return Prepared(select(t.agencies))
 
 
 @functools.cache
-def _active_people_roles() -> Any:
+def _active_people_roles() -> Prepared:
     """Each active person's roles (a row a role), by name (a deactivated person gets nothing)."""
     p, r = t.people, t.person_roles
-    return (
+    return Prepared(
         select(r.c.role, p.c.name, p.c.email)
         .join(r, r.c.login == p.c.login)
         .where(p.c.active == 1)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 
 from rr_workflow.adapters.db import tables as t
+from rr_workflow.adapters.db.prepared import Prepared
 from rr_workflow.domain.errors import Refused
 
 READ = frozenset({"coordinator", "manager", "chair", "admin"})
@@ -49,7 +50,7 @@ def _roles_and_active(db: Any, login: str) -> tuple[set[str], bool]:
     if memo is not None and login in memo:
         roles, active = memo[login]
         return set(roles), active
-    rows = _connection(db).execute(_roles_and_active_query(), {"login": login}).all()
+    rows = _roles_and_active_query().run(_connection(db), {"login": login}).rows
     found = {role for role, _ in rows}, all(active for _, active in rows)
     if memo is not None:
         memo[login] = found
@@ -64,8 +65,8 @@ def _connection(db: Any) -> Any:
 
 
 @functools.cache  # built once: every command asks
-def _roles_and_active_query() -> Any:
-    return (
+def _roles_and_active_query() -> Prepared:
+    return Prepared(
         select(t.person_roles.c.role, t.people.c.active)
         .join(t.people, t.people.c.login == t.person_roles.c.login)
         .where(t.person_roles.c.login == bindparam("login"))

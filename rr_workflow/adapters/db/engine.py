@@ -8,14 +8,16 @@ but a read does not: `App.reading()` gives a connection that never takes it.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
+from rr_workflow.adapters.db.prepared import Prepared
 from rr_workflow.domain.errors import BadInput
 
 SQLITE_FILE = "rr.sqlite3"
@@ -66,7 +68,12 @@ def make_engine(url: str) -> Engine:
 
 def _sqlite_begin(conn: Any) -> None:
     # A change takes the write lock at once; a read (App.reading) reads a snapshot and never waits.
-    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
+    _beginning(bool(conn.get_execution_options().get(READ_ONLY))).run(conn)
+
+
+@functools.cache
+def _beginning(read_only: bool) -> Prepared:
+    return Prepared(text("BEGIN" if read_only else "BEGIN IMMEDIATE"))
 
 
 def _sqlite_connect(dbapi_connection: Any, wait: float) -> None:

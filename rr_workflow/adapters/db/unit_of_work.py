@@ -460,9 +460,14 @@ class UnitOfWork:
 
         def write() -> None:  # one INSERT for the batch (PostgreSQL: one round trip)
             if batch:
-                table = batch[0][1].mapper.local_table
-                result = connection.execute(_insert_returning(table), [row for _, _, row in batch])
-                stored.extend((c, s, r._mapping) for (c, s, _), r in zip(batch, result.all(), strict=True))
+                inserting = _insert_returning(batch[0][1].mapper.local_table)
+                rows = [row for _, _, row in batch]
+                if len(rows) == 1 or connection.dialect.name == "sqlite":
+                    # SQLite's RETURNING does not keep the rows' order: a row at a time, as SQLAlchemy does
+                    returned = [inserting.run(connection, row).rows[0]._asdict() for row in rows]
+                else:
+                    returned = [r._mapping for r in connection.execute(inserting.statement, rows)]
+                stored.extend((c, s, r) for (c, s, _), r in zip(batch, returned, strict=True))
                 batch.clear()
 
         for child, parent_column, parent in added:
@@ -640,7 +645,7 @@ class UnitOfWork:
     def agency_rows(self) -> list[Mapping[str, Any]]:
         # Agencies are not mapped: what waits to be flushed cannot change them, so asking for them does not
         # flush it (a step that reads them halfway would write its case twice): read past the ORM.
-        return [dict(r) for r in self.connection.execute(_agencies()).mappings()]
+        return [r._asdict() for r in _agencies().run(self.connection).rows]
 
 
 class BatchUnitOfWork(UnitOfWork):
@@ -951,9 +956,9 @@ _CASE_COLLECTIONS = ("involvements", "meetings", "actions", "deviations")
 
 
 @functools.cache
-def _insert_returning(table: Table) -> Any:
+def _insert_returning(table: Table) -> Prepared:
     """INSERT rows of `table` returning every column, row by row in the order of the parameters."""
-    return insert(table).returning(*table.columns, sort_by_parameter_order=True)
+    return Prepared(insert(table).returning(*table.columns, sort_by_parameter_order=True))
 
 
 @functools.cache
@@ -1050,8 +1055,8 @@ def _put_board(dialect: str) -> Prepared:
 
 
 @functools.cache
-def _agencies() -> Any:
-    return select(t.agencies)
+def _agencies() -> Prepared:
+    return Prepared(select(t.agencies))
 
 
 @functools.cache
