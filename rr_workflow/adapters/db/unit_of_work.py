@@ -154,9 +154,12 @@ class CaseRepository:
         set_committed_value(case, "meetings", [meeting for meeting, _ in meetings.values()])
         set_committed_value(case, "actions", list(actions.values()))
         set_committed_value(case, "deviations", list(deviations.values()))
+        # Each made object persistent in the session, as if loaded: what `session.add(case)` does through
+        # its cascade, which costs twice the adding (about 0.1 ms a step) to find the objects made here.
+        attach = self.session._update_impl
         for made_object in made:
-            make_transient_to_detached(made_object)  # as loaded: its values committed, `child` lazy
-        self.session.add(case)  # with every row made (a cascade): persistent, as if loaded
+            make_transient_to_detached(made_object)  # its values committed, `child` lazy
+            attach(instance_state(made_object))
         return case
 
     def existing_ref(self, ref: str) -> str | None:
