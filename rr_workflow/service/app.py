@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, Engine, inspect, select, text
 from sqlalchemy.exc import OperationalError
 
-from rr_workflow.adapters import config
+from rr_workflow.adapters import config, durable_files
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.adapters.db.engine import (
     BUSY,
@@ -90,8 +90,8 @@ class App:
 
     def documents_folder(self, ref: str, *below: str) -> Path:
         """RR_HOME/documents/<case>/..., each folder readable by the service user only (docs/security.md):
-        made where missing, and set back to that where someone widened it. One system call a folder
-        that exists (its mode set), three for one made."""
+        made where missing (its entry forced to the disk in the folder above it), and set back to that
+        where someone widened it. One system call a folder that exists (its mode set)."""
         folders = [os.path.join(self.home, "documents")]
         for part in (re.sub(r"[^A-Za-z0-9_.-]", "_", ref), *below):
             folders.append(os.path.join(folders[-1], part))
@@ -102,6 +102,7 @@ class App:
                 with contextlib.suppress(FileExistsError):  # made meanwhile by another process
                     os.mkdir(folder, 0o700)
                 os.chmod(folder, 0o700)  # exactly, whatever the umask took away
+                durable_files.sync_folders([os.path.dirname(folder)])  # its entry, before rows name it
         return Path(folders[-1])
 
     @cached_property

@@ -43,10 +43,22 @@ def test_a_file_whose_change_is_not_committed_is_removed(sqlite_rig: Any, folder
 
 def test_the_same_name_already_there_is_kept(sqlite_rig: Any, folder: Path) -> None:
     path = folder / "abc-Letter.docx"
-    path.write_bytes(b"already stored")
+    path.write_bytes(b"the letter")  # as a committed row names it (the name carries the content's hash)
+    inode = path.stat().st_ino
     with sqlite_rig.app.uow() as uow:
         uow.write_file(path, b"the letter")
-    assert path.read_bytes() == b"already stored"  # not written, so not removed with the rollback
+    assert path.read_bytes() == b"the letter"  # not written, so not removed with the rollback
+    assert path.stat().st_ino == inode
+
+
+def test_the_same_name_cut_short_is_written_again_and_kept(sqlite_rig: Any, folder: Path) -> None:
+    path = folder / "abc-Letter.docx"
+    path.write_bytes(b"")  # what a power cut can leave of a file whose bytes had not reached the disk
+    with sqlite_rig.app.uow() as uow:
+        uow.write_file(path, b"the letter")
+    assert path.read_bytes() == b"the letter"  # whole again, and kept: a committed row may name it
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert sorted(p.name for p in folder.iterdir()) == ["abc-Letter.docx"]
 
 
 def test_a_part_file_left_by_another_writer_is_not_touched(sqlite_rig: Any, folder: Path) -> None:

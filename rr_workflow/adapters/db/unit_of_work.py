@@ -40,6 +40,7 @@ from sqlalchemy.orm.attributes import (
 )
 from sqlalchemy.orm.exc import StaleDataError
 
+from rr_workflow.adapters import durable_files
 from rr_workflow.adapters.db import audit, lookup
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.adapters.db.engine import BUSY, is_concurrent_change
@@ -329,6 +330,8 @@ class UnitOfWork:
             self.session.flush()
             audit.append_many(self.connection, self._audit_waiting)
             self._audit_waiting = []
+            # the new files' names on the disk before the rows naming them (their bytes already are)
+            durable_files.sync_folders(path.parent for path in self._new_files)
             self.session.commit()
         self._committed = True
         if self._schedules_read:
@@ -336,14 +339,22 @@ class UnitOfWork:
 
     def write_file(self, path: Path, content: bytes) -> None:
         """Write a file readable by the service user only; it is removed again if the change is not saved.
-        Written whole under `<name>.part`, then renamed: a crash never leaves part of a file under its
-        name. The .part is made by this call (O_EXCL), never one another writer may still be writing:
-        one left by a crash is written beside (a name of its own). Six system calls, no path ones twice."""
+        Written whole under `<name>.part`, forced to the disk, then renamed: neither a crash nor a power
+        cut leaves part of a file under its name, and `commit` forces the folder's new entry to the disk
+        before the rows naming the file (adapters/durable_files.py). The .part is made by this call
+        (O_EXCL), never one another writer may still be writing: one left by a crash is written beside (a
+        name of its own). A file already there under the name (its name carries its content's hash) is
+        kept, and never removed: a saved row may name it; one of another length (cut short) is written
+        again. Seven system calls, no path ones twice."""
         import os
 
         name = os.fspath(path)
-        if os.path.exists(name):
-            return  # the same content under the same name (its name carries its hash)
+        try:
+            if os.stat(name).st_size == len(content):
+                return  # the same content under the same name
+            repairing = True
+        except FileNotFoundError:
+            repairing = False
         partial = name + ".part"
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
         try:
@@ -358,6 +369,7 @@ class UnitOfWork:
             view = memoryview(content)
             while view:
                 view = view[os.write(fd, view) :]
+            durable_files.sync_file(fd)  # on the disk before it takes its name; its folder at the commit
             os.close(fd)
             fd = -1
             os.replace(partial, name)
@@ -366,7 +378,10 @@ class UnitOfWork:
                 os.close(fd)
             os.unlink(partial)
             raise
-        self._new_files.append(path)
+        if repairing:
+            durable_files.sync_folders([path.parent])
+        else:
+            self._new_files.append(path)
 
     def flush(self) -> None:
         with _concurrent_changes_as_conflicts(self.session):
