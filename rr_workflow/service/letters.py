@@ -32,7 +32,7 @@ from rr_workflow.adapters import documents, templates
 from rr_workflow.adapters.db import lookup
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.adapters.db.prepared import Prepared
-from rr_workflow.adapters.db.unit_of_work import UnitOfWork
+from rr_workflow.adapters.db.unit_of_work import UnitOfWork, agency_rows
 from rr_workflow.adapters.profile import Profile, load_profile
 from rr_workflow.domain import events as ev
 from rr_workflow.domain import wording
@@ -84,18 +84,12 @@ class Directory:
     people: Mapping[str, list[Mapping[str, Any]]]
 
 
-def read_directory(db: Any) -> Directory:
-    """The directory as `db` (a connection or session) sees it: two queries, whatever the letters need."""
-    if isinstance(db, Connection):  # a step's: prepared
-        agency_rows = [r._asdict() for r in _all_agencies().run(db).rows]
-        people_rows = [r._asdict() for r in _active_people_roles().run(db).rows]
-    else:
-        agency_rows = [dict(r) for r in db.execute(_all_agencies().statement).mappings()]
-        people_rows = [dict(r) for r in db.execute(_active_people_roles().statement).mappings()]
-    agencies = {r["key"]: r for r in agency_rows}
+def read_directory(connection: Connection) -> Directory:
+    """The directory as `connection` sees it: two queries, whatever the letters need."""
+    agencies = {r["key"]: r for r in agency_rows(connection)}
     people: dict[str, list[Mapping[str, Any]]] = {}
-    for row in people_rows:
-        people.setdefault(row["role"], []).append({"name": row["name"], "email": row["email"]})
+    for row in _active_people_roles().run(connection).rows:
+        people.setdefault(row.role, []).append({"name": row.name, "email": row.email})
     return Directory(agencies, people)
 
 
@@ -657,19 +651,14 @@ def context(
     profile: Profile | None = None,
     directory: Directory | None = None,
 ) -> Context:
-    """What the handlers need; `source`: a unit of work, session or connection to read from; `profile`:
+    """What the handlers need; `source`: a unit of work or a connection to read from; `profile`:
     the partnership profile already read (default: read now); `directory`: the agencies and people
     already read (default: read now, through `source`)."""
     db = getattr(source, "session", source)
-    found = directory or read_directory(db)
+    found = directory or read_directory(source.connection if isinstance(source, UnitOfWork) else source)
     return Context(
         app, db, case, schedule, deadlines, found.agencies, profile or load_profile(), found.people
     )
-
-
-@functools.cache  # built once per process: every step with letters reads them
-def _all_agencies() -> Prepared:
-    return Prepared(select(t.agencies))
 
 
 @functools.cache

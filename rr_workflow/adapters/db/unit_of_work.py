@@ -663,7 +663,7 @@ class UnitOfWork:
     def agency_rows(self) -> list[Mapping[str, Any]]:
         # Agencies are not mapped: what waits to be flushed cannot change them, so asking for them does not
         # flush it (a step that reads them halfway would write its case twice): read past the ORM.
-        return [r._asdict() for r in _agencies().run(self.connection).rows]
+        return agency_rows(self.connection)
 
 
 class BatchUnitOfWork(UnitOfWork):
@@ -1075,6 +1075,11 @@ def _put_board(dialect: str) -> Prepared:
 @functools.cache
 def _agencies() -> Prepared:
     return Prepared(select(t.agencies))
+
+
+def agency_rows(connection: Connection) -> list[Mapping[str, Any]]:
+    """Every agency's row, in the order stored."""
+    return [r._asdict() for r in _agencies().run(connection).rows]
 
 
 @functools.cache
