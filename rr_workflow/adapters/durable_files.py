@@ -4,7 +4,8 @@ A committed row is on the disk when its transaction returns (SQLite `synchronous
 `synchronous_commit = on`); a file the kernel has only been handed is not, for up to half a minute, and a
 folder's new entry neither. So a file is forced to the disk before it takes its name, and the folders
 given new entries before the rows naming them are committed: a row never names a file a power cut left
-empty or missing."""
+empty or missing. A file is written whole under `<name>.part` and then renamed, so no crash leaves part
+of a file under its name either."""
 
 from __future__ import annotations
 
@@ -35,3 +36,45 @@ def sync_folders(folders: Iterable[Path | str]) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def write(path: Path, content: bytes) -> bool:
+    """Write `content` under `path`, readable by the service user only, on the disk before it takes its
+    name (its folder's new entry is the caller's to force, with `sync_folders`, before a row names it).
+    The .part is made by this call (O_EXCL), never one another writer may still be writing: one left by
+    a crash is written beside (a name of its own). A file already there under the name (the names given
+    carry their content's hash) is kept; one of another length (cut short) is written again. True when
+    this call made the file, False when it was there. Seven system calls, no path ones twice."""
+    name = os.fspath(path)
+    try:
+        if os.stat(name).st_size == len(content):
+            return False  # the same content under the same name
+        repairing = True
+    except FileNotFoundError:
+        repairing = False
+    partial = name + ".part"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+    try:
+        fd = os.open(partial, flags, 0o600)
+    except FileExistsError:
+        import uuid
+
+        partial = f"{name}.{uuid.uuid4().hex[:12]}.part"
+        fd = os.open(partial, flags, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # exactly, whatever the umask took away
+        view = memoryview(content)
+        while view:
+            view = view[os.write(fd, view) :]
+        sync_file(fd)
+        os.close(fd)
+        fd = -1
+        os.replace(partial, name)
+    except BaseException:
+        if fd >= 0:
+            os.close(fd)
+        os.unlink(partial)
+        raise
+    if repairing:
+        sync_folders([os.path.dirname(name)])
+    return not repairing

@@ -139,15 +139,17 @@ class _ReadingWhenAsked(contextlib.ExitStack):
 
 
 def _complete(app: App, claim: str, case: Case, mails: Sequence[Any], expected: int) -> bool:
-    """Mark the claimed events done, store the documents and queue the mail, in one transaction; nothing
-    at all if the claim was lost to another process meanwhile."""
+    """Mark the claimed events done, store the documents and queue the mail, in one transaction; no row at
+    all if the claim was lost to another process meanwhile (the documents' files, written before it,
+    hold what the letters hold)."""
     from rr_workflow.service import letters
 
+    written = letters.write_files(app, case, mails)  # on the disk before the transaction takes its lock
     with app.uow() as uow:
         done = _completing().run(uow.connection, {"claim": claim, "done_at": app.moment()})
         if done.rowcount != expected:
             return False  # taken over (this claim went stale): the other process writes them
-        letters.store_mails(app, uow, case, mails)
+        letters.store_mails(app, uow, case, mails, written)
         uow.commit()
     return True
 

@@ -705,12 +705,33 @@ def render(
     return mails
 
 
-def store_mails(app: App, uow: UnitOfWork, case: Case, mails: Sequence[Mail]) -> int:
+def write_files(app: App, case: Case, mails: Sequence[Mail]) -> list[Path]:
+    """Write each mail's letters' files (in the case's generated documents' folder, made where missing),
+    each on the disk with its folder's entry, before the transaction that stores their rows begins, so
+    that no lock is held while they reach the disk. A file no row names (the transaction failed, or
+    another process stored the same letters) is harmless: it holds what its letter holds."""
+    from rr_workflow.adapters import durable_files
+
+    letters = [letter for mail in mails for letter in mail.letters]
+    if not letters:
+        return []
+    folder = app.documents_folder(case.ref, "generated")
+    paths = [_letter_path(folder, letter)[0] for letter in letters]
+    for path, letter in zip(paths, letters, strict=True):
+        durable_files.write(path, letter.content)
+    durable_files.sync_folders([folder])
+    return paths
+
+
+def store_mails(
+    app: App, uow: UnitOfWork, case: Case, mails: Sequence[Mail], written: Sequence[Path] | None = None
+) -> int:
     """Store each mail's letters (files and `documents` rows) and queue the mail; returns how many
-    documents were written. Each table's rows go to one INSERT, compiled once per process (PostgreSQL
-    writes them in one round trip, SQLite in one executemany: `_inserted_ids`)."""
-    written = [(letter, mail.to) for mail in mails for letter in mail.letters]
-    ids = iter(_store_many(app, uow, case, written))
+    documents were stored. `written`: their files as `write_files` wrote them (default: written now, in
+    the unit of work). Each table's rows go to one INSERT, compiled once per process (PostgreSQL writes
+    them in one round trip, SQLite in one executemany: `_inserted_ids`)."""
+    letters = [(letter, mail.to) for mail in mails for letter in mail.letters]
+    ids = iter(_store_many(app, uow, case, letters, written))
     queued = []
     for mail in mails:
         stored = [(next(ids), letter.content_type) for letter in mail.letters]
@@ -718,7 +739,7 @@ def store_mails(app: App, uow: UnitOfWork, case: Case, mails: Sequence[Mail]) ->
         if mail.to:
             queued.append((mail, stored))
     _queue_many(app, uow, case.ref, queued)
-    return len(written)
+    return len(letters)
 
 
 def _add_pdf_copies(profile: Profile, letters: Sequence[tuple[Mail, Letter]]) -> None:
@@ -748,20 +769,33 @@ def store(app: App, uow: UnitOfWork, case: Case, letter: Letter, recipients: Seq
     return _store_many(app, uow, case, [(letter, recipients)])[0]
 
 
+def _letter_path(folder: Path, letter: Letter) -> tuple[Path, str]:
+    """Where a letter's file goes, and its content's SHA-256 (the name begins with it)."""
+    digest = hashlib.sha256(letter.content).hexdigest()
+    return folder / f"{digest[:12]}-{letter.filename}", digest
+
+
 def _store_many(
-    app: App, uow: UnitOfWork, case: Case, letters: Sequence[tuple[Letter, Sequence[str]]]
+    app: App,
+    uow: UnitOfWork,
+    case: Case,
+    letters: Sequence[tuple[Letter, Sequence[str]]],
+    written: Sequence[Path] | None = None,
 ) -> list[int]:
     """Write each letter's file (in the case's generated documents' folder, made where missing) and its
-    `documents` row, with its recipients; the rows' ids, in the order of `letters`."""
+    `documents` row, with its recipients; the rows' ids, in the order of `letters`. `written`: the files
+    as `write_files` wrote them, in the same order (not written again)."""
     if not letters:
         return []
     folder = app.documents_folder(case.ref, "generated")
     added_at = app.moment()
     rows = []
-    for letter, recipients in letters:
-        digest = hashlib.sha256(letter.content).hexdigest()
-        path = folder / f"{digest[:12]}-{letter.filename}"
-        uow.write_file(path, letter.content)
+    for n, (letter, recipients) in enumerate(letters):
+        path, digest = _letter_path(folder, letter)
+        if written is None:
+            uow.write_file(path, letter.content)
+        elif written[n] != path:
+            raise ValueError("the letters' files were written for other letters")
         rows.append(
             {
                 "case_id": case.id,  # type: ignore[attr-defined]

@@ -1,8 +1,9 @@
 """A document's file outlasts a power cut as its row does: its bytes are forced to the disk before it takes
 its name, and its folder's new entry (and a new case folder's, in the folder above) before the commit of
-the row naming it. Watched on the real system calls: each `fsync`/`fdatasync` the product asks of Python's
-`os` is noted with what the descriptor names, and each commit the engine makes, in the order they happen
-(SQLite's own syncs of its log are made in C, past `os`, and are not noted)."""
+the row naming it, and before the transaction storing the row begins (no lock held meanwhile). Watched on
+the real system calls: each `fsync`/`fdatasync` the product asks of Python's `os` is noted with what the
+descriptor names, and each begin and commit the engine makes, in order (SQLite's own syncs of its log are
+made in C, past `os`, and are not noted)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ class Syncs:
         self.seen: list[tuple[str, ...]] = []
         for name in ("fsync", "fdatasync"):
             monkeypatch.setattr(os, name, self._noting(getattr(os, name)))
+        event.listen(engine, "begin", lambda connection: self.seen.append(("begin",)))
         event.listen(engine, "commit", lambda connection: self.seen.append(("commit",)))
 
     def _noting(self, real: Any) -> Any:
@@ -44,6 +46,9 @@ class Syncs:
 
     def commit_after(self, position: int) -> int:
         return next(i for i, e in enumerate(self.seen) if i > position and e == ("commit",))
+
+    def begin_before(self, position: int) -> int:
+        return max(i for i, e in enumerate(self.seen) if i < position and e == ("begin",))
 
 
 def test_a_steps_letters_are_on_the_disk_before_their_rows_are_committed(
@@ -64,8 +69,9 @@ def test_a_steps_letters_are_on_the_disk_before_their_rows_are_committed(
     for path in paths:
         written = syncs.first("file", f"{path}.part")  # forced to the disk under its .part name
         committed = syncs.commit_after(written)
-        # its folder's entry (the file renamed into it) before the commit of its row
-        assert written < syncs.first("folder", str(generated)) < committed, syncs.seen
+        # its folder's entry (the file renamed into it) before the commit of its row, and both before
+        # that transaction began: no lock is held while they reach the disk
+        assert written < syncs.first("folder", str(generated)) < syncs.begin_before(committed), syncs.seen
     first_write = syncs.first("file", f"{paths[0]}.part")
     # the folders the letters made: `generated` in the case's folder, the case's in `documents`
     assert syncs.first("folder", str(case_folder)) < first_write

@@ -338,49 +338,11 @@ class UnitOfWork:
             _stored_schedules.setdefault(self.engine, {}).update(self._schedules_read)
 
     def write_file(self, path: Path, content: bytes) -> None:
-        """Write a file readable by the service user only; it is removed again if the change is not saved.
-        Written whole under `<name>.part`, forced to the disk, then renamed: neither a crash nor a power
-        cut leaves part of a file under its name, and `commit` forces the folder's new entry to the disk
-        before the rows naming the file (adapters/durable_files.py). The .part is made by this call
-        (O_EXCL), never one another writer may still be writing: one left by a crash is written beside (a
-        name of its own). A file already there under the name (its name carries its content's hash) is
-        kept, and never removed: a saved row may name it; one of another length (cut short) is written
-        again. Seven system calls, no path ones twice."""
-        import os
-
-        name = os.fspath(path)
-        try:
-            if os.stat(name).st_size == len(content):
-                return  # the same content under the same name
-            repairing = True
-        except FileNotFoundError:
-            repairing = False
-        partial = name + ".part"
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
-        try:
-            fd = os.open(partial, flags, 0o600)
-        except FileExistsError:
-            import uuid
-
-            partial = f"{name}.{uuid.uuid4().hex[:12]}.part"
-            fd = os.open(partial, flags, 0o600)
-        try:
-            os.fchmod(fd, 0o600)  # exactly, whatever the umask took away
-            view = memoryview(content)
-            while view:
-                view = view[os.write(fd, view) :]
-            durable_files.sync_file(fd)  # on the disk before it takes its name; its folder at the commit
-            os.close(fd)
-            fd = -1
-            os.replace(partial, name)
-        except BaseException:
-            if fd >= 0:
-                os.close(fd)
-            os.unlink(partial)
-            raise
-        if repairing:
-            durable_files.sync_folders([path.parent])
-        else:
+        """Write a file readable by the service user only, on the disk before it takes its name
+        (`durable_files.write`); it is removed again if the change is not saved, and `commit` forces its
+        folder's new entry to the disk before the rows naming it. A file already there under the name is
+        kept, and never removed: a saved row may name it."""
+        if durable_files.write(path, content):
             self._new_files.append(path)
 
     def flush(self) -> None:
