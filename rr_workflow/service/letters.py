@@ -705,26 +705,31 @@ def render(
     return mails
 
 
-def write_files(app: App, case: Case, mails: Sequence[Mail]) -> list[Path]:
+def write_files(app: App, case: Case, mails: Sequence[Mail]) -> list[tuple[Path, str]]:
     """Write each mail's letters' files (in the case's generated documents' folder, made where missing),
     each on the disk with its folder's entry, before the transaction that stores their rows begins, so
     that no lock is held while they reach the disk. A file no row names (the transaction failed, or
-    another process stored the same letters) is harmless: it holds what its letter holds."""
+    another process stored the same letters) is harmless: it holds what its letter holds. Each file's
+    path and its content's SHA-256, in the mails' letters' order."""
     from rr_workflow.adapters import durable_files
 
     letters = [letter for mail in mails for letter in mail.letters]
     if not letters:
         return []
     folder = app.documents_folder(case.ref, "generated")
-    paths = [_letter_path(folder, letter)[0] for letter in letters]
-    for path, letter in zip(paths, letters, strict=True):
+    written = [_letter_path(folder, letter) for letter in letters]
+    for (path, _), letter in zip(written, letters, strict=True):
         durable_files.write(path, letter.content)
     durable_files.sync_folders([folder])
-    return paths
+    return written
 
 
 def store_mails(
-    app: App, uow: UnitOfWork, case: Case, mails: Sequence[Mail], written: Sequence[Path] | None = None
+    app: App,
+    uow: UnitOfWork,
+    case: Case,
+    mails: Sequence[Mail],
+    written: Sequence[tuple[Path, str]] | None = None,
 ) -> int:
     """Store each mail's letters (files and `documents` rows) and queue the mail; returns how many
     documents were stored. `written`: their files as `write_files` wrote them (default: written now, in
@@ -780,22 +785,21 @@ def _store_many(
     uow: UnitOfWork,
     case: Case,
     letters: Sequence[tuple[Letter, Sequence[str]]],
-    written: Sequence[Path] | None = None,
+    written: Sequence[tuple[Path, str]] | None = None,
 ) -> list[int]:
     """Write each letter's file (in the case's generated documents' folder, made where missing) and its
     `documents` row, with its recipients; the rows' ids, in the order of `letters`. `written`: the files
-    as `write_files` wrote them, in the same order (not written again)."""
+    as `write_files` wrote them (path, SHA-256), in the same order: not written again."""
     if not letters:
         return []
-    folder = app.documents_folder(case.ref, "generated")
+    if written is None:
+        folder = app.documents_folder(case.ref, "generated")
+        written = [_letter_path(folder, letter) for letter, _ in letters]
+        for (path, _), (letter, _) in zip(written, letters, strict=True):
+            uow.write_file(path, letter.content)
     added_at = app.moment()
     rows = []
-    for n, (letter, recipients) in enumerate(letters):
-        path, digest = _letter_path(folder, letter)
-        if written is None:
-            uow.write_file(path, letter.content)
-        elif written[n] != path:
-            raise ValueError("the letters' files were written for other letters")
+    for (path, digest), (letter, recipients) in zip(written, letters, strict=True):
         rows.append(
             {
                 "case_id": case.id,  # type: ignore[attr-defined]
