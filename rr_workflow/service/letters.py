@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, func, insert, select
 
-from rr_workflow.adapters import documents, templates
+from rr_workflow.adapters import documents, durable_files, templates
 from rr_workflow.adapters.db import lookup
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.adapters.db.prepared import Prepared
@@ -711,8 +711,6 @@ def write_files(app: App, case: Case, mails: Sequence[Mail]) -> list[tuple[Path,
     that no lock is held while they reach the disk. A file no row names (the transaction failed, or
     another process stored the same letters) is harmless: it holds what its letter holds. Each file's
     path and its content's SHA-256, in the mails' letters' order."""
-    from rr_workflow.adapters import durable_files
-
     letters = [letter for mail in mails for letter in mail.letters]
     if not letters:
         return []
