@@ -39,7 +39,7 @@ from rr_workflow.service.clock import Clock, FixedClock, SystemClock, iso_moment
 if TYPE_CHECKING:
     from rr_workflow.adapters.db.unit_of_work import BatchUnitOfWork, UnitOfWork
 
-SCHEMA_REVISION = "0016"  # the Alembic head this code runs on (a test checks it against migrations/)
+SCHEMA_REVISION = "0017"  # the Alembic head this code runs on (a test checks it against migrations/)
 MODE_KEY = "mode"
 TRAINING, LIVE = "training", "live"
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import mimetypes
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import select
 
 from rr_workflow.adapters.db import audit, lookup
 from rr_workflow.adapters.db import tables as t
 from rr_workflow.domain.errors import BadInput
-from rr_workflow.service import permissions
+from rr_workflow.service import permissions, stored_documents
 from rr_workflow.service.app import App
 
 
@@ -36,7 +35,7 @@ def document(app: App, ref: str, document_id: int) -> Download:
         ).one_or_none()
         if row is None:
             raise BadInput(f"case {ref} has no document {document_id}")
-        content = Path(row.path).read_bytes()
+        content = stored_documents.contents(connection, [document_id])[document_id]
         audit.append(
             connection,
             actor=app.actor,

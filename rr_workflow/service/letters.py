@@ -706,19 +706,20 @@ def render(
 
 
 def write_files(app: App, case: Case, mails: Sequence[Mail]) -> list[tuple[Path, str]]:
-    """Write each mail's letters' files (in the case's generated documents' folder, made where missing),
-    each on the disk with its folder's entry, before the transaction that stores their rows begins, so
-    that no lock is held while they reach the disk. A file no row names (the transaction failed, or
-    another process stored the same letters) is harmless: it holds what its letter holds. Each file's
+    """Write each mail's letters' files (in the case's generated documents' folder, made where missing)
+    before the transaction that stores their rows begins. Each is a copy for the documents folder: the
+    letter's content is stored in the database with its row (`_store_many`), committed with it, and read
+    from there, so its file is not waited for on the disk. A file no row names (the transaction failed,
+    or another process stored the same letters) is harmless: it holds what its letter holds. Each file's
     path and its content's SHA-256, in the mails' letters' order."""
     letters = [letter for mail in mails for letter in mail.letters]
     if not letters:
         return []
     folder = app.documents_folder(case.ref, "generated")
     written = [_letter_path(folder, letter) for letter in letters]
-    for (path, _), letter in zip(written, letters, strict=True):
-        durable_files.write(path, letter.content)
-    durable_files.sync_folders([folder])
+    contents = [letter.content for letter in letters]
+    files = [(path, content) for (path, _), content in zip(written, contents, strict=True)]
+    durable_files.write_all(files, synced=False)
     return written
 
 
@@ -812,7 +813,17 @@ def _store_many(
                 "recipients": ",".join(recipients),
             }
         )
-    return _inserted_ids(uow.connection, t.documents, rows)  # Core: the unit of work's transaction
+    ids = _inserted_ids(uow.connection, t.documents, rows)  # Core: the unit of work's transaction
+    _storing_contents().run_many(
+        uow.connection,
+        [{"document_id": i, "content": letter.content} for i, (letter, _) in zip(ids, letters, strict=True)],
+    )
+    return ids
+
+
+@functools.cache
+def _storing_contents() -> Prepared:
+    return Prepared(insert(t.document_contents))
 
 
 def queue(app: App, uow: UnitOfWork, ref: str, mail: Mail, stored: Sequence[tuple[int, str]]) -> None:
@@ -896,14 +907,17 @@ def _last_rowid() -> Prepared:
 
 def attachments(connection: Any, mail_id: int) -> list[tuple[str, str, bytes]]:
     """(filename, content type, content) of each document attached to a queued e-mail."""
+    from rr_workflow.service import stored_documents
+
     a, d = t.mail_attachments, t.documents
     rows = connection.execute(
-        select(d.c.filename, d.c.path, a.c.content_type)
+        select(d.c.id, d.c.filename, a.c.content_type)
         .join(d, d.c.id == a.c.document_id)
         .where(a.c.mail_id == mail_id)
         .order_by(a.c.id)
-    )
-    return [(filename, content_type, Path(path).read_bytes()) for filename, path, content_type in rows]
+    ).all()
+    content = stored_documents.contents(connection, [document_id for document_id, _, _ in rows])
+    return [(filename, content_type, content[document_id]) for document_id, filename, content_type in rows]
 
 
 def document_list(app: App, ref: str) -> list[dict[str, Any]]:

@@ -12,7 +12,6 @@ import io
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from rr_workflow.adapters.db import tables as t
@@ -20,7 +19,7 @@ from rr_workflow.domain import wording
 from rr_workflow.domain.case import Case
 from rr_workflow.domain.deadlines import Status
 from rr_workflow.domain.errors import BadInput
-from rr_workflow.service import letters
+from rr_workflow.service import letters, stored_documents
 from rr_workflow.service.app import App
 
 
@@ -148,11 +147,12 @@ def build(app: App, ref: str, send: bool = False) -> dict[str, Any]:
             "meeting_pack_index", "meeting_pack_index", "Meeting pack index", values, pdf=False
         )
         in_pack = [i.doc for i in pack if i.doc is not None]
+        content = stored_documents.contents(uow.connection, [doc["id"] for doc in in_pack])
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(f"00-{index.filename}", index.content)
             for n, doc in enumerate(in_pack, start=1):
-                archive.writestr(f"{n:02d}-{doc['filename']}", Path(doc["path"]).read_bytes())
+                archive.writestr(f"{n:02d}-{doc['filename']}", content[doc["id"]])
         uow.touch(case, app.moment())  # the case row first: the same lock order as every step
         invitees = letters.invited(ctx) if send else []
         recipients = [address for _, address in invitees]

@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -332,6 +333,14 @@ documents = Table(
     Column("added_at", MOMENT, nullable=False),
     Column("generated", Integer, nullable=False, server_default="0"),  # 1: a letter the product wrote
     Column("recipients", Text, nullable=False, server_default=""),  # comma-separated e-mail addresses
+)
+
+# A letter's content, committed with its `documents` row (its file is a copy: docs/operators-guide.md)
+document_contents = Table(
+    "document_contents",
+    metadata,
+    Column("document_id", Integer, ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    Column("content", LargeBinary, nullable=False),
 )
 
 # Append-only; each row's hash covers its content and the previous row's hash.
