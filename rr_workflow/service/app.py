@@ -61,13 +61,15 @@ class App:
     # case changed since is a Conflict, as a concurrent change is for the CLI.
     expected_version: int | None = None
 
-    def uow(self) -> UnitOfWork:
+    def uow(self, sync_later: bool = False) -> UnitOfWork:
+        """A unit of work. `sync_later`: its commit need not wait for the disk, for a change whose loss to a
+        power cut loses nothing (adapters/db/engine.SYNC_LATER)."""
         if self.within is not None:
             return self.within.joined()
         # the ORM: only commands that change need it
         from rr_workflow.adapters.db.unit_of_work import UnitOfWork
 
-        return UnitOfWork(self.engine, self.expected_version)
+        return UnitOfWork(self.engine, self.expected_version, sync_later)
 
     @contextmanager
     def reading(self, each_statement: bool = False) -> Iterator[Connection]:

@@ -144,8 +144,11 @@ def _complete(app: App, claim: str, case: Case, mails: Sequence[Any], expected: 
     hold what the letters hold)."""
     from rr_workflow.service import letters
 
-    written = letters.write_files(app, case, mails)  # on the disk before the transaction takes its lock
-    with app.uow() as uow:
+    written = letters.write_files(app, case, mails)  # before the transaction takes its lock
+    # Its commit need not wait for the disk: lost to a power cut, the events are still pending and are
+    # followed up again (`finish`), and no mail it queues is sent before a later commit that waits (the
+    # mail's claim) has brought this one to the disk too.
+    with app.uow(sync_later=True) as uow:
         done = _completing().run(uow.connection, {"claim": claim, "done_at": app.moment()})
         if done.rowcount != expected:
             return False  # taken over (this claim went stale): the other process writes them

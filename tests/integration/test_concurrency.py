@@ -64,8 +64,8 @@ class BarrierApp(App):
     barrier: threading.Barrier | None = None
     uow_class: type[BarrierUnitOfWork] = BarrierUnitOfWork
 
-    def uow(self) -> UnitOfWork:
-        uow = self.uow_class(self.engine)
+    def uow(self, sync_later: bool = False) -> UnitOfWork:
+        uow = self.uow_class(self.engine, sync_later=sync_later)
         uow.barrier = self.barrier
         return uow
 

@@ -25,6 +25,11 @@ LOCK_TIMEOUT_ENV = "RR_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT = 5.0  # seconds
 STATEMENT_TIMEOUT = 600  # seconds: a backstop against a statement that never ends
 READ_ONLY = "rr_read_only"  # execution option: this connection only reads
+# Execution option: this transaction's commit need not wait for the log to reach the disk, because losing
+# it to a power cut loses nothing (the letters' transaction, service/follow_up.py: its events stay
+# pending and are followed up again). Any later commit that waits (every step's, every mail's claim)
+# brings it to the disk with its own, so nothing it wrote can be sent or acted on before it is there.
+SYNC_LATER = "rr_sync_later"
 
 
 def database_url(home: Path) -> str:
@@ -57,7 +62,9 @@ def make_engine(url: str) -> Engine:
         # it is checked out. Its round trip waits for the server, so it also finds a session the server was
         # told to end a moment before; looking for the server's last message on the socket instead (no
         # round trip) misses those until the server gets to it, and a command then fails.
-        return create_engine(url, pool_pre_ping=True, connect_args={"options": options})
+        engine = create_engine(url, pool_pre_ping=True, connect_args={"options": options})
+        event.listen(engine, "begin", _postgres_begin)
+        return engine
     except (ArgumentError, NoSuchModuleError, ValueError) as error:
         reason = str(error).splitlines()[0][:120] if str(error) else type(error).__name__
         raise BadInput(
@@ -68,12 +75,39 @@ def make_engine(url: str) -> Engine:
 
 def _sqlite_begin(conn: Any) -> None:
     # A change takes the write lock at once; a read (App.reading) reads a snapshot and never waits.
-    _beginning(bool(conn.get_execution_options().get(READ_ONLY))).run(conn)
+    options = conn.get_execution_options()
+    read_only = bool(options.get(READ_ONLY))
+    if not read_only:
+        # In WAL mode NORMAL commits without waiting for the log; the next FULL commit syncs it, this
+        # transaction's pages included. Set between transactions only (SQLite refuses it inside one).
+        level = "NORMAL" if options.get(SYNC_LATER) else "FULL"
+        info = conn.connection.info
+        if info.get("synchronous", "FULL") != level:
+            _synchronous(level).run(conn)
+            info["synchronous"] = level
+    _beginning(read_only).run(conn)
 
 
 @functools.cache
 def _beginning(read_only: bool) -> Prepared:
     return Prepared(text("BEGIN" if read_only else "BEGIN IMMEDIATE"))
+
+
+@functools.cache
+def _synchronous(level: str) -> Prepared:
+    return Prepared(text(f"PRAGMA synchronous = {level}"))
+
+
+def _postgres_begin(conn: Any) -> None:
+    if conn.get_execution_options().get(SYNC_LATER):
+        # This transaction only: its commit returns before the server's log is flushed; a later commit
+        # that waits flushes the log up to its own record, this transaction's included.
+        _commit_without_waiting().run(conn)
+
+
+@functools.cache
+def _commit_without_waiting() -> Prepared:
+    return Prepared(text("SET LOCAL synchronous_commit = off"))
 
 
 def _sqlite_connect(dbapi_connection: Any, wait: float) -> None:

@@ -43,7 +43,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from rr_workflow.adapters import durable_files
 from rr_workflow.adapters.db import audit, lookup
 from rr_workflow.adapters.db import tables as t
-from rr_workflow.adapters.db.engine import BUSY, is_concurrent_change
+from rr_workflow.adapters.db.engine import BUSY, SYNC_LATER, is_concurrent_change
 from rr_workflow.adapters.db.orm import start_mappers
 from rr_workflow.adapters.db.prepared import Prepared
 from rr_workflow.domain.case import (
@@ -276,10 +276,12 @@ def _collect(cls: type, row: Any, found: dict[int, Any], made: list[Any]) -> Any
 
 
 class UnitOfWork:
-    def __init__(self, engine: Engine, expected_version: int | None = None) -> None:
+    def __init__(self, engine: Engine, expected_version: int | None = None, sync_later: bool = False) -> None:
         start_mappers()
         self.engine = engine
         self.expected_version = expected_version
+        # its commit need not wait for the disk (engine.SYNC_LATER: only where losing it loses nothing)
+        self._sync_later = sync_later
         # The deadline rows a step read before replacing them, by (case id, review id or None), so that
         # `materialise_*` writes only what changed; each is used once.
         self._stored_deadlines: dict[tuple[int, int | None], dict[str, Any]] = {}
@@ -289,6 +291,8 @@ class UnitOfWork:
         self._connected = _Connected(self.session)
         with _concurrent_changes_as_conflicts(self.session):
             # begin now (SQLite: the write lock), so a busy database is a Conflict
+            if self._sync_later:
+                self.session.connection(execution_options={SYNC_LATER: True})
             self._connected()
         self.cases = CaseRepository(self.session, self.expected_version, self._connected)
         self._new_files: list[Path] = []
