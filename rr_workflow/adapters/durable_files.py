@@ -5,20 +5,18 @@ A committed row is on the disk when its transaction returns (SQLite `synchronous
 folder's new entry neither. So a file is forced to the disk before it takes its name, and the folders
 given new entries before the rows naming them are committed: a row never names a file a power cut left
 empty or missing. A file is written whole under `<name>.part` and then renamed, so no crash leaves part
-of a file under its name either."""
+of a file under its name either. A copy of what the database holds (`write_copy`) needs none of this."""
 
 from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
 # Forcing a folder's entries to the disk takes a descriptor of the folder, which POSIX systems give and
 # Windows does not (NTFS journals its folders' entries itself).
 _FOLDERS_SYNC = hasattr(os, "O_DIRECTORY")
-# Linux starts writing a file's dirty pages back when told its cache is not needed (macOS has no call).
-_START_WRITE_BACK = hasattr(os, "posix_fadvise")
 
 
 def sync_file(fd: int) -> None:
@@ -42,69 +40,62 @@ def sync_folders(folders: Iterable[Path | str]) -> None:
 
 
 def write(path: Path, content: bytes) -> bool:
-    """Write `content` under `path` (as `write_all` writes each file); True when this call made the file,
-    False when it was there."""
-    return write_all([(path, content)])[0]
-
-
-def write_all(files: Sequence[tuple[Path, bytes]], synced: bool = True) -> list[bool]:
-    """Write each `content` under its `path`, readable by the service user only, on the disk before it
-    takes its name (their folders' new entries are the caller's to force, with `sync_folders`, before a
-    row names them). A `.part` is made by this call (O_EXCL), never one another writer may still be
-    writing: one left by a crash is written beside (a name of its own). A file already there under its
-    name (the names given carry their content's hash) is kept; one of another length (cut short) is
-    written again. For each file, in order: True when this call made it, False when it was there.
-
-    The files are written together: every file's bytes are handed to the disk before the first is waited
-    for, so one journal commit covers them all, and they take their names only once all are on the disk
-    (a rename between two syncs would cost the second sync a journal commit of its own): a step writing
-    nine files waits for the disk about twice, not eighteen times.
-
-    `synced=False`: copies of what the database holds (a letter's content is stored with its row), not
-    waited for: a power cut may leave one empty, and the database still has it."""
-    made: dict[str, bool] = {}
-    repaired: list[str] = []
-    parts: list[tuple[int, str, str]] = []  # (descriptor or -1 once closed, .part, name), not yet renamed
+    """Write `content` under `path`, readable by the service user only, on the disk before it takes its
+    name (its folder's new entry is the caller's to force, with `sync_folders`, before a row names it).
+    The .part is made by this call (O_EXCL), never one another writer may still be writing: one left by
+    a crash is written beside (a name of its own). A file already there under the name (the names given
+    carry their content's hash) is kept; one of another length (cut short) is written again. True when
+    this call made the file, False when it was there. Seven system calls, no path ones twice."""
+    name = os.fspath(path)
     try:
-        for path, content in files:
-            name = os.fspath(path)
-            if name in made:
-                continue  # the same letter twice (its name carries its content's hash)
-            try:
-                if os.stat(name).st_size == len(content):
-                    made[name] = False  # the same content under the same name
-                    continue
-                made[name] = False
-                repaired.append(name)  # cut short: written again
-            except FileNotFoundError:
-                made[name] = True
-            fd, partial = _open_part(name)
-            parts.append((fd, partial, name))
-            os.fchmod(fd, 0o600)  # exactly, whatever the umask took away
-            view = memoryview(content)
-            while view:
-                view = view[os.write(fd, view) :]
-            if synced and _START_WRITE_BACK:
-                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)  # its write-back begins now
-        for fd, _, _ in parts:
-            if synced:
-                sync_file(fd)
-        for i, (fd, partial, name) in enumerate(parts):
-            parts[i] = (-1, partial, name)
-            os.close(fd)
-        while parts:
-            _, partial, name = parts[0]
-            os.replace(partial, name)
-            parts.pop(0)
+        if os.stat(name).st_size == len(content):
+            return False  # the same content under the same name
+        repairing = True
+    except FileNotFoundError:
+        repairing = False
+    fd, partial = _open_part(name)
+    try:
+        os.fchmod(fd, 0o600)  # exactly, whatever the umask took away
+        _write_whole(fd, content)
+        sync_file(fd)
+        os.close(fd)
+        fd = -1
+        os.replace(partial, name)
     except BaseException:
-        for fd, partial, _ in parts:
-            if fd >= 0:
-                os.close(fd)
-            os.unlink(partial)
+        if fd >= 0:
+            os.close(fd)
+        os.unlink(partial)
         raise
-    if synced:
-        sync_folders(os.path.dirname(name) for name in repaired)
-    return [made[os.fspath(path)] for path, _ in files]
+    if repairing:
+        sync_folders([os.path.dirname(name)])
+    return not repairing
+
+
+def write_copy(path: Path, content: bytes) -> None:
+    """Write `content` under `path`, readable by the service user only, as a copy of what the database
+    holds (a letter's content is committed with its row, and read from there): straight under its name,
+    not waited for on the disk, so a crash or a power cut may leave it cut short or empty, and the next
+    write of the same letter writes it whole again. One already there whole is kept (the names given carry
+    their content's hash). A file is made with one entry in its folder, not two (no `.part` renamed):
+    making a file is most of what a copy costs."""
+    name = os.fspath(path)
+    try:
+        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    except FileExistsError:
+        if os.stat(name).st_size == len(content):
+            return
+        fd = os.open(name, os.O_WRONLY | os.O_TRUNC | os.O_CLOEXEC)
+    try:
+        os.fchmod(fd, 0o600)  # exactly, whatever the umask took away
+        _write_whole(fd, content)
+    finally:
+        os.close(fd)
+
+
+def _write_whole(fd: int, content: bytes) -> None:
+    view = memoryview(content)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _open_part(name: str) -> tuple[int, str]:

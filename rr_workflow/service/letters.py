@@ -717,9 +717,8 @@ def write_files(app: App, case: Case, mails: Sequence[Mail]) -> list[tuple[Path,
         return []
     folder = app.documents_folder(case.ref, "generated")
     written = [_letter_path(folder, letter) for letter in letters]
-    contents = [letter.content for letter in letters]
-    files = [(path, content) for (path, _), content in zip(written, contents, strict=True)]
-    durable_files.write_all(files, synced=False)
+    for (path, _), letter in zip(written, letters, strict=True):
+        durable_files.write_copy(path, letter.content)
     return written
 
 
