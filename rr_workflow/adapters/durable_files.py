@@ -74,8 +74,9 @@ def write(path: Path, content: bytes) -> bool:
 def write_copy(path: Path, content: bytes) -> None:
     """Write `content` under `path`, readable by the service user only, as a copy of what the database
     holds (a letter's content is committed with its row, and read from there): straight under its name,
-    not waited for on the disk, so a crash or a power cut may leave it cut short or empty, and the next
-    write of the same letter writes it whole again. One already there whole is kept (the names given carry
+    not waited for on the disk, so a power cut (or the process killed) may leave it cut short or empty,
+    and the next write of the same letter writes it whole again; one that fails to be written (a full
+    disk) is removed. One already there whole is kept (the names given carry
     their content's hash). A file is made with one entry in its folder, not two (no `.part` renamed):
     making a file is most of what a copy costs."""
     name = os.fspath(path)
@@ -88,8 +89,11 @@ def write_copy(path: Path, content: bytes) -> None:
     try:
         os.fchmod(fd, 0o600)  # exactly, whatever the umask took away
         _write_whole(fd, content)
-    finally:
+    except BaseException:
         os.close(fd)
+        os.unlink(name)  # no half-written copy (a full disk, say): the next write makes it whole
+        raise
+    os.close(fd)
 
 
 def _write_whole(fd: int, content: bytes) -> None:

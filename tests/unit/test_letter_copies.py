@@ -66,3 +66,21 @@ def test_a_copy_already_there_whole_is_kept_and_one_cut_short_is_written_again(t
 
     assert whole.read_bytes() == b"the letter" and whole.stat().st_mtime == 1_000_000_000  # not touched
     assert cut_short.read_bytes() == b"the letter"
+
+
+def test_a_copy_that_cannot_be_written_whole_is_not_left_half_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "abc-letter.docx"
+    real_write = os.write
+
+    def disk_full_after_four_bytes(fd: int, data: Any) -> int:
+        if os.fstat(fd).st_size >= 4:
+            raise OSError(28, "No space left on device")
+        return real_write(fd, bytes(data[:4]))
+
+    monkeypatch.setattr(os, "write", disk_full_after_four_bytes)
+    with pytest.raises(OSError, match="No space left"):
+        durable_files.write_copy(path, b"the letter")
+
+    assert list(tmp_path.iterdir()) == []
