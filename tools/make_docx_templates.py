@@ -27,6 +27,8 @@ from docx.enum.table import WD_ROW_HEIGHT_RULE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt, RGBColor
 
+from rr_workflow.adapters.letter_docx import without_unneeded_parts
+
 OUT = Path(__file__).resolve().parents[1] / "templates" / "docx"
 FIXED_TIME = datetime(2026, 1, 1, tzinfo=UTC)
 MARKING = "OFFICIAL-SENSITIVE"
@@ -42,6 +44,7 @@ Doc = Any  # python-docx's Document object
 
 def new_document(title: str, footer: str) -> Doc:
     doc = Document()
+    without_unneeded_parts(doc)
     normal = doc.styles["Normal"]
     normal.font.name = "Arial"
     normal.font.size = Pt(11)

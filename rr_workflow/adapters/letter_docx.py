@@ -548,6 +548,7 @@ def _blank() -> Any:
     from docx.shared import Cm, Pt, RGBColor
 
     doc = Document()
+    without_unneeded_parts(doc)
     normal = doc.styles["Normal"]
     normal.font.name = "Arial"
     normal.font.size = Pt(11)
@@ -565,6 +566,24 @@ def _blank() -> Any:
     section.left_margin = section.right_margin = Cm(2.2)
     section.top_margin = section.bottom_margin = Cm(2.0)
     return doc
+
+
+def without_unneeded_parts(doc: Any) -> None:
+    """python-docx's blank carries Word 2010's second copy of its styles (`stylesWithEffects.xml`, which
+    later versions of Word neither need nor keep) and a thumbnail of its own first page (a picture of an
+    empty page, which file browsers would show for every letter): 40% of a letter's (or a shipped form's)
+    bytes, stored and mailed with each. Neither is written (the package then lists neither part nor its
+    type). tools/make_docx_templates.py calls it for the shipped forms."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    for rel in [r for r in doc.part.rels.values() if r.reltype == _STYLES_WITH_EFFECTS]:
+        doc.part.drop_rel(rel.rId)
+    package_rels = doc.part.package.rels
+    for rel in [r for r in package_rels.values() if r.reltype == RT.THUMBNAIL]:
+        package_rels.pop(rel.rId)
+
+
+_STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
 
 
 def _no_theme_font(style: Any) -> None:

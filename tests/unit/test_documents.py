@@ -452,6 +452,19 @@ def test_shipped_templates_are_what_the_tools_script_builds() -> None:
         )
 
 
+def test_the_filled_forms_carry_no_part_they_do_not_need() -> None:
+    """The shipped forms have neither Word 2010's second copy of the styles nor a thumbnail of the blank
+    page (40% of a form's bytes). Planted bug that fails this: the script building them without
+    `without_unneeded_parts`, and the forms rebuilt."""
+    for filled in (scoping_template_docx(scoping_values()), report_draft_docx(report_values())):
+        with zipfile.ZipFile(io.BytesIO(filled)) as package:
+            names = package.namelist()
+            listed = package.read("[Content_Types].xml") + package.read("_rels/.rels")
+        assert "word/stylesWithEffects.xml" not in names and "docProps/thumbnail.jpeg" not in names
+        assert b"stylesWithEffects" not in listed and b"thumbnail" not in listed
+        assert "word/styles.xml" in names and len(filled) < 28_000
+
+
 # -- meeting invitations -----------------------------------------------------------------------------------
 
 
