@@ -785,9 +785,10 @@ def _store_many(
     letters: Sequence[tuple[Letter, Sequence[str]]],
     written: Sequence[tuple[Path, str]] | None = None,
 ) -> list[int]:
-    """Write each letter's file (in the case's generated documents' folder, made where missing) and its
-    `documents` row, with its recipients; the rows' ids, in the order of `letters`. `written`: the files
-    as `write_files` wrote them (path, SHA-256), in the same order: not written again."""
+    """Write each letter's file (in the case's generated documents' folder, made where missing), its
+    `documents` row, with its recipients, and its content (`document_contents`, what is read when it is
+    sent or handed out); the rows' ids, in the order of `letters`. `written`: the files as `write_files`
+    wrote them (path, SHA-256), in the same order: not written again."""
     if not letters:
         return []
     if written is None:
