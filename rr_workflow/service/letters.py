@@ -727,12 +727,12 @@ def store_mails(
     uow: UnitOfWork,
     case: Case,
     mails: Sequence[Mail],
-    written: Sequence[tuple[Path, str]] | None = None,
+    written: Sequence[tuple[Path, str]],
 ) -> int:
-    """Store each mail's letters (files and `documents` rows) and queue the mail; returns how many
-    documents were stored. `written`: their files as `write_files` wrote them (default: written now, in
-    the unit of work). Each table's rows go to one INSERT, compiled once per process (PostgreSQL writes
-    them in one round trip, SQLite in one executemany: `_inserted_ids`)."""
+    """Store each mail's letters (`documents` rows and their content) and queue the mail; returns how many
+    documents were stored. `written`: their files as `write_files` wrote them. Each table's rows go to one
+    INSERT, compiled once per process (PostgreSQL writes them in one round trip, SQLite in one
+    executemany: `_inserted_ids`)."""
     letters = [(letter, mail.to) for mail in mails for letter in mail.letters]
     ids = iter(_store_many(app, uow, case, letters, written))
     queued = []
